@@ -1,0 +1,13 @@
+// Static migration list: works the same under tsx, vitest and a bundled server.
+import type { Migration, MigrationProvider } from 'kysely'
+import * as m0001 from './2026_11_21_000001_foundation'
+import * as m0002 from './2026_11_21_000002_wecom_crm'
+
+const migrations: Record<string, Migration> = {
+  '2026_11_21_000001_foundation': m0001,
+  '2026_11_21_000002_wecom_crm': m0002,
+}
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => migrations,
+}

@@ -1,0 +1,96 @@
+// createApp(deps): the Express app — tRPC, platform callbacks, health, metrics, sandbox and static pages.
+import { randomUUID } from 'node:crypto'
+import { createExpressMiddleware } from '@trpc/server/adapters/express'
+import express, { type Express, type NextFunction, type Request, type Response, type Router } from 'express'
+import type { Deps } from './deps'
+import { migrationsPending } from './db/migrate'
+import { createMetrics, type Metrics } from './http/metrics'
+import { mountStatic } from './http/static'
+import { createExpressContext } from './trpc/context'
+import { appRouter } from './trpc/router'
+
+export interface AppOptions {
+  deps: Deps
+  metrics?: Metrics
+  /** The sandbox's router, mounted at /sandbox (demo/test, or SANDBOX=1). */
+  sandboxRouter?: Router
+  /** Routes that need the raw body (platform callbacks), mounted before any body parser. */
+  rawRoutes?: Router[]
+  /** Directory holding the vite build (dist/). */
+  distDir?: string
+}
+
+export const BODY_LIMIT = '1mb'
+
+export function createApp(opts: AppOptions): Express {
+  const { deps } = opts
+  const metrics = opts.metrics ?? createMetrics(deps)
+  const app = express()
+  app.disable('x-powered-by')
+  app.set('trust proxy', deps.config.trustProxy)
+  app.use(metrics.middleware)
+  app.use(requestLog(deps))
+
+  for (const r of opts.rawRoutes ?? []) app.use(r)
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true })
+  })
+  app.get('/readyz', async (_req, res) => {
+    try {
+      const pending = await migrationsPending(deps.db)
+      if (pending > 0) {
+        res.status(503).json({ ok: false, reason: `${pending} migrations pending` })
+        return
+      }
+      res.json({ ok: true })
+    } catch (err) {
+      res.status(503).json({ ok: false, reason: `database unreachable: ${(err as Error).message}` })
+    }
+  })
+  app.get('/metrics', async (_req, res) => {
+    res.set('Content-Type', metrics.registry.contentType)
+    res.send(await metrics.registry.metrics())
+  })
+
+  app.use(
+    '/trpc',
+    createExpressMiddleware({
+      router: appRouter,
+      createContext: ({ req, res }) => createExpressContext(deps, req, res),
+      maxBodySize: 1024 * 1024,
+      onError: ({ error, path }) => {
+        if (error.code === 'INTERNAL_SERVER_ERROR') deps.log.error({ err: error.cause ?? error, path }, 'trpc procedure failed')
+      },
+    }),
+  )
+
+  if (opts.sandboxRouter) app.use('/sandbox', opts.sandboxRouter)
+  if (opts.distDir) mountStatic(app, opts.distDir)
+
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'not found' })
+  })
+  app.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
+    const status = err.status ?? 500
+    if (status >= 500) deps.log.error({ err }, 'unhandled request error')
+    res.status(status).json({ error: status >= 500 ? 'internal error' : err.message })
+  })
+  return app
+}
+
+/** One log line per request with a request id (echoed in X-Request-Id); skipped for health probes. */
+function requestLog(deps: Deps) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const id = String(req.headers['x-request-id'] ?? '').slice(0, 64) || randomUUID()
+    res.setHeader('X-Request-Id', id)
+    if (req.path === '/healthz' || req.path === '/readyz' || req.path === '/metrics') return next()
+    const started = process.hrtime.bigint()
+    res.on('finish', () => {
+      if (!deps.log.isLevelEnabled('debug') && res.statusCode < 500) return
+      const ms = Number(process.hrtime.bigint() - started) / 1e6
+      deps.log[res.statusCode >= 500 ? 'warn' : 'debug']({ reqId: id, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request')
+    })
+    next()
+  }
+}

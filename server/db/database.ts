@@ -1,0 +1,41 @@
+// The Database type: every table interface, gathered from the domain folders.
+import type { Kysely, Transaction } from 'kysely'
+import type { AdminUsersTable, LoginFailuresTable, SessionsTable } from '../modules/auth/auth.table'
+import type { AuditLogTable } from '../modules/audit/audit.table'
+import type { OrgsTable } from '../modules/orgs/orgs.table'
+import type { QueueJobsTable } from '../queue/queue.table'
+import type { JobLocksTable, JobRunsTable } from '../jobs/jobs.table'
+import type { PlatformTokensTable } from '../platform/token.table'
+import type { WecomConfigsTable, WecomStaffTable } from '../modules/wecom-config/wecom-config.table'
+import type { ContactWaysTable } from '../modules/contact-ways/contact-ways.table'
+import type { CrmLeadsTable, CustomerFollowsTable, CustomersTable, MessagesTable } from '../modules/customers/customers.table'
+import type { CustomerTagsTable, TagGroupsTable, TagsTable } from '../modules/tags/tags.table'
+import type { CallbackEventsTable, WelcomeSendsTable } from '../modules/callbacks/callbacks.table'
+
+export interface Database {
+  orgs: OrgsTable
+  admin_users: AdminUsersTable
+  sessions: SessionsTable
+  login_failures: LoginFailuresTable
+  audit_log: AuditLogTable
+  queue_jobs: QueueJobsTable
+  job_locks: JobLocksTable
+  job_runs: JobRunsTable
+  platform_tokens: PlatformTokensTable
+  wecom_configs: WecomConfigsTable
+  wecom_staff: WecomStaffTable
+  contact_ways: ContactWaysTable
+  customers: CustomersTable
+  customer_follows: CustomerFollowsTable
+  crm_leads: CrmLeadsTable
+  messages: MessagesTable
+  tag_groups: TagGroupsTable
+  tags: TagsTable
+  customer_tags: CustomerTagsTable
+  callback_events: CallbackEventsTable
+  welcome_sends: WelcomeSendsTable
+}
+
+export type DB = Kysely<Database>
+/** Anything queries can run on: the pool or an open transaction. */
+export type Executor = Kysely<Database> | Transaction<Database>

@@ -1,0 +1,18 @@
+// What services need from the outside world, passed in so tests can substitute any of it.
+import type { Config } from './config'
+import type { DB } from './db/database'
+import type { DialectKind } from './db/connect'
+import type { Clock } from './lib/clock'
+import type { Logger } from './lib/logger'
+import type { SecretBox } from './lib/secret-box'
+import type { Queue } from './queue/queue'
+
+export interface Deps {
+  config: Config
+  db: DB
+  dialect: DialectKind
+  clock: Clock
+  log: Logger
+  secrets: SecretBox
+  queue: Queue
+}

@@ -1,0 +1,28 @@
+// Row types of scheduler leases and job runs.
+import type { Generated, Selectable } from 'kysely'
+
+export interface JobLocksTable {
+  name: string
+  locked_by: string | null
+  locked_until: number
+  updated_at: number
+}
+
+export type JobRunStatus = 'running' | 'succeeded' | 'failed' | 'skipped'
+
+export interface JobRunsTable {
+  id: Generated<number>
+  job_name: string
+  tick_key: string
+  trigger: 'scheduled' | 'manual'
+  status: JobRunStatus
+  instance: string
+  progress_done: Generated<number>
+  progress_total: Generated<number>
+  /** JSON text of counters. */
+  summary: string | null
+  error: string | null
+  started_at: number
+  finished_at: number | null
+}
+export type JobRun = Selectable<JobRunsTable>

@@ -1,0 +1,109 @@
+// Start-up: config → database → migrations → bootstrap → HTTP (+ sandbox) → queue workers → scheduler.
+import { randomBytes } from 'node:crypto'
+import type { AddressInfo } from 'node:net'
+import { dirname, join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { createApp } from './app'
+import { bootstrap } from './bootstrap'
+import { ConfigError, loadConfig } from './config'
+import { connectDb } from './db/connect'
+import { migrateToLatest } from './db/migrate'
+import type { Deps } from './deps'
+import { createMetrics } from './http/metrics'
+import { systemClock, type Clock } from './lib/clock'
+import { createLogger } from './lib/logger'
+import { SecretBox } from './lib/secret-box'
+import { Queue } from './queue/queue'
+import { attachScheduler, Scheduler } from './jobs/scheduler'
+import { allJobs } from './jobs/index'
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
+
+export interface RunningServer {
+  url: string
+  deps: Deps
+  admin: { username: string; password: string | null }
+  close(): Promise<void>
+}
+
+export async function startServer(envOverrides: Record<string, string | undefined> = {}, opts: { clock?: Clock } = {}): Promise<RunningServer> {
+  const config = loadConfig({ ...process.env, ...envOverrides })
+  const log = createLogger(config.logLevel)
+  const clock = opts.clock ?? systemClock
+  const handle = await connectDb(config.databaseUrl)
+  const applied = await migrateToLatest(handle.db)
+  if (applied.length) log.info({ applied }, 'migrations applied')
+
+  const instanceId = `${process.pid}-${randomBytes(3).toString('hex')}`
+  const queue = new Queue({ db: handle.db, clock, log, instanceId, concurrency: config.queueConcurrency })
+  const deps: Deps = { config, db: handle.db, dialect: handle.kind, clock, log, secrets: new SecretBox(config.appSecretKey), queue }
+  const boot = await bootstrap(deps, { demo: !config.production })
+
+  const metrics = createMetrics(deps, { defaultMetrics: true })
+  const app = createApp({ deps, metrics, distDir: join(ROOT, 'dist') })
+  const server = app.listen(config.port, config.host)
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve)
+    server.once('error', reject)
+  })
+  const port = (server.address() as AddressInfo).port
+  const url = config.port === 0 || !envOverrides.PUBLIC_BASE_URL ? `http://127.0.0.1:${port}` : config.publicBaseUrl
+
+  queue.start()
+  const scheduler = new Scheduler({ deps, jobs: allJobs(), instanceId })
+  attachScheduler(deps, scheduler)
+  if (config.scheduler) scheduler.start()
+
+  let closing: Promise<void> | null = null
+  const close = () =>
+    (closing ??= (async () => {
+      // Stop taking requests first, then let in-flight jobs finish, then release the pool.
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+      server.closeAllConnections?.()
+      await scheduler.stop()
+      await queue.stop()
+      await handle.close()
+    })())
+  return { url, deps, admin: boot.admin, close }
+}
+
+async function main() {
+  let running: RunningServer
+  try {
+    running = await startServer()
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message)
+      process.exit(2)
+    }
+    throw err
+  }
+  const { config } = running.deps
+  const lines = [
+    '',
+    `  诊所客户管理服务已启动 (${config.production ? 'production' : 'demo'}, ${running.deps.dialect}${config.sandbox ? ', sandbox on' : ''})`,
+    `  管理后台 Admin:  ${running.url}/web/`,
+    `  员工 H5:         ${running.url}/h5/`,
+    `  登录 Login:      ${running.admin.username} / ${running.admin.password ?? '(password set earlier via ADMIN_PASSWORD)'}`,
+    '',
+  ]
+  console.log(lines.join('\n'))
+  const shutdown = (signal: string) => {
+    running.deps.log.info({ signal }, 'shutting down')
+    const timer = setTimeout(() => process.exit(1), 15_000)
+    timer.unref()
+    running.close().then(
+      () => process.exit(0),
+      (err) => {
+        running.deps.log.error({ err }, 'shutdown failed')
+        process.exit(1)
+      },
+    )
+  }
+  process.once('SIGTERM', () => shutdown('SIGTERM'))
+  process.once('SIGINT', () => shutdown('SIGINT'))
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await main()
+}

@@ -1,0 +1,35 @@
+// Row type of 「联系我」 contact ways; list/object fields are JSON text, booleans 0/1.
+import type { Generated, Selectable } from 'kysely'
+
+export interface ContactWaysTable {
+  id: Generated<number>
+  org_id: number
+  config_id: string | null
+  type: number
+  scene: number
+  style: number | null
+  remark: string
+  skip_verify: number
+  state: string
+  channel_name: string
+  /** JSON string[] */
+  user_ids: string
+  /** JSON number[] */
+  party_ids: string
+  is_temp: number
+  expires_in: number | null
+  chat_expires_in: number | null
+  unionid: string | null
+  is_exclusive: number
+  /** JSON conclusions object or null */
+  conclusions: string | null
+  /** JSON { text?: string; attachments: [...] } or null */
+  welcome: string | null
+  /** JSON string[] of WeCom corp tag ids applied to customers who scan */
+  tag_ids: string
+  qr_code: string | null
+  created_by: number | null
+  created_at: number
+  updated_at: number
+}
+export type ContactWayRow = Selectable<ContactWaysTable>

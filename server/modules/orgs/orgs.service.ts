@@ -1,0 +1,46 @@
+// Tenants: the platform operator creates orgs together with their first admin.
+import { TRPCError } from '@trpc/server'
+import type { z } from 'zod'
+import type { Deps } from '../../deps'
+import { insertedId, likeContains } from '../../db/dialect'
+import type { orgCreateInput, orgUpdateInput } from '../../../shared/schemas/auth'
+import { createUser } from '../users/users.service'
+
+export async function listOrgs(deps: Deps, input: { page: number; pageSize: number; q?: string }) {
+  let q = deps.db.selectFrom('orgs')
+  if (input.q) q = q.where((eb) => eb.or([eb('name', 'like', likeContains(input.q!)), eb('slug', 'like', likeContains(input.q!))]))
+  const [{ total }] = await q.select((eb) => eb.fn.countAll<number>().as('total')).execute()
+  const rows = await q
+    .select(['id', 'name', 'slug', 'status', 'created_at'])
+    .select((eb) => eb.selectFrom('admin_users').whereRef('admin_users.org_id', '=', 'orgs.id').select(eb.fn.countAll<number>().as('n')).as('userCount'))
+    .orderBy('id', 'desc')
+    .limit(input.pageSize)
+    .offset((input.page - 1) * input.pageSize)
+    .execute()
+  return {
+    total: Number(total),
+    items: rows.map((r) => ({ id: r.id, name: r.name, slug: r.slug, status: r.status, createdAt: r.created_at, userCount: Number(r.userCount ?? 0) })),
+  }
+}
+
+export async function createOrg(deps: Deps, input: z.infer<typeof orgCreateInput>) {
+  const now = deps.clock.now()
+  return deps.db.transaction().execute(async (trx) => {
+    const exists = await trx.selectFrom('orgs').select('id').where('slug', '=', input.slug).executeTakeFirst()
+    if (exists) throw new TRPCError({ code: 'CONFLICT', message: `机构标识 ${input.slug} 已存在` })
+    const id = insertedId(await trx.insertInto('orgs').values({ name: input.name, slug: input.slug, status: 'active', created_at: now, updated_at: now }).executeTakeFirstOrThrow())
+    await createUser({ ...deps, db: trx as any }, id, { ...input.admin, role: 'org_admin' })
+    return { id }
+  })
+}
+
+export async function updateOrg(deps: Deps, input: z.infer<typeof orgUpdateInput>) {
+  const { id, ...patch } = input
+  const res = await deps.db.updateTable('orgs').set({ ...patch, updated_at: deps.clock.now() }).where('id', '=', id).executeTakeFirst()
+  if (Number(res.numUpdatedRows) === 0) throw new TRPCError({ code: 'NOT_FOUND', message: `机构 ${id} 不存在` })
+  if (patch.status === 'disabled') {
+    // Disabling an org ends its users' sessions at once.
+    await deps.db.deleteFrom('sessions').where('user_id', 'in', (eb) => eb.selectFrom('admin_users').select('id').where('org_id', '=', id)).execute()
+  }
+  return { ok: true as const }
+}

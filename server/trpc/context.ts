@@ -1,0 +1,39 @@
+// tRPC context: an inner builder on plain dependencies (tests) and the Express wrapper (HTTP).
+import type { Request, Response } from 'express'
+import type { Deps } from '../deps'
+import { readSessionCookie, type SessionCookieWriter } from '../modules/auth/session-cookie'
+import { resolveSession, type SessionUser } from '../modules/auth/auth.service'
+
+export interface Context {
+  deps: Deps
+  user: SessionUser | null
+  ip: string
+  userAgent: string
+  cookies: SessionCookieWriter
+}
+
+export interface InnerContextInput {
+  deps: Deps
+  user?: SessionUser | null
+  ip?: string
+  userAgent?: string
+  cookies?: SessionCookieWriter
+}
+
+const noCookies: SessionCookieWriter = { set: () => {}, clear: () => {}, token: null }
+
+export function createContextInner(input: InnerContextInput): Context {
+  return {
+    deps: input.deps,
+    user: input.user ?? null,
+    ip: input.ip ?? '127.0.0.1',
+    userAgent: input.userAgent ?? 'test',
+    cookies: input.cookies ?? noCookies,
+  }
+}
+
+export async function createExpressContext(deps: Deps, req: Request, res: Response): Promise<Context> {
+  const cookies = readSessionCookie(req, res, deps.config)
+  const user = cookies.token ? await resolveSession(deps, cookies.token, cookies) : null
+  return createContextInner({ deps, user, ip: req.ip ?? '', userAgent: String(req.headers['user-agent'] ?? '').slice(0, 255), cookies })
+}

@@ -1,0 +1,88 @@
+// The one tRPC instance: procedure builders with auth, tenancy and audit middlewares.
+import { initTRPC, TRPCError } from '@trpc/server'
+import { ZodError } from 'zod'
+import type { Context } from './context'
+import { writeAudit } from '../modules/audit/audit.service'
+import { PlatformError } from '../platform/errors'
+
+const t = initTRPC.context<Context>().create({
+  errorFormatter({ shape, error }) {
+    const zod = error.cause instanceof ZodError ? error.cause : null
+    return {
+      ...shape,
+      message: zod ? describeZodError(zod) : shape.message,
+      data: {
+        ...shape.data,
+        stack: undefined,
+        fieldErrors: zod ? fieldErrors(zod) : undefined,
+        platform:
+          error.cause instanceof PlatformError
+            ? { errcode: error.cause.errcode, errmsg: error.cause.errmsg, endpoint: error.cause.endpoint, hint: error.cause.hint }
+            : undefined,
+      },
+    }
+  },
+})
+
+function fieldErrors(e: ZodError): Record<string, string[]> {
+  const out: Record<string, string[]> = {}
+  for (const i of e.issues) (out[i.path.join('.') || '_'] ??= []).push(i.message)
+  return out
+}
+
+/** "输入无效：username: Too small…; password: …" — the field is named in the message itself. */
+export function describeZodError(e: ZodError): string {
+  return `输入无效：${e.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('；')}`
+}
+
+export const router = t.router
+export const mergeRouters = t.mergeRouters
+export const createCallerFactory = t.createCallerFactory
+export const middleware = t.middleware
+
+/** Records every mutation (after it ran) in audit_log, secrets removed from the input summary. */
+const audited = t.middleware(async ({ ctx, type, path, getRawInput, next }) => {
+  const result = await next()
+  if (type === 'mutation' && ctx.user && !path.startsWith('auth.')) {
+    const input = await getRawInput().catch(() => undefined)
+    await writeAudit(ctx.deps, {
+      user: ctx.user,
+      action: path,
+      input,
+      ok: result.ok,
+      error: result.ok ? null : result.error.message,
+      ip: ctx.ip,
+    }).catch((err) => ctx.deps.log.error({ err }, 'audit write failed'))
+  }
+  return result
+})
+
+export const publicProcedure = t.procedure
+
+export const authedProcedure = t.procedure
+  .use(({ ctx, next }) => {
+    if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: '请先登录' })
+    return next({ ctx: { ...ctx, user: ctx.user } })
+  })
+  .use(audited)
+
+/** Tenant-scoped: orgId comes from the session (a super admin's chosen org), never from input. */
+export const orgProcedure = authedProcedure.use(({ ctx, next }) => {
+  const orgId = ctx.user.role === 'super_admin' ? ctx.user.actingOrgId : ctx.user.orgId
+  if (!orgId) throw new TRPCError({ code: 'FORBIDDEN', message: '请先选择要管理的机构' })
+  return next({ ctx: { ...ctx, orgId } })
+})
+
+export const orgAdminProcedure = orgProcedure.use(({ ctx, next }) => {
+  if (ctx.user.role === 'org_member') throw new TRPCError({ code: 'FORBIDDEN', message: '需要机构管理员权限' })
+  return next()
+})
+
+export const superAdminProcedure = authedProcedure.use(({ ctx, next }) => {
+  if (ctx.user.role !== 'super_admin') throw new TRPCError({ code: 'FORBIDDEN', message: '需要平台管理员权限' })
+  return next()
+})
+
+export function notFound(what: string, id: number | string): never {
+  throw new TRPCError({ code: 'NOT_FOUND', message: `${what} ${id} 不存在` })
+}

@@ -1,0 +1,20 @@
+// The root router: one sub-router per domain. Clients import only `type AppRouter`.
+import { authRouter } from '../modules/auth/auth.router'
+import { auditRouter } from '../modules/audit/audit.router'
+import { orgsRouter } from '../modules/orgs/orgs.router'
+import { usersRouter } from '../modules/users/users.router'
+import { queueRouter } from '../queue/queue.router'
+import { jobsRouter } from '../jobs/jobs.router'
+import { createCallerFactory, router } from './init'
+
+export const appRouter = router({
+  auth: authRouter,
+  orgs: orgsRouter,
+  users: usersRouter,
+  audit: auditRouter,
+  queue: queueRouter,
+  jobs: jobsRouter,
+})
+
+export type AppRouter = typeof appRouter
+export const createCaller = createCallerFactory(appRouter)
