@@ -30,9 +30,14 @@ export function msgSignature(token: string, timestamp: string | number, nonce: s
   return getSignature(token, String(timestamp), String(nonce), encrypted)
 }
 
+/** hex sha1 of the parts sorted byte-wise and joined without separator: the core of every callback signature. */
+export function sha1SortedConcat(parts: readonly string[]): string {
+  return createHash('sha1').update([...parts].sort().join('')).digest('hex')
+}
+
 /** sha1 over the sorted (token, timestamp, nonce): the Official Account's plain-mode signature. */
 export function plainSignature(token: string, timestamp: string | number, nonce: string | number): string {
-  return createHash('sha1').update([token, String(timestamp), String(nonce)].sort().join('')).digest('hex')
+  return sha1SortedConcat([token, String(timestamp), String(nonce)])
 }
 
 /** Constant-time comparison of two hex signatures. */

@@ -56,6 +56,8 @@ export function buildXml(fields: Record<string, string | number | Record<string,
       if (v === undefined || v === null) continue
       if (typeof v === 'number') parent.ele(k).txt(String(v))
       else if (typeof v === 'object') add(parent.ele(k) as any, v as Record<string, unknown>)
+      // A CDATA section cannot contain "]]>"; such text goes out escaped, which every XML reader decodes the same way.
+      else if (String(v).includes(']]>')) parent.ele(k).txt(String(v))
       else parent.ele(k).dat(String(v))
     }
   }

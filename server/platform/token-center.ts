@@ -1,0 +1,184 @@
+// Access tokens per (org, app): stored sealed, refreshed single-flight in-process and across instances (DB lease).
+import type { Kysely } from 'kysely'
+import type { Database } from '../db/database'
+import { upsert } from '../db/dialect'
+import { releaseLease, tryAcquireLease } from '../db/lease'
+import type { Clock } from '../lib/clock'
+import type { Logger } from '../lib/logger'
+import type { SecretBox } from '../lib/secret-box'
+import { realSleep, type Sleep } from './http'
+
+export type TokenFetcher = () => Promise<{ token: string; /** seconds */ expiresIn: number }>
+
+export interface TokenCenterOptions {
+  db: Kysely<Database>
+  clock: Clock
+  secrets: SecretBox
+  log: Logger
+  /** Distinguishes this process in the lease table. */
+  instanceId: string
+  /** A token this close to expiry counts as expired, so a call never starts with a token about to die. */
+  marginMs?: number
+  /** Must outlive the slowest fetch (gettoken with its own retries), or a second instance fetches too. */
+  leaseTtlMs?: number
+  /** How often an instance that lost the lease re-reads the row. */
+  pollMs?: number
+  sleep?: Sleep
+}
+
+export interface GetTokenOptions {
+  /** Refresh unless the stored token stays valid this long (the refresh job passes its look-ahead). */
+  minValidityMs?: number
+}
+
+export interface ExpiringToken {
+  orgId: number
+  app: string
+  expiresAt: number
+}
+
+interface Stored {
+  id: number
+  token: string
+  sealed: string
+  expiresAt: number
+}
+
+export class TokenCenter {
+  private readonly db: Kysely<Database>
+  private readonly clock: Clock
+  private readonly secrets: SecretBox
+  private readonly log: Logger
+  private readonly instanceId: string
+  private readonly marginMs: number
+  private readonly leaseTtlMs: number
+  private readonly pollMs: number
+  private readonly sleep: Sleep
+  private readonly cache = new Map<string, { token: string; expiresAt: number }>()
+  private readonly inflight = new Map<string, Promise<string>>()
+
+  constructor(opts: TokenCenterOptions) {
+    this.db = opts.db
+    this.clock = opts.clock
+    this.secrets = opts.secrets
+    this.log = opts.log
+    this.instanceId = opts.instanceId
+    this.marginMs = opts.marginMs ?? 5 * 60_000
+    this.leaseTtlMs = opts.leaseTtlMs ?? 60_000
+    this.pollMs = opts.pollMs ?? 50
+    this.sleep = opts.sleep ?? realSleep
+  }
+
+  /** A token valid for at least the margin, fetching a new one (once across all instances) if needed. */
+  async get(orgId: number, app: string, fetcher: TokenFetcher, opts: GetTokenOptions = {}): Promise<string> {
+    const key = cacheKey(orgId, app)
+    const minValidity = Math.max(this.marginMs, opts.minValidityMs ?? 0)
+    const cached = this.cache.get(key)
+    if (cached && cached.expiresAt - minValidity > this.clock.now()) return cached.token
+    // Joining a refresh that is already running is safe for any minValidity: it yields the newest token there is.
+    const running = this.inflight.get(key)
+    if (running) return running
+    const refresh = this.obtain(orgId, app, fetcher, minValidity).finally(() => this.inflight.delete(key))
+    this.inflight.set(key, refresh)
+    return refresh
+  }
+
+  /**
+   * Forgets `failedToken` after the platform rejected it. Only that exact token is removed, so when many
+   * calls fail with the same token, the first one clears it and the rest see the replacement (or nothing).
+   */
+  async invalidate(orgId: number, app: string, failedToken: string): Promise<boolean> {
+    const key = cacheKey(orgId, app)
+    if (this.cache.get(key)?.token === failedToken) this.cache.delete(key)
+    const row = await this.read(orgId, app)
+    if (!row || row.token !== failedToken) return false
+    // Compare-and-delete on the sealed text: the seal is randomised, so it identifies this exact write.
+    const res = await this.db
+      .deleteFrom('platform_tokens')
+      .where('id', '=', row.id)
+      .where('token_sealed', '=', row.sealed)
+      .executeTakeFirst()
+    const deleted = Number(res.numDeletedRows) === 1
+    if (deleted) this.log.info({ orgId, app }, 'platform token invalidated')
+    return deleted
+  }
+
+  /** Stored tokens that expire within `ms` from now, for the refresh job. */
+  async expiringWithin(ms: number): Promise<ExpiringToken[]> {
+    const rows = await this.db
+      .selectFrom('platform_tokens')
+      .select(['org_id', 'app', 'expires_at'])
+      .where('expires_at', '<', this.clock.now() + ms)
+      .orderBy('expires_at')
+      .execute()
+    return rows.map((r) => ({ orgId: Number(r.org_id), app: r.app, expiresAt: Number(r.expires_at) }))
+  }
+
+  private async obtain(orgId: number, app: string, fetcher: TokenFetcher, minValidity: number): Promise<string> {
+    const lease = `token:${orgId}:${app}`
+    // Waiting longer than two lease lifetimes means the lease table or the clock is broken, not that a peer is slow.
+    const maxPolls = Math.ceil((2 * this.leaseTtlMs) / this.pollMs)
+    for (let polls = 0; ; polls++) {
+      const row = await this.read(orgId, app)
+      if (row && this.isFresh(row, minValidity)) return this.remember(orgId, app, row)
+      if (await tryAcquireLease(this.db, lease, this.instanceId, this.leaseTtlMs, this.clock.now())) {
+        try {
+          // A peer may have stored a token between our read and our lease.
+          const again = await this.read(orgId, app)
+          if (again && this.isFresh(again, minValidity)) return this.remember(orgId, app, again)
+          return await this.fetchAndStore(orgId, app, fetcher)
+        } finally {
+          await releaseLease(this.db, lease, this.instanceId, this.clock.now())
+        }
+      }
+      if (polls >= maxPolls) throw new Error(`gave up waiting for another instance to refresh the ${app} token of org ${orgId}`)
+      await this.sleep(this.pollMs)
+    }
+  }
+
+  private async fetchAndStore(orgId: number, app: string, fetcher: TokenFetcher): Promise<string> {
+    const { token, expiresIn } = await fetcher()
+    if (!token || !(expiresIn > 0)) throw new Error(`token fetcher for ${app} returned no usable token`)
+    const now = this.clock.now()
+    const expiresAt = now + expiresIn * 1000
+    await upsert(
+      this.db,
+      'platform_tokens',
+      { org_id: orgId, app, token_sealed: this.secrets.seal(token), expires_at: expiresAt, refreshed_at: now },
+      ['org_id', 'app'],
+      ['token_sealed', 'expires_at', 'refreshed_at'],
+    )
+    this.cache.set(cacheKey(orgId, app), { token, expiresAt })
+    this.log.info({ orgId, app, expiresAt }, 'platform token refreshed')
+    // Returned even if expiresIn is shorter than the margin: it is the newest token there is, and still valid.
+    return token
+  }
+
+  private isFresh(row: Stored, minValidity: number): boolean {
+    return row.expiresAt - minValidity > this.clock.now()
+  }
+
+  private remember(orgId: number, app: string, row: Stored): string {
+    this.cache.set(cacheKey(orgId, app), { token: row.token, expiresAt: row.expiresAt })
+    return row.token
+  }
+
+  private async read(orgId: number, app: string): Promise<Stored | undefined> {
+    const row = await this.db
+      .selectFrom('platform_tokens')
+      .select(['id', 'token_sealed', 'expires_at'])
+      .where('org_id', '=', orgId)
+      .where('app', '=', app)
+      .executeTakeFirst()
+    if (!row) return undefined
+    try {
+      return { id: Number(row.id), token: this.secrets.open(row.token_sealed), sealed: row.token_sealed, expiresAt: Number(row.expires_at) }
+    } catch (err) {
+      // Sealed under another APP_SECRET_KEY: unusable, so behave as if absent and let a refresh overwrite it.
+      this.log.warn({ orgId, app, err: (err as Error).message }, 'stored platform token cannot be opened')
+      return undefined
+    }
+  }
+}
+
+const cacheKey = (orgId: number, app: string) => `${orgId}\u0000${app}`

@@ -1,0 +1,12 @@
+// Welcome message on a new customer (doc 92137): the code lives 20 s and works once.
+import type { WecomCall } from './call'
+import { WecomPaths } from './paths'
+import type { BaseResponse, SendWelcomeMsgRequest } from './types'
+
+export function welcomeApi(call: WecomCall) {
+  return {
+    send: async (req: SendWelcomeMsgRequest): Promise<void> => {
+      await call<BaseResponse>({ method: 'POST', path: WecomPaths.Welcome.send, body: req })
+    },
+  }
+}
