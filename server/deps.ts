@@ -6,6 +6,8 @@ import type { Clock } from './lib/clock'
 import type { Logger } from './lib/logger'
 import type { SecretBox } from './lib/secret-box'
 import type { Queue } from './queue/queue'
+import type { TokenCenter } from './platform/token-center'
+import type { RateLimiter } from './platform/rate-limiter'
 
 export interface Deps {
   config: Config
@@ -15,4 +17,8 @@ export interface Deps {
   log: Logger
   secrets: SecretBox
   queue: Queue
+  /** Platform access tokens, single-flight across instances. */
+  tokens: TokenCenter
+  /** One WeCom budget per corp and endpoint for the whole process. */
+  wecomLimiter: RateLimiter
 }

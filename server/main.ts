@@ -14,6 +14,8 @@ import { systemClock, type Clock } from './lib/clock'
 import { createLogger } from './lib/logger'
 import { SecretBox } from './lib/secret-box'
 import { Queue } from './queue/queue'
+import { TokenCenter } from './platform/token-center'
+import { createWecomRateLimiter } from './platform/wecom/client'
 import { attachScheduler, Scheduler } from './jobs/scheduler'
 import { allJobs } from './jobs/index'
 
@@ -36,7 +38,9 @@ export async function startServer(envOverrides: Record<string, string | undefine
 
   const instanceId = `${process.pid}-${randomBytes(3).toString('hex')}`
   const queue = new Queue({ db: handle.db, clock, log, instanceId, concurrency: config.queueConcurrency })
-  const deps: Deps = { config, db: handle.db, dialect: handle.kind, clock, log, secrets: new SecretBox(config.appSecretKey), queue }
+  const secrets = new SecretBox(config.appSecretKey)
+  const tokens = new TokenCenter({ db: handle.db, clock, secrets, log, instanceId })
+  const deps: Deps = { config, db: handle.db, dialect: handle.kind, clock, log, secrets, queue, tokens, wecomLimiter: createWecomRateLimiter() }
   const boot = await bootstrap(deps, { demo: !config.production })
 
   const metrics = createMetrics(deps, { defaultMetrics: true })

@@ -8,6 +8,8 @@ import { ManualClock } from '../lib/clock'
 import { silentLogger } from '../lib/logger'
 import { SecretBox } from '../lib/secret-box'
 import { Queue } from '../queue/queue'
+import { TokenCenter } from '../platform/token-center'
+import { createWecomRateLimiter } from '../platform/wecom/client'
 import type { SessionUser } from '../modules/auth/auth.service'
 import { createUser } from '../modules/users/users.service'
 import { insertedId } from '../db/dialect'
@@ -24,14 +26,18 @@ export function createTestDeps(handle: DbHandle, overrides: Partial<Deps> = {}):
   const clock = (overrides.clock as ManualClock | undefined) ?? new ManualClock()
   const config = overrides.config ?? testConfig()
   const queue = overrides.queue ?? new Queue({ db: handle.db, clock, log: silentLogger, instanceId: 'test' })
+  const secrets = new SecretBox(config.appSecretKey)
+  const tokens = overrides.tokens ?? new TokenCenter({ db: handle.db, clock, secrets, log: silentLogger, instanceId: 'test' })
   return {
     config,
     db: handle.db,
     dialect: handle.kind,
     clock,
     log: silentLogger,
-    secrets: new SecretBox(config.appSecretKey),
+    secrets,
     queue,
+    tokens,
+    wecomLimiter: createWecomRateLimiter(),
     ...overrides,
   } as Deps & { clock: ManualClock }
 }

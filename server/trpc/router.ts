@@ -5,6 +5,7 @@ import { orgsRouter } from '../modules/orgs/orgs.router'
 import { usersRouter } from '../modules/users/users.router'
 import { queueRouter } from '../queue/queue.router'
 import { jobsRouter } from '../jobs/jobs.router'
+import { wecomConfigRouter } from '../modules/wecom-config/wecom-config.router'
 import { createCallerFactory, router } from './init'
 
 export const appRouter = router({
@@ -14,6 +15,7 @@ export const appRouter = router({
   audit: auditRouter,
   queue: queueRouter,
   jobs: jobsRouter,
+  wecomConfig: wecomConfigRouter,
 })
 
 export type AppRouter = typeof appRouter

@@ -1,0 +1,126 @@
+// An org's WeCom configuration: save with secrets sealed, show masked, test the connection, sync staff.
+import { randomBytes } from 'node:crypto'
+import { TRPCError } from '@trpc/server'
+import type { Deps } from '../../deps'
+import { upsert } from '../../db/dialect'
+import { maskSecret } from '../../lib/secret-box'
+import { PlatformError, PlatformTransportError } from '../../platform/errors'
+import type { WecomConfigSaveInput, WecomConfigView } from '../../../shared/schemas/wecom-config'
+import { findConfigByOrg } from './wecom-config.repository'
+import { getWecomClient } from './wecom-client'
+
+export function callbackUrlFor(deps: Deps, callbackKey: string): string {
+  return `${deps.config.publicBaseUrl}/api/wework/callback/${callbackKey}`
+}
+
+export async function getConfigView(deps: Deps, orgId: number): Promise<WecomConfigView> {
+  const row = await findConfigByOrg(deps.db, orgId)
+  if (!row) {
+    return { configured: false, corpId: '', agentId: '', contactSecretMasked: '', agentSecretMasked: '', callbackTokenMasked: '', encodingAesKeyMasked: '', callbackUrl: null, lastTest: null, staffCount: null, token: null }
+  }
+  const open = (s: string | null) => (s ? deps.secrets.open(s) : '')
+  const token = await deps.db.selectFrom('platform_tokens').select(['expires_at', 'refreshed_at']).where('org_id', '=', orgId).where('app', '=', 'wecom:contact').executeTakeFirst()
+  return {
+    configured: true,
+    corpId: row.corp_id,
+    agentId: row.agent_id ?? '',
+    contactSecretMasked: maskSecret(open(row.contact_secret_sealed)),
+    agentSecretMasked: maskSecret(open(row.agent_secret_sealed)),
+    callbackTokenMasked: maskSecret(open(row.callback_token_sealed)),
+    encodingAesKeyMasked: maskSecret(open(row.encoding_aes_key_sealed)),
+    callbackUrl: callbackUrlFor(deps, row.callback_key),
+    lastTest: row.last_test_at ? { at: row.last_test_at, ok: row.last_test_ok === 1, message: row.last_test_message ?? '' } : null,
+    staffCount: row.staff_count,
+    token: token ? { expiresAt: token.expires_at, refreshedAt: token.refreshed_at } : null,
+  }
+}
+
+export async function saveConfig(deps: Deps, orgId: number, input: WecomConfigSaveInput): Promise<WecomConfigView> {
+  const existing = await findConfigByOrg(deps.db, orgId)
+  const need = (value: string | undefined, stored: string | null | undefined, label: string) => {
+    if (value) return deps.secrets.seal(value)
+    if (stored) return stored
+    throw new TRPCError({ code: 'BAD_REQUEST', message: `输入无效：${label} 不能为空` })
+  }
+  const now = deps.clock.now()
+  const contactSecret = need(input.contactSecret, existing?.contact_secret_sealed, 'contactSecret')
+  const callbackToken = need(input.callbackToken, existing?.callback_token_sealed, 'callbackToken')
+  const aesKey = need(input.encodingAesKey, existing?.encoding_aes_key_sealed, 'encodingAesKey')
+  const agentSecret = input.agentSecret ? deps.secrets.seal(input.agentSecret) : (existing?.agent_secret_sealed ?? null)
+  const secretChanged = !!input.contactSecret || !!input.agentSecret || (existing && existing.corp_id !== input.corpId)
+  await deps.db.transaction().execute(async (trx) => {
+    await upsert(
+      trx,
+      'wecom_configs',
+      {
+        org_id: orgId,
+        corp_id: input.corpId,
+        agent_id: input.agentId || null,
+        contact_secret_sealed: contactSecret,
+        agent_secret_sealed: agentSecret,
+        callback_token_sealed: callbackToken,
+        encoding_aes_key_sealed: aesKey,
+        callback_key: existing?.callback_key ?? randomBytes(12).toString('base64url'),
+        last_test_at: existing?.last_test_at ?? null,
+        last_test_ok: existing?.last_test_ok ?? null,
+        last_test_message: existing?.last_test_message ?? null,
+        staff_count: existing?.staff_count ?? null,
+        created_at: existing?.created_at ?? now,
+        // Strictly increasing, so cached clients built from the old row are rebuilt.
+        updated_at: Math.max(now, (existing?.updated_at ?? 0) + 1),
+      },
+      ['org_id'],
+      ['corp_id', 'agent_id', 'contact_secret_sealed', 'agent_secret_sealed', 'callback_token_sealed', 'encoding_aes_key_sealed', 'updated_at'],
+    )
+    // Tokens of an old secret or corp are useless and must not be handed out again.
+    if (secretChanged) await trx.deleteFrom('platform_tokens').where('org_id', '=', orgId).where('app', 'like', 'wecom:%').execute()
+  })
+  return getConfigView(deps, orgId)
+}
+
+export interface TestResult {
+  ok: boolean
+  staffCount: number | null
+  message: string
+  errcode?: number
+}
+
+/** gettoken + get_follow_user_list; on success the staff list is synced too. */
+export async function testConnection(deps: Deps, orgId: number): Promise<TestResult> {
+  let result: TestResult
+  try {
+    const staff = await syncStaff(deps, orgId)
+    result = { ok: true, staffCount: staff, message: `连接成功，可联系客户的成员 ${staff} 人` }
+  } catch (err) {
+    if (err instanceof PlatformError) result = { ok: false, staffCount: null, errcode: err.errcode, message: `${err.hint}（错误码 ${err.errcode}）` }
+    else if (err instanceof PlatformTransportError) result = { ok: false, staffCount: null, message: `无法连接企业微信：${err.message}` }
+    else throw err
+  }
+  await deps.db
+    .updateTable('wecom_configs')
+    .set({ last_test_at: deps.clock.now(), last_test_ok: result.ok ? 1 : 0, last_test_message: result.message.slice(0, 500), ...(result.ok ? { staff_count: result.staffCount } : {}) })
+    .where('org_id', '=', orgId)
+    .execute()
+  return result
+}
+
+/** Mirrors the members with customer contact into wecom_staff; members no longer listed become inactive. */
+export async function syncStaff(deps: Deps, orgId: number): Promise<number> {
+  const client = await getWecomClient(deps, orgId)
+  const { follow_user } = await client.externalContact.getFollowUserList()
+  const now = deps.clock.now()
+  await deps.db.transaction().execute(async (trx) => {
+    for (let i = 0; i < follow_user.length; i += 500) {
+      const chunk = follow_user.slice(i, i + 500)
+      await upsert(
+        trx,
+        'wecom_staff',
+        chunk.map((userid) => ({ org_id: orgId, userid, name: userid, status: 'active' as const, synced_at: now })),
+        ['org_id', 'userid'],
+        ['status', 'synced_at'],
+      )
+    }
+    await trx.updateTable('wecom_staff').set({ status: 'inactive' }).where('org_id', '=', orgId).where('synced_at', '<', now).execute()
+  })
+  return follow_user.length
+}
