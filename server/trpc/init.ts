@@ -43,7 +43,9 @@ export const middleware = t.middleware
 /** Records every mutation (after it ran) in audit_log, secrets removed from the input summary. */
 const audited = t.middleware(async ({ ctx, type, path, getRawInput, next }) => {
   const result = await next()
-  if (type === 'mutation' && ctx.user && !path.startsWith('auth.')) {
+  // Rejected input changed nothing and is not audited: invalid input writes no row at all.
+  const invalidInput = !result.ok && result.error.cause instanceof ZodError
+  if (type === 'mutation' && ctx.user && !path.startsWith('auth.') && !invalidInput) {
     const input = await getRawInput().catch(() => undefined)
     await writeAudit(ctx.deps, {
       user: ctx.user,

@@ -1,6 +1,6 @@
 // Reads and writes the session cookie (httpOnly, SameSite=Lax, Secure on https).
 import type { Request, Response } from 'express'
-import type { Config } from '../../config'
+import type { Clock } from '../../lib/clock'
 
 export const SESSION_COOKIE = 'crm_sid'
 
@@ -26,13 +26,14 @@ export function parseCookies(header: string | undefined): Record<string, string>
   return out
 }
 
-export function readSessionCookie(req: Request, res: Response, _config: Config): SessionCookieWriter {
+export function readSessionCookie(req: Request, res: Response, clock: Clock): SessionCookieWriter {
   const token = parseCookies(req.headers.cookie)[SESSION_COOKIE] ?? null
   const secure = req.secure
   return {
     token: token && /^[A-Za-z0-9_-]{20,100}$/.test(token) ? token : null,
     set(value, expiresAt) {
-      res.cookie(SESSION_COOKIE, value, { httpOnly: true, sameSite: 'lax', secure, path: '/', expires: new Date(expiresAt) })
+      // maxAge, not expires: the browser's clock may differ from ours.
+      res.cookie(SESSION_COOKIE, value, { httpOnly: true, sameSite: 'lax', secure, path: '/', maxAge: Math.max(0, expiresAt - clock.now()) })
     },
     clear() {
       res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'lax', secure, path: '/' })

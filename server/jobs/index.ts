@@ -1,0 +1,7 @@
+// Every scheduled job, in one list: adding a job is one import and one entry.
+import { purgeQueueJob } from './purge-queue'
+import type { JobDefinition } from './scheduler'
+
+export function allJobs(): JobDefinition[] {
+  return [purgeQueueJob]
+}

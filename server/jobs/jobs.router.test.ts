@@ -1,0 +1,98 @@
+// jobs.* procedures through createCaller: the job list, run history and "run now" on the registered jobs.
+import { TRPCError } from '@trpc/server'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { DbHandle } from '../db/connect'
+import { tryAcquireLease } from '../db/lease'
+import type { Deps } from '../deps'
+import type { ManualClock } from '../lib/clock'
+import { createOrgWithUser, createTestDeps } from '../testing/deps'
+import { callerFor } from '../testing/tenant'
+import { createTestDb } from '../testing/test-db'
+import { getSchedulerFor } from './scheduler'
+
+const DAY = 24 * 3600_000
+let handle: DbHandle
+let deps: Deps & { clock: ManualClock }
+
+async function codeOf(p: Promise<unknown>): Promise<string | null> {
+  return p.then(
+    () => null,
+    (e: unknown) => (e instanceof TRPCError ? `${e.code} ${e.message}` : String(e)),
+  )
+}
+
+beforeEach(async () => {
+  handle = await createTestDb()
+  deps = createTestDeps(handle)
+})
+
+afterEach(async () => {
+  await getSchedulerFor(deps)?.stop()
+  await handle.close()
+})
+
+describe('jobs router', () => {
+  it('lists the registered jobs with schedule, next run and last run', async () => {
+    const { user } = await createOrgWithUser(deps, 'org_admin')
+    const jobs = await callerFor(deps, user).jobs.list()
+    const purge = jobs.find((j) => j.name === 'purge-queue')
+    expect(purge).toMatchObject({ title: expect.any(String), schedule: '30 3 * * *', lastRun: null, running: false })
+    expect(purge!.nextRunAt).toBeGreaterThan(Date.now() - 1)
+  })
+
+  it('runNow runs purge-queue on the transient scheduler and the run shows in runs and list', async () => {
+    const { user } = await createOrgWithUser(deps, 'super_admin')
+    deps.queue.register('noop', async () => {})
+    await deps.queue.enqueue(deps.db, 'noop', {})
+    await deps.queue.runUntilIdle()
+    deps.clock.advance(8 * DAY)
+    await deps.queue.enqueue(deps.db, 'noop', {})
+    await deps.queue.runUntilIdle()
+    const now = deps.clock.now()
+    await deps.db
+      .insertInto('job_runs')
+      .values({ job_name: 'purge-queue', tick_key: 'ancient', trigger: 'scheduled', status: 'succeeded', instance: 'x', summary: null, error: null, started_at: now - 31 * DAY, finished_at: now - 31 * DAY })
+      .execute()
+
+    const caller = callerFor(deps, user)
+    const { runId } = await caller.jobs.runNow({ name: 'purge-queue' })
+    await getSchedulerFor(deps)!.idle()
+
+    const runs = await caller.jobs.runs({ jobName: 'purge-queue' })
+    expect(runs.total).toBe(1)
+    expect(runs.items[0]).toMatchObject({
+      id: runId,
+      jobName: 'purge-queue',
+      trigger: 'manual',
+      status: 'succeeded',
+      progressDone: 2,
+      progressTotal: 2,
+      summary: { queueJobs: 1, jobRuns: 1 },
+      error: null,
+      finishedAt: now,
+    })
+    expect(await deps.queue.stats()).toMatchObject({ done: 1 })
+
+    const listed = (await caller.jobs.list()).find((j) => j.name === 'purge-queue')!
+    expect(listed.lastRun).toMatchObject({ id: runId, status: 'succeeded' })
+    expect(listed.running).toBe(false)
+  })
+
+  it('runNow refuses an unknown job and a job whose lease is held', async () => {
+    const { user } = await createOrgWithUser(deps, 'super_admin')
+    const caller = callerFor(deps, user)
+    expect(await codeOf(caller.jobs.runNow({ name: 'no-such-job' }))).toMatch(/^BAD_REQUEST/)
+    await tryAcquireLease(deps.db, 'job:purge-queue', 'other-instance', 60_000, deps.clock.now())
+    expect(await codeOf(caller.jobs.runNow({ name: 'purge-queue' }))).toBe('CONFLICT 任务正在运行')
+    expect((await caller.jobs.list()).find((j) => j.name === 'purge-queue')!.running).toBe(true)
+    expect((await caller.jobs.runs({})).total).toBe(0)
+  })
+
+  it('lets admins look, members not, and only the platform admin run a job', async () => {
+    const admin = await createOrgWithUser(deps, 'org_admin')
+    const member = await createOrgWithUser(deps, 'org_member')
+    expect((await callerFor(deps, admin.user).jobs.runs({})).total).toBe(0)
+    expect(await codeOf(callerFor(deps, member.user).jobs.list())).toMatch(/^FORBIDDEN/)
+    expect(await codeOf(callerFor(deps, admin.user).jobs.runNow({ name: 'purge-queue' }))).toMatch(/^FORBIDDEN/)
+  })
+})

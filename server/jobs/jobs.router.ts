@@ -1,0 +1,64 @@
+// jobs.*: the scheduled jobs in the admin — schedule, last run, run history with progress, and "run now".
+import { TRPCError } from '@trpc/server'
+import { z } from 'zod'
+import { pageInput } from '../../shared/schemas/common'
+import type { Deps } from '../deps'
+import { authedProcedure, router, superAdminProcedure } from '../trpc/init'
+import { allJobs } from './index'
+import { isJobLeaseHeld, lastJobRun, listJobRuns, toJobRunDto } from './jobs.repository'
+import { attachScheduler, getSchedulerFor, Scheduler } from './scheduler'
+
+export const jobRunsInput = pageInput.extend({ jobName: z.string().trim().min(1).max(64).optional() })
+export const runJobInput = z.object({ name: z.string().trim().min(1).max(64) })
+
+/** Jobs are platform-wide: any admin (org or platform) may look; members may not. */
+const adminProcedure = authedProcedure.use(({ ctx, next }) => {
+  if (ctx.user.role === 'org_member') throw new TRPCError({ code: 'FORBIDDEN', message: '需要管理员权限' })
+  return next()
+})
+
+/**
+ * The scheduler main.ts attached, or (tests, instances with the scheduler switched off) one that is never started but
+ * can still run a job on demand; it is attached so later calls and tests find the same instance.
+ */
+function schedulerFor(deps: Deps): Scheduler {
+  let scheduler = getSchedulerFor(deps)
+  if (!scheduler) {
+    scheduler = new Scheduler({ deps, jobs: allJobs(), instanceId: deps.queue.instanceId })
+    attachScheduler(deps, scheduler)
+  }
+  return scheduler
+}
+
+export const jobsRouter = router({
+  list: adminProcedure.query(async ({ ctx }) => {
+    const scheduler = schedulerFor(ctx.deps)
+    const now = ctx.deps.clock.now()
+    return Promise.all(
+      scheduler.jobs().map(async (def) => {
+        const last = await lastJobRun(ctx.deps.db, def.name)
+        return {
+          name: def.name,
+          title: def.title,
+          schedule: def.schedule,
+          nextRunAt: scheduler.nextRunAt(def.name),
+          lastRun: last ? toJobRunDto(last) : null,
+          running: await isJobLeaseHeld(ctx.deps.db, def.name, now),
+        }
+      }),
+    )
+  }),
+
+  runs: adminProcedure.input(jobRunsInput).query(({ ctx, input }) => listJobRuns(ctx.deps.db, input)),
+
+  // Platform-wide work (every org's tokens, purges): only the platform operator starts it by hand.
+  runNow: superAdminProcedure.input(runJobInput).mutation(async ({ ctx, input }) => {
+    const scheduler = schedulerFor(ctx.deps)
+    if (!scheduler.jobs().some((j) => j.name === input.name)) {
+      throw new TRPCError({ code: 'BAD_REQUEST', message: `没有名为 ${input.name} 的任务` })
+    }
+    const started = await scheduler.runNow(input.name, 'manual')
+    if (!started) throw new TRPCError({ code: 'CONFLICT', message: '任务正在运行' })
+    return started
+  }),
+})

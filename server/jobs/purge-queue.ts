@@ -1,0 +1,21 @@
+// Daily housekeeping: drops finished queue jobs after a week and job-run history after a month.
+import { purgeJobRuns } from './jobs.repository'
+import { defineJob } from './scheduler'
+
+const DAY_MS = 24 * 3600_000
+export const QUEUE_DONE_RETENTION_MS = 7 * DAY_MS
+export const JOB_RUN_RETENTION_MS = 30 * DAY_MS
+
+export const purgeQueueJob = defineJob({
+  name: 'purge-queue',
+  title: '清理已完成的后台任务',
+  schedule: '30 3 * * *',
+  async run({ deps, progress }) {
+    // Dead jobs stay: they are what an admin still has to look at.
+    const queueJobs = await deps.queue.purgeDone(QUEUE_DONE_RETENTION_MS)
+    await progress(1, 2)
+    const jobRuns = await purgeJobRuns(deps.db, deps.clock.now() - JOB_RUN_RETENTION_MS)
+    await progress(2, 2)
+    return { queueJobs, jobRuns }
+  },
+})

@@ -1,0 +1,56 @@
+// Admin-side queries on queue_jobs: listing and lookup, always scoped to one org.
+import type { Executor } from '../db/database'
+import type { QueueJob, QueueStatus } from './queue.table'
+
+export interface QueueJobFilter {
+  page: number
+  pageSize: number
+  status?: QueueStatus
+  kind?: string
+}
+
+export interface QueueJobDto {
+  id: number
+  kind: string
+  status: QueueStatus
+  attempts: number
+  maxAttempts: number
+  lastError: string | null
+  runAfter: number
+  createdAt: number
+  updatedAt: number
+  finishedAt: number | null
+}
+
+export function toQueueJobDto(r: QueueJob): QueueJobDto {
+  return {
+    id: r.id,
+    kind: r.kind,
+    status: r.status,
+    attempts: r.attempts,
+    maxAttempts: r.max_attempts,
+    lastError: r.last_error,
+    runAfter: Number(r.run_after),
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+    finishedAt: r.finished_at == null ? null : Number(r.finished_at),
+  }
+}
+
+export async function listQueueJobs(db: Executor, orgId: number, f: QueueJobFilter): Promise<{ items: QueueJobDto[]; total: number }> {
+  let q = db.selectFrom('queue_jobs').where('org_id', '=', orgId)
+  if (f.status) q = q.where('status', '=', f.status)
+  if (f.kind) q = q.where('kind', '=', f.kind)
+  const [{ total }] = await q.select((eb) => eb.fn.countAll<number>().as('total')).execute()
+  const rows = await q
+    .selectAll()
+    .orderBy('id', 'desc')
+    .limit(f.pageSize)
+    .offset((f.page - 1) * f.pageSize)
+    .execute()
+  return { items: rows.map(toQueueJobDto), total: Number(total) }
+}
+
+export async function findQueueJob(db: Executor, orgId: number, id: number): Promise<QueueJob | undefined> {
+  return db.selectFrom('queue_jobs').selectAll().where('id', '=', id).where('org_id', '=', orgId).executeTakeFirst()
+}

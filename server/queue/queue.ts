@@ -1,0 +1,497 @@
+// Durable job queue on the queue_jobs table: transactional enqueue, atomic claim, retries with backoff, dead rows.
+import { randomBytes } from 'node:crypto'
+import { hostname } from 'node:os'
+import type { DB, Executor } from '../db/database'
+import { affected, dialectOf, insertedId, num, toJson } from '../db/dialect'
+import type { DialectKind } from '../db/connect'
+import type { Clock } from '../lib/clock'
+import type { Logger } from '../lib/logger'
+import type { QueueJob, QueueStatus } from './queue.table'
+
+export interface QueueJobInfo<P = unknown> {
+  id: number
+  orgId: number | null
+  kind: string
+  payload: P
+  /** 1 on the first run: counts this run. */
+  attempts: number
+}
+
+export type QueueHandler<P = unknown> = (job: QueueJobInfo<P>) => Promise<void>
+
+export interface EnqueueOptions {
+  orgId?: number | null
+  /** A second enqueue with the same key is a no-op, even after the first job finished. */
+  dedupeKey?: string
+  /** Epoch ms; default now. */
+  runAfter?: number
+  maxAttempts?: number
+}
+
+export interface QueueOptions {
+  db: DB
+  clock: Clock
+  log: Logger
+  instanceId?: string
+  concurrency?: number
+  pollIntervalMs?: number
+  lockTtlMs?: number
+  backoff?: BackoffPolicy
+}
+
+export interface BackoffPolicy {
+  baseMs: number
+  maxMs: number
+}
+
+export type QueueStats = Record<QueueStatus, number>
+
+/** Thrown by a handler when retrying cannot help (bad payload, a record that no longer exists): the job goes dead at once. */
+export class PermanentJobError extends Error {
+  override name = 'PermanentJobError'
+}
+
+export const DEFAULT_MAX_ATTEMPTS = 8
+const MAX_ERROR_CHARS = 4000
+const STACK_LINES = 6
+/** Re-checks after an enqueue: the caller's transaction may commit a little after it called enqueue. */
+const WAKE_DELAYS_MS = [0, 20, 100]
+const MYSQL_RETRYABLE_ERRNO = new Set([1205 /* lock wait timeout */, 1213 /* deadlock */])
+
+/**
+ * Delay before the next attempt: base · 2^(attempts-1), capped at max, with "equal jitter"
+ * (between half and all of it) so that a burst of failures does not retry in lock step.
+ */
+export function backoffDelay(attempts: number, policy: BackoffPolicy, random: () => number = Math.random): number {
+  const exp = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempts - 1))
+  return Math.round(exp / 2 + (random() * exp) / 2)
+}
+
+/** "Name: message" plus the top of the stack, bounded so a huge error never bloats a row. */
+export function describeError(err: unknown): string {
+  const text =
+    err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`).split('\n').slice(0, STACK_LINES).join('\n') : String(err)
+  return text.length > MAX_ERROR_CHARS ? `${text.slice(0, MAX_ERROR_CHARS)}…` : text
+}
+
+export function defaultInstanceId(): string {
+  return `${hostname().slice(0, 40)}:${process.pid}:${randomBytes(3).toString('hex')}`
+}
+
+export class Queue {
+  readonly instanceId: string
+  private readonly db: DB
+  private readonly clock: Clock
+  private readonly log: Logger
+  private readonly dialect: DialectKind
+  private readonly concurrency: number
+  private readonly pollIntervalMs: number
+  private readonly lockTtlMs: number
+  private readonly backoff: BackoffPolicy
+  private readonly handlers = new Map<string, QueueHandler<any>>()
+  /** Jobs being handled by this instance, by id; their locks are renewed while they run. */
+  private readonly inFlight = new Map<number, Promise<void>>()
+  private started = false
+  private stopping = false
+  private pumping: Promise<void> | null = null
+  private pumpAgain = false
+  private pollTimer: NodeJS.Timeout | null = null
+  private heartbeatTimer: NodeJS.Timeout | null = null
+  private readonly wakeTimers = new Map<number, NodeJS.Timeout>()
+  private readonly expiredCheckIntervalMs: number
+  private lastExpiredCheck = Number.NEGATIVE_INFINITY
+
+  constructor(opts: QueueOptions) {
+    this.db = opts.db
+    this.clock = opts.clock
+    this.log = opts.log.child({ component: 'queue' })
+    this.dialect = dialectOf(opts.db)
+    // locked_by is varchar(64).
+    this.instanceId = (opts.instanceId ?? defaultInstanceId()).slice(0, 64)
+    this.concurrency = Math.max(1, opts.concurrency ?? 4)
+    this.pollIntervalMs = opts.pollIntervalMs ?? 1000
+    this.lockTtlMs = opts.lockTtlMs ?? 5 * 60_000
+    this.expiredCheckIntervalMs = Math.min(10_000, Math.floor(this.lockTtlMs / 4))
+    this.backoff = opts.backoff ?? { baseMs: 2000, maxMs: 15 * 60_000 }
+  }
+
+  register<P>(kind: string, handler: QueueHandler<P>): void {
+    if (this.handlers.has(kind)) throw new Error(`queue handler for "${kind}" is already registered`)
+    this.handlers.set(kind, handler as QueueHandler<any>)
+  }
+
+  /**
+   * Adds a job. Pass the caller's transaction as `exec` so the job exists only if the state change that caused it commits.
+   * `id` is the new job's id, or on a dedupe hit the existing job's id when it is visible (null otherwise).
+   */
+  async enqueue(exec: Executor, kind: string, payload: unknown, opts: EnqueueOptions = {}): Promise<{ id: number | null; created: boolean }> {
+    if (!kind || kind.length > 64) throw new Error(`invalid job kind "${kind}"`)
+    if (opts.dedupeKey !== undefined && (opts.dedupeKey.length === 0 || opts.dedupeKey.length > 191)) {
+      throw new Error('dedupeKey must be 1..191 characters')
+    }
+    const maxAttempts = opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS
+    if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new Error('maxAttempts must be a positive integer')
+    const now = this.clock.now()
+    const insert = exec.insertInto('queue_jobs').values({
+      org_id: opts.orgId ?? null,
+      kind,
+      payload: toJson(payload),
+      dedupe_key: opts.dedupeKey ?? null,
+      status: 'pending',
+      attempts: 0,
+      max_attempts: maxAttempts,
+      run_after: opts.runAfter ?? now,
+      locked_by: null,
+      locked_until: null,
+      last_error: null,
+      created_at: now,
+      updated_at: now,
+      finished_at: null,
+    })
+    // IGNORE only with a dedupe key: on MySQL it would also turn other errors (e.g. truncation) into warnings.
+    const res = opts.dedupeKey ? await insert.ignore().executeTakeFirst() : await insert.executeTakeFirstOrThrow()
+    // Both drivers report 0 rows for an ignored duplicate; SQLite's insertId is then stale, so never read it.
+    if (Number(res.numInsertedOrUpdatedRows ?? 0n) === 0) {
+      const existing = await exec.selectFrom('queue_jobs').select('id').where('dedupe_key', '=', opts.dedupeKey!).executeTakeFirst()
+      return { id: existing?.id ?? null, created: false }
+    }
+    this.notify()
+    return { id: insertedId(res), created: true }
+  }
+
+  start(): void {
+    if (this.started) return
+    this.started = true
+    this.stopping = false
+    this.heartbeatTimer = setInterval(() => void this.renewLocks(), Math.max(1000, Math.floor(this.lockTtlMs / 3)))
+    this.heartbeatTimer.unref()
+    this.pump()
+  }
+
+  /** Stops claiming; resolves once every handler already running has finished. */
+  async stop(): Promise<void> {
+    if (!this.started) {
+      await Promise.allSettled(this.inFlight.values())
+      return
+    }
+    this.stopping = true
+    this.started = false
+    if (this.pollTimer) clearTimeout(this.pollTimer)
+    this.pollTimer = null
+    for (const t of this.wakeTimers.values()) clearTimeout(t)
+    this.wakeTimers.clear()
+    await this.pumping
+    // Locks keep being renewed until the last handler returns.
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight.values()])
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer)
+    this.heartbeatTimer = null
+    this.stopping = false
+  }
+
+  /** Looks for work now and again shortly after (the enqueuing transaction may not have committed yet). No-op unless started. */
+  notify(): void {
+    if (!this.started || this.stopping) return
+    for (const delay of WAKE_DELAYS_MS) {
+      if (this.wakeTimers.has(delay)) continue
+      const t = setTimeout(() => {
+        this.wakeTimers.delete(delay)
+        this.pump()
+      }, delay)
+      t.unref()
+      this.wakeTimers.set(delay, t)
+    }
+  }
+
+  /**
+   * Tests and scripts: handles everything runnable now (including jobs that handlers enqueue) without the timer loop.
+   * Jobs waiting for a backoff later than now are left alone. Returns how many jobs were handled.
+   */
+  async runUntilIdle(opts: { maxJobs?: number } = {}): Promise<number> {
+    const maxJobs = opts.maxJobs ?? Number.POSITIVE_INFINITY
+    let count = 0
+    while (count < maxJobs) {
+      const jobs = await this.claim(Math.min(this.concurrency, maxJobs - count))
+      if (jobs.length === 0) break
+      await Promise.all(jobs.map((job) => this.track(job)))
+      count += jobs.length
+    }
+    return count
+  }
+
+  async stats(orgId?: number): Promise<QueueStats> {
+    let q = this.db.selectFrom('queue_jobs').select((eb) => ['status', eb.fn.countAll().as('n')]).groupBy('status')
+    if (orgId !== undefined) q = q.where('org_id', '=', orgId)
+    const out: QueueStats = { pending: 0, running: 0, done: 0, dead: 0 }
+    for (const row of await q.execute()) out[row.status] = num(row.n)
+    return out
+  }
+
+  /**
+   * Puts a dead or pending job back to run now with a fresh attempt budget (last_error is kept for the record).
+   * `orgId`: undefined = any job; null = only platform jobs; a number = only that org's jobs. False if nothing matched.
+   */
+  async retry(jobId: number, orgId?: number | null): Promise<boolean> {
+    let q = this.retryUpdate().where('id', '=', jobId)
+    if (orgId !== undefined) q = orgId === null ? q.where('org_id', 'is', null) : q.where('org_id', '=', orgId)
+    const n = affected(await q.executeTakeFirst())
+    if (n > 0) this.notify()
+    return n > 0
+  }
+
+  /** Retries every dead job (of one org when `orgId` is given, as in `retry`). Returns how many. */
+  async retryDead(orgId?: number | null): Promise<number> {
+    let q = this.retryUpdate().where('status', '=', 'dead')
+    if (orgId !== undefined) q = orgId === null ? q.where('org_id', 'is', null) : q.where('org_id', '=', orgId)
+    const n = affected(await q.executeTakeFirst())
+    if (n > 0) this.notify()
+    return n
+  }
+
+  /** Deletes done jobs that finished more than `olderThanMs` ago. Returns how many. */
+  async purgeDone(olderThanMs: number): Promise<number> {
+    const res = await this.db
+      .deleteFrom('queue_jobs')
+      .where('status', '=', 'done')
+      .where('finished_at', '<', this.clock.now() - olderThanMs)
+      .executeTakeFirst()
+    return affected(res)
+  }
+
+  private retryUpdate() {
+    const now = this.clock.now()
+    return this.db
+      .updateTable('queue_jobs')
+      .set({ status: 'pending', attempts: 0, run_after: now, locked_by: null, locked_until: null, finished_at: null, updated_at: now })
+      .where('status', 'in', ['dead', 'pending'])
+  }
+
+  /** One claiming pass at a time; a request arriving meanwhile makes it go round once more. */
+  private pump(): void {
+    if (!this.started || this.stopping) return
+    if (this.pumping) {
+      this.pumpAgain = true
+      return
+    }
+    this.pumping = this.fill()
+      .catch((err) => this.log.error({ err }, 'queue claim failed'))
+      .finally(() => {
+        this.pumping = null
+        this.armPoll()
+        if (this.pumpAgain) {
+          this.pumpAgain = false
+          this.pump()
+        }
+      })
+  }
+
+  /** Claims until every slot is busy or nothing is runnable; finishing handlers call pump() to refill. */
+  private async fill(): Promise<void> {
+    while (this.started && !this.stopping) {
+      this.pumpAgain = false
+      const free = this.concurrency - this.inFlight.size
+      if (free <= 0) return
+      const jobs = await this.claim(free)
+      for (const job of jobs) {
+        void this.track(job).finally(() => this.pump())
+      }
+      if (jobs.length < free) return
+    }
+  }
+
+  private armPoll(): void {
+    if (this.pollTimer) clearTimeout(this.pollTimer)
+    this.pollTimer = null
+    if (!this.started || this.stopping) return
+    this.pollTimer = setTimeout(() => {
+      this.pollTimer = null
+      this.pump()
+    }, this.pollIntervalMs)
+    this.pollTimer.unref()
+  }
+
+  private track(job: QueueJob): Promise<void> {
+    const p = this.process(job)
+      .catch((err) => this.log.error({ err, jobId: job.id, kind: job.kind }, 'queue job bookkeeping failed; the lock will expire and it will be retried'))
+      .finally(() => this.inFlight.delete(job.id))
+    this.inFlight.set(job.id, p)
+    return p
+  }
+
+  /**
+   * Marks up to `limit` runnable jobs as running for this instance and returns them (attempts already counted).
+   * MySQL: SKIP LOCKED lets several instances claim disjoint rows at once; READ COMMITTED avoids gap locks, which
+   * otherwise deadlock two claimers moving index entries into the same 'running' range. SQLite has one writer, so
+   * the transaction alone makes select-then-update atomic.
+   */
+  private async claim(limit: number): Promise<QueueJob[]> {
+    if (limit <= 0) return []
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.claimOnce(limit)
+      } catch (err) {
+        const errno = (err as { errno?: number }).errno ?? 0
+        if (this.dialect !== 'mysql' || !MYSQL_RETRYABLE_ERRNO.has(errno) || attempt >= 5) throw err
+        this.log.debug({ err, attempt }, 'claim lost a lock race; retrying')
+      }
+    }
+  }
+
+  private async claimOnce(limit: number): Promise<QueueJob[]> {
+    const mysql = this.dialect === 'mysql'
+    const tx = mysql ? this.db.transaction().setIsolationLevel('read committed') : this.db.transaction()
+    return tx.execute(async (trx) => {
+      const now = this.clock.now()
+      const candidates: QueueJob[] = []
+      // A crashed instance's jobs: still 'running' after their lock ran out. Checked first so they are not starved, but
+      // not on every claim: a lock only expires after lockTtlMs, so looking a few times per TTL is enough.
+      if (now - this.lastExpiredCheck >= this.expiredCheckIntervalMs) {
+        this.lastExpiredCheck = now
+        let expiredQ = trx
+          .selectFrom('queue_jobs')
+          .selectAll()
+          .where('status', '=', 'running')
+          .where('locked_until', '<', now)
+          .orderBy('run_after')
+          .orderBy('id')
+          .limit(limit)
+        if (mysql) expiredQ = expiredQ.forUpdate().skipLocked()
+        const expired = await expiredQ.execute()
+        // A job that already used its last attempt when its worker vanished is not run again.
+        const exhausted = expired.filter((r) => r.attempts >= r.max_attempts).map((r) => r.id)
+        if (exhausted.length > 0) {
+          await trx
+            .updateTable('queue_jobs')
+            .set({
+              status: 'dead',
+              last_error: 'worker lost (lock expired) during the last allowed attempt',
+              locked_by: null,
+              locked_until: null,
+              finished_at: now,
+              updated_at: now,
+            })
+            .where('id', 'in', exhausted)
+            .execute()
+        }
+        candidates.push(...expired.filter((r) => r.attempts < r.max_attempts))
+      }
+
+      if (candidates.length < limit) {
+        // (status, run_after) index read in order: only the rows returned get locked.
+        let pendingQ = trx
+          .selectFrom('queue_jobs')
+          .selectAll()
+          .where('status', '=', 'pending')
+          .where('run_after', '<=', now)
+          .orderBy('run_after')
+          .orderBy('id')
+          .limit(limit - candidates.length)
+        if (mysql) pendingQ = pendingQ.forUpdate().skipLocked()
+        candidates.push(...(await pendingQ.execute()))
+      }
+      if (candidates.length === 0) return []
+
+      const lock = { locked_by: this.instanceId, locked_until: now + this.lockTtlMs, updated_at: now }
+      const ids = candidates.map((r) => r.id)
+      const res = await trx
+        .updateTable('queue_jobs')
+        .set((eb) => ({ status: 'running', attempts: eb('attempts', '+', 1), ...lock }))
+        .where('id', 'in', ids)
+        // Re-states the claim condition, so the update is safe even without row locks.
+        .where((eb) =>
+          eb.or([
+            eb.and([eb('status', '=', 'pending'), eb('run_after', '<=', now)]),
+            eb.and([eb('status', '=', 'running'), eb('locked_until', '<', now)]),
+          ]),
+        )
+        .executeTakeFirst()
+      // Rows were locked (MySQL) or the transaction is the only writer (SQLite), so every candidate is ours and its new
+      // state is known without reading it back; the read-back is only a safety net.
+      if (affected(res) === candidates.length) {
+        return candidates.map((r) => ({ ...r, status: 'running' as const, attempts: r.attempts + 1, ...lock }))
+      }
+      return trx
+        .selectFrom('queue_jobs')
+        .selectAll()
+        .where('id', 'in', ids)
+        .where('status', '=', 'running')
+        .where('locked_by', '=', this.instanceId)
+        .where('locked_until', '=', lock.locked_until)
+        .execute()
+    })
+  }
+
+  private async process(job: QueueJob): Promise<void> {
+    const handler = this.handlers.get(job.kind)
+    if (!handler) {
+      this.log.error({ jobId: job.id, kind: job.kind }, 'no handler registered for job kind')
+      await this.settle(job, 'dead', `no handler registered for job kind "${job.kind}"`)
+      return
+    }
+    let payload: unknown
+    try {
+      payload = JSON.parse(job.payload)
+    } catch {
+      await this.settle(job, 'dead', 'payload is not valid JSON')
+      return
+    }
+    try {
+      await handler({ id: job.id, orgId: job.org_id, kind: job.kind, payload, attempts: job.attempts })
+    } catch (err) {
+      const permanent = err instanceof PermanentJobError
+      const error = describeError(err)
+      if (permanent || job.attempts >= job.max_attempts) {
+        this.log.warn({ err, jobId: job.id, kind: job.kind, attempts: job.attempts }, 'queue job is dead')
+        await this.settle(job, 'dead', error)
+      } else {
+        const delay = backoffDelay(job.attempts, this.backoff)
+        this.log.info({ err, jobId: job.id, kind: job.kind, attempts: job.attempts, delay }, 'queue job failed; will retry')
+        await this.settle(job, 'pending', error, this.clock.now() + delay)
+      }
+      return
+    }
+    await this.settle(job, 'done', undefined)
+  }
+
+  /**
+   * Writes the outcome, but only while this claim still owns the row: if the lock expired and another worker took the
+   * job over (attempts moved on), its bookkeeping wins.
+   */
+  private async settle(job: QueueJob, status: 'done' | 'dead' | 'pending', error: string | undefined, runAfter?: number): Promise<void> {
+    const now = this.clock.now()
+    const res = await this.db
+      .updateTable('queue_jobs')
+      .set({
+        status,
+        locked_by: null,
+        locked_until: null,
+        updated_at: now,
+        ...(error !== undefined ? { last_error: error } : {}),
+        ...(runAfter !== undefined ? { run_after: runAfter } : {}),
+        ...(status === 'pending' ? {} : { finished_at: now }),
+      })
+      .where('id', '=', job.id)
+      .where('status', '=', 'running')
+      .where('locked_by', '=', this.instanceId)
+      .where('attempts', '=', job.attempts)
+      .executeTakeFirst()
+    if (affected(res) === 0) this.log.warn({ jobId: job.id, kind: job.kind, status }, 'queue job was taken over before it finished here')
+  }
+
+  /** Keeps the locks of long-running handlers alive, so nobody mistakes them for a crashed worker's jobs. */
+  private async renewLocks(): Promise<void> {
+    const ids = [...this.inFlight.keys()]
+    if (ids.length === 0) return
+    const now = this.clock.now()
+    try {
+      await this.db
+        .updateTable('queue_jobs')
+        .set({ locked_until: now + this.lockTtlMs, updated_at: now })
+        .where('id', 'in', ids)
+        .where('status', '=', 'running')
+        .where('locked_by', '=', this.instanceId)
+        .execute()
+    } catch (err) {
+      this.log.error({ err }, 'renewing queue locks failed')
+    }
+  }
+}
