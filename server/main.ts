@@ -1,5 +1,6 @@
 // Start-up: config → database → migrations → bootstrap → HTTP (+ sandbox) → queue workers → scheduler.
 import { randomBytes } from 'node:crypto'
+import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -18,6 +19,10 @@ import { TokenCenter } from './platform/token-center'
 import { createWecomRateLimiter } from './platform/wecom/client'
 import { attachScheduler, Scheduler } from './jobs/scheduler'
 import { allJobs } from './jobs/index'
+import { createWecomCallbackRouter } from './modules/callbacks/callback.route'
+import { registerWorkers } from './workers'
+import { createSandbox, DEMO_CORP_NAME } from './sandbox/index'
+import { linkDemoOrg } from './sandbox-link'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -29,7 +34,17 @@ export interface RunningServer {
 }
 
 export async function startServer(envOverrides: Record<string, string | undefined> = {}, opts: { clock?: Clock } = {}): Promise<RunningServer> {
-  const config = loadConfig({ ...process.env, ...envOverrides })
+  const env = { ...process.env, ...envOverrides }
+  const requested = loadConfig(env)
+  // Listen first: with PORT=0 the public URL (callback and sandbox URLs derive from it) is known only now.
+  const server = createServer()
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve)
+    server.once('error', reject)
+    server.listen(requested.port, requested.host)
+  })
+  const port = (server.address() as AddressInfo).port
+  const config = requested.port === port ? requested : loadConfig({ ...env, PORT: String(port) })
   const log = createLogger(config.logLevel)
   const clock = opts.clock ?? systemClock
   const handle = await connectDb(config.databaseUrl)
@@ -43,29 +58,42 @@ export async function startServer(envOverrides: Record<string, string | undefine
   const deps: Deps = { config, db: handle.db, dialect: handle.kind, clock, log, secrets, queue, tokens, wecomLimiter: createWecomRateLimiter() }
   const boot = await bootstrap(deps, { demo: !config.production })
 
+  const sandbox = config.sandbox
+    ? createSandbox({ publicBaseUrl: config.publicBaseUrl, seed: 'demo', clock, stateFile: join(config.dataDir, 'sandbox-state.json'), onError: (err, where) => log.error({ err, where }, 'sandbox error') })
+    : null
   const metrics = createMetrics(deps, { defaultMetrics: true })
-  const app = createApp({ deps, metrics, distDir: join(ROOT, 'dist') })
-  const server = app.listen(config.port, config.host)
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve)
-    server.once('error', reject)
+  const app = createApp({
+    deps,
+    metrics,
+    distDir: join(ROOT, 'dist'),
+    rawRoutes: [createWecomCallbackRouter(deps, metrics)],
+    sandboxRouter: sandbox?.router,
   })
-  const port = (server.address() as AddressInfo).port
-  const url = config.port === 0 || !envOverrides.PUBLIC_BASE_URL ? `http://127.0.0.1:${port}` : config.publicBaseUrl
+  server.on('request', app)
+  const url = envOverrides.PUBLIC_BASE_URL || process.env.PUBLIC_BASE_URL ? config.publicBaseUrl : `http://127.0.0.1:${port}`
 
+  registerWorkers(deps)
   queue.start()
   const scheduler = new Scheduler({ deps, jobs: allJobs(), instanceId })
   attachScheduler(deps, scheduler)
   if (config.scheduler) scheduler.start()
 
+  if (sandbox && boot.demoOrgId) {
+    // The demo org talks to the sandbox's demo corp; a failure here leaves the demo usable, just unlinked.
+    await linkDemoOrg(deps, sandbox, boot.demoOrgId, DEMO_CORP_NAME).catch((err) => log.error({ err }, 'could not link the demo org to the sandbox'))
+  }
+
   let closing: Promise<void> | null = null
   const close = () =>
     (closing ??= (async () => {
       // Stop taking requests first, then let in-flight jobs finish, then release the pool.
-      await new Promise<void>((resolve) => server.close(() => resolve()))
-      server.closeAllConnections?.()
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+      server.closeIdleConnections?.()
+      setTimeout(() => server.closeAllConnections?.(), 5000).unref()
+      await closed
       await scheduler.stop()
       await queue.stop()
+      await sandbox?.close()
       await handle.close()
     })())
   return { url, deps, admin: boot.admin, close }

@@ -121,6 +121,7 @@ export async function syncStaff(deps: Deps, orgId: number): Promise<number> {
       )
     }
     await trx.updateTable('wecom_staff').set({ status: 'inactive' }).where('org_id', '=', orgId).where('synced_at', '<', now).execute()
+    await trx.updateTable('wecom_configs').set({ staff_count: follow_user.length }).where('org_id', '=', orgId).execute()
   })
   return follow_user.length
 }

@@ -1,0 +1,7 @@
+// Registers every queue handler of the product with the queue (one line per domain).
+import type { Deps } from './deps'
+import { registerCallbackWorker } from './modules/callbacks/dispatch'
+
+export function registerWorkers(deps: Deps): void {
+  registerCallbackWorker(deps)
+}
