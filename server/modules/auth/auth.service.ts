@@ -76,9 +76,10 @@ export async function login(
       .execute()
     await trx.updateTable('admin_users').set({ last_login_at: now }).where('id', '=', user.id).execute()
     await trx.deleteFrom('login_failures').where('username', '=', username).execute()
+    // A platform admin's login is filed under the org they start acting in, so it shows in that org's log.
     await trx
       .insertInto('audit_log')
-      .values({ org_id: user.org_id, user_id: user.id, username, action: 'auth.login', input_summary: null, result: 'ok', error: null, ip: input.ip, created_at: now })
+      .values({ org_id: actingOrgId, user_id: user.id, username, action: 'auth.login', input_summary: null, result: 'ok', error: null, ip: input.ip, created_at: now })
       .execute()
   })
   const sessionUser = await resolveSession(deps, token)

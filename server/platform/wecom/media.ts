@@ -17,7 +17,8 @@ export function mediaApi(call: WecomCall) {
         form: () => {
           const form = new FormData()
           const type = IMAGE_TYPES[extname(filename).toLowerCase()] ?? 'application/octet-stream'
-          form.append('media', new Blob([data], { type }), filename)
+          // A copy typed as ArrayBuffer-backed: Blob (DOM typings) does not take a SharedArrayBuffer view.
+          form.append('media', new Blob([new Uint8Array(data)], { type }), filename)
           return form
         },
       }),

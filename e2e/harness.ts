@@ -1,0 +1,107 @@
+// Browser-test helpers: the real server in-process on a fresh SQLite, Debian Chromium via playwright-core, screenshots.
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwright-core'
+import { startServer as startAppServer } from '../server/main'
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
+export const SCREENSHOT_DIR = join(ROOT, 'e2e', 'screenshots')
+export const E2E_ADMIN_PASSWORD = 'e2e-Admin-pass-2026'
+
+export interface TestServer {
+  url: string
+  admin: { username: string; password: string }
+  close(): Promise<void>
+}
+
+/**
+ * Starts the real server (migrations, demo org + platform admin, sandbox, dist/) on a random port with its own
+ * temporary DATA_DIR and SQLite file. `dist/` must be built first (`npx vite build`).
+ */
+export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
+  for (const page of ['web', 'h5']) {
+    if (!existsSync(join(ROOT, 'dist', page, 'index.html'))) {
+      throw new Error(`dist/${page}/index.html is missing: run \`npx vite build\` before the browser tests`)
+    }
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), 'crm-e2e-'))
+  const password = env.ADMIN_PASSWORD ?? E2E_ADMIN_PASSWORD
+  let running: Awaited<ReturnType<typeof startAppServer>>
+  try {
+    running = await startAppServer({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      // Always a fresh SQLite file, even when the shell points DATABASE_URL at MySQL.
+      DATABASE_URL: `sqlite:${join(dataDir, 'crm.sqlite')}`,
+      ADMIN_PASSWORD: password,
+      LOG_LEVEL: 'silent',
+      SCHEDULER: '0',
+      ...env,
+    })
+  } catch (err) {
+    rmSync(dataDir, { recursive: true, force: true })
+    throw err
+  }
+  return {
+    url: running.url,
+    admin: { username: running.admin.username, password },
+    async close() {
+      await running.close()
+      rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** Debian's Chromium, headless (Playwright's default; toolchain notes G14). */
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  })
+}
+
+/** Writes e2e/screenshots/<name>.png (gitignored) and returns its path. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true })
+  const path = join(SCREENSHOT_DIR, `${name}.png`)
+  await page.screenshot({ path, fullPage: true, animations: 'disabled' })
+  return path
+}
+
+export interface ConsoleProblem {
+  text: string
+  url: string
+}
+
+/**
+ * Records console errors and uncaught page errors. A missing favicon is ignored, and so is whatever `allow`
+ * matches (e.g. the 401 of a deliberately wrong password).
+ */
+export function watchConsole(page: Page) {
+  const problems: ConsoleProblem[] = []
+  const allowed: Array<(p: ConsoleProblem) => boolean> = [(p) => /favicon/i.test(p.url) || /favicon/i.test(p.text)]
+  page.on('console', (msg: ConsoleMessage) => {
+    if (msg.type() === 'error') problems.push({ text: msg.text(), url: msg.location().url ?? '' })
+  })
+  page.on('pageerror', (err) => problems.push({ text: `pageerror: ${err.message}`, url: page.url() }))
+  return {
+    allow(match: (p: ConsoleProblem) => boolean) {
+      allowed.push(match)
+    },
+    /** Problems nobody expected. */
+    unexpected(): ConsoleProblem[] {
+      return problems.filter((p) => !allowed.some((ok) => ok(p)))
+    },
+  }
+}

@@ -1,0 +1,27 @@
+// 客户运营: customers, corp tags and broadcasts (群发).
+import type { RouteRecordRaw } from 'vue-router'
+import { CollectionTag, Promotion, User } from '@element-plus/icons-vue'
+import { comingSoon } from '../meta'
+
+const section = '客户运营'
+
+export const customerRoutes: RouteRecordRaw[] = [
+  {
+    path: 'customers',
+    name: 'CustomerList',
+    component: comingSoon,
+    meta: { title: '客户', section, icon: User, needsOrg: true },
+  },
+  {
+    path: 'tags',
+    name: 'CustomerTags',
+    component: comingSoon,
+    meta: { title: '标签', section, icon: CollectionTag, needsOrg: true },
+  },
+  {
+    path: 'broadcasts',
+    name: 'CustomerBroadcasts',
+    component: comingSoon,
+    meta: { title: '群发', section, icon: Promotion, needsOrg: true },
+  },
+]

@@ -1,0 +1,29 @@
+// 队列: table columns, status options and colours.
+import { QUEUE_STATUSES, QUEUE_STATUS_LABELS } from '../../../../shared/enums'
+import type { TableColumn } from '../../components/table-column'
+import type { QueueRow, QueueStatus } from '../../stores/queue'
+import { formatDateTime } from '../../utils/format'
+
+export { QUEUE_STATUS_LABELS }
+export const STATUS_OPTIONS = QUEUE_STATUSES.map((value) => ({ value, label: QUEUE_STATUS_LABELS[value] }))
+export const STATUS_TAG: Record<QueueStatus, 'warning' | 'primary' | 'success' | 'danger'> = {
+  pending: 'warning',
+  running: 'primary',
+  done: 'success',
+  dead: 'danger',
+}
+
+export function queueColumns(): TableColumn<QueueRow>[] {
+  return [
+    { key: 'id', label: 'ID', prop: 'id', width: 80 },
+    { key: 'kind', label: '类型', slot: 'kind', minWidth: 180 },
+    { key: 'status', label: '状态', slot: 'status', width: 90 },
+    { key: 'attempts', label: '尝试次数', formatter: (r) => `${r.attempts} / ${r.maxAttempts}`, width: 100, align: 'center' },
+    { key: 'lastError', label: '最近错误', prop: 'lastError', minWidth: 240, ellipsis: true },
+    { key: 'runAfter', label: '计划执行', formatter: (r) => formatDateTime(r.runAfter), width: 170 },
+    { key: 'updatedAt', label: '更新时间', formatter: (r) => formatDateTime(r.updatedAt), width: 170 },
+    { key: 'finishedAt', label: '结束时间', formatter: (r) => formatDateTime(r.finishedAt), width: 170 },
+    { key: 'createdAt', label: '创建时间', formatter: (r) => formatDateTime(r.createdAt), width: 170 },
+    { key: 'actions', label: '操作', slot: 'actions', width: 90, fixed: 'right' },
+  ]
+}
