@@ -23,6 +23,8 @@ import { createWecomCallbackRouter } from './modules/callbacks/callback.route'
 import { registerWorkers } from './workers'
 import { createSandbox, DEMO_CORP_NAME } from './sandbox/index'
 import { linkDemoOrg } from './sandbox-link'
+import { createContactWayQrRouter } from './modules/contact-ways/contact-ways.qr.route'
+import { attachSandboxControl } from './modules/contact-ways/sandbox-bridge'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -66,10 +68,11 @@ export async function startServer(envOverrides: Record<string, string | undefine
     deps,
     metrics,
     distDir: join(ROOT, 'dist'),
-    rawRoutes: [createWecomCallbackRouter(deps, metrics)],
+    rawRoutes: [createWecomCallbackRouter(deps, metrics), createContactWayQrRouter(deps)],
     sandboxRouter: sandbox?.router,
   })
   server.on('request', app)
+  if (sandbox) attachSandboxControl(deps, sandbox.control)
   const url = envOverrides.PUBLIC_BASE_URL || process.env.PUBLIC_BASE_URL ? config.publicBaseUrl : `http://127.0.0.1:${port}`
 
   registerWorkers(deps)

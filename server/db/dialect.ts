@@ -1,5 +1,5 @@
 // Dialect helpers, so services never branch on SQLite vs MySQL themselves.
-import { MysqlAdapter, sql, type Insertable, type Kysely, type Transaction } from 'kysely'
+import { MysqlAdapter, sql, type Expression, type Insertable, type Kysely, type SqlBool, type Transaction } from 'kysely'
 import type { Database } from './database'
 import type { DialectKind } from './connect'
 
@@ -70,7 +70,11 @@ export function fromJson<T>(text: string | null | undefined, fallback: T): T {
 /** COUNT/SUM results: MySQL returns DECIMAL sums as strings. */
 export const num = (v: unknown): number => (v == null ? 0 : Number(v))
 
-/** Escapes LIKE wildcards in user search text. */
-export function likeContains(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (m) => `\\${m}`)}%`
+/**
+ * `column LIKE '%text%'` with the text's own % and _ taken literally. ESCAPE '!' rather than '\\': SQLite has no
+ * default escape character and MySQL reads a backslash in a literal as an escape itself; '!' means the same to both.
+ */
+export function contains(column: string, text: string): Expression<SqlBool> {
+  const pattern = `%${text.replace(/[!%_]/g, (m) => `!${m}`)}%`
+  return sql<SqlBool>`${sql.ref(column)} like ${pattern} escape '!'`
 }

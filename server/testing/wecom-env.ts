@@ -11,6 +11,8 @@ import { createSandbox, type Sandbox, type SandboxOptions } from '../sandbox/ind
 import { linkOrgToSandboxCorp } from '../sandbox-link'
 import { createWecomCallbackRouter } from '../modules/callbacks/callback.route'
 import { registerWorkers } from '../workers'
+import { createContactWayQrRouter } from '../modules/contact-ways/contact-ways.qr.route'
+import { attachSandboxControl } from '../modules/contact-ways/sandbox-bridge'
 import { createTestDb } from './test-db'
 import { createOrgWithUser, createTestDeps, testConfig } from './deps'
 import { callerFor, type Caller } from './tenant'
@@ -48,7 +50,8 @@ export async function createWecomEnv(opts: WecomEnvOptions = {}): Promise<WecomE
   const queue = new Queue({ db: handle.db, clock, log: silentLogger, instanceId: 'e2e', pollIntervalMs: 200 })
   const deps = createTestDeps(handle, { config, clock, queue }) as Deps
   const sandbox = createSandbox({ publicBaseUrl: baseUrl, seed: 'none', clock, callbackTimeoutMs: 2000, callbackRetryDelayMs: 20, ...opts.sandbox })
-  const app = createApp({ deps, sandboxRouter: sandbox.router, rawRoutes: [createWecomCallbackRouter(deps)] })
+  const app = createApp({ deps, sandboxRouter: sandbox.router, rawRoutes: [createWecomCallbackRouter(deps), createContactWayQrRouter(deps)] })
+  attachSandboxControl(deps, sandbox.control)
   server.on('request', app)
 
   const members = opts.members ?? { zhangli: '张丽', wangfang: '王芳', liuyang: '刘洋' }

@@ -2,7 +2,7 @@
 import { z } from 'zod'
 import { pageInput } from '../../../shared/schemas/common'
 import { orgAdminProcedure, router } from '../../trpc/init'
-import { likeContains } from '../../db/dialect'
+import { contains } from '../../db/dialect'
 
 export const auditRouter = router({
   list: orgAdminProcedure
@@ -16,7 +16,7 @@ export const auditRouter = router({
     )
     .query(async ({ ctx, input }) => {
       let q = ctx.deps.db.selectFrom('audit_log').where('org_id', '=', ctx.orgId)
-      if (input.action) q = q.where('action', 'like', likeContains(input.action))
+      if (input.action) q = q.where(contains('action', input.action))
       if (input.username) q = q.where('username', '=', input.username)
       if (input.from) q = q.where('created_at', '>=', input.from)
       if (input.to) q = q.where('created_at', '<', input.to)

@@ -1,4 +1,4 @@
-// Row type of 「联系我」 contact ways; list/object fields are JSON text, booleans 0/1.
+// Row type of 「联系我」 contact ways; list/object fields are JSON text, booleans 0/1; columns with a DB default are Generated.
 import type { Generated, Selectable } from 'kysely'
 
 export interface ContactWaysTable {
@@ -8,19 +8,19 @@ export interface ContactWaysTable {
   type: number
   scene: number
   style: number | null
-  remark: string
-  skip_verify: number
+  remark: Generated<string>
+  skip_verify: Generated<number>
   state: string
   channel_name: string
   /** JSON string[] */
   user_ids: string
   /** JSON number[] */
   party_ids: string
-  is_temp: number
+  is_temp: Generated<number>
   expires_in: number | null
   chat_expires_in: number | null
   unionid: string | null
-  is_exclusive: number
+  is_exclusive: Generated<number>
   /** JSON conclusions object or null */
   conclusions: string | null
   /** JSON { text?: string; attachments: [...] } or null */

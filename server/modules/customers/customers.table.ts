@@ -5,10 +5,10 @@ export interface CustomersTable {
   id: Generated<number>
   org_id: number
   external_userid: string
-  name: string
+  name: Generated<string>
   avatar: string | null
-  type: number
-  gender: number
+  type: Generated<number>
+  gender: Generated<number>
   unionid: string | null
   position: string | null
   corp_name: string | null
@@ -16,7 +16,7 @@ export interface CustomersTable {
   channel_state: string | null
   contact_way_id: number | null
   /** 'active' while any staff relation is active, else 'lost'. */
-  status: 'active' | 'lost'
+  status: Generated<'active' | 'lost'>
   first_added_at: number | null
   created_at: number
   updated_at: number
@@ -30,13 +30,13 @@ export interface CustomerFollowsTable {
   org_id: number
   customer_id: number
   userid: string
-  remark: string
-  description: string
+  remark: Generated<string>
+  description: Generated<string>
   /** JSON string[] */
   remark_mobiles: string
-  add_way: number
-  state: string
-  oper_userid: string
+  add_way: Generated<number>
+  state: Generated<string>
+  oper_userid: Generated<string>
   contact_way_id: number | null
   /** ms */
   createtime: number

@@ -2,13 +2,13 @@
 import { TRPCError } from '@trpc/server'
 import type { z } from 'zod'
 import type { Deps } from '../../deps'
-import { insertedId, likeContains } from '../../db/dialect'
+import { contains, insertedId } from '../../db/dialect'
 import type { orgCreateInput, orgUpdateInput } from '../../../shared/schemas/auth'
 import { createUser } from '../users/users.service'
 
 export async function listOrgs(deps: Deps, input: { page: number; pageSize: number; q?: string }) {
   let q = deps.db.selectFrom('orgs')
-  if (input.q) q = q.where((eb) => eb.or([eb('name', 'like', likeContains(input.q!)), eb('slug', 'like', likeContains(input.q!))]))
+  if (input.q) q = q.where((eb) => eb.or([contains('name', input.q!), contains('slug', input.q!)]))
   const [{ total }] = await q.select((eb) => eb.fn.countAll<number>().as('total')).execute()
   const rows = await q
     .select(['id', 'name', 'slug', 'status', 'created_at'])

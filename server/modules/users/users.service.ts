@@ -2,14 +2,14 @@
 import { TRPCError } from '@trpc/server'
 import type { z } from 'zod'
 import type { Deps } from '../../deps'
-import { insertedId, likeContains } from '../../db/dialect'
+import { contains, insertedId } from '../../db/dialect'
 import type { userCreateInput, userUpdateInput } from '../../../shared/schemas/auth'
 import type { Role } from '../../../shared/enums'
 import { hashPassword } from '../auth/password'
 
 export async function listUsers(deps: Deps, orgId: number, input: { page: number; pageSize: number; q?: string }) {
   let q = deps.db.selectFrom('admin_users').where('org_id', '=', orgId)
-  if (input.q) q = q.where((eb) => eb.or([eb('username', 'like', likeContains(input.q!)), eb('display_name', 'like', likeContains(input.q!))]))
+  if (input.q) q = q.where((eb) => eb.or([contains('username', input.q!), contains('display_name', input.q!)]))
   const [{ total }] = await q.select((eb) => eb.fn.countAll<number>().as('total')).execute()
   const rows = await q
     .select(['id', 'username', 'display_name', 'role', 'status', 'last_login_at', 'created_at'])

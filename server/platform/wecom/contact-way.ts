@@ -19,7 +19,8 @@ export function contactWayApi(call: WecomCall) {
   const list = (req: ListContactWayRequest = {}) => call<ListContactWayResponse>({ method: 'POST', path: P.list, body: req })
   return {
     /** Persist config_id: it is the only handle for update and delete. */
-    add: (req: AddContactWayRequest) => call<AddContactWayResponse>({ method: 'POST', path: P.add, body: req }),
+    // once: a repeat after an unclear failure (timeout, 5xx) could create a second contact way at WeCom.
+    add: (req: AddContactWayRequest) => call<AddContactWayResponse>({ method: 'POST', path: P.add, body: req, once: true }),
     get: (configId: string) => call<GetContactWayResponse>({ method: 'POST', path: P.get, body: { config_id: configId } }),
     list,
     /** Every config_id in the window, across pages. */

@@ -1,0 +1,155 @@
+// Queries for 「联系我」 contact ways and the follow relations attributed to them; the executor is always the first argument.
+import { sql, type Insertable, type RawBuilder, type Updateable } from 'kysely'
+import type { Executor } from '../../db/database'
+import { affected, contains, insertedId, num } from '../../db/dialect'
+import type { ContactWayRow, ContactWaysTable } from './contact-ways.table'
+
+/** The way a scanning customer came through (the callback worker attributes the channel with it). */
+export function findContactWayByState(db: Executor, orgId: number, state: string): Promise<ContactWayRow | undefined> {
+  return db.selectFrom('contact_ways').selectAll().where('org_id', '=', orgId).where('state', '=', state).executeTakeFirst()
+}
+
+export function findContactWayById(db: Executor, orgId: number, id: number): Promise<ContactWayRow | undefined> {
+  return db.selectFrom('contact_ways').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst()
+}
+
+export async function insertContactWay(db: Executor, values: Insertable<ContactWaysTable>): Promise<number> {
+  return insertedId(await db.insertInto('contact_ways').values(values).executeTakeFirstOrThrow())
+}
+
+export async function setContactWay(db: Executor, orgId: number, id: number, patch: Updateable<ContactWaysTable>): Promise<number> {
+  return affected(await db.updateTable('contact_ways').set(patch).where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst())
+}
+
+export async function deleteContactWay(db: Executor, orgId: number, id: number): Promise<number> {
+  return affected(await db.deleteFrom('contact_ways').where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst())
+}
+
+/** Which of these states the org already uses. */
+export async function findUsedStates(db: Executor, orgId: number, states: readonly string[]): Promise<Set<string>> {
+  if (states.length === 0) return new Set()
+  const rows = await db.selectFrom('contact_ways').select('state').where('org_id', '=', orgId).where('state', 'in', states).execute()
+  return new Set(rows.map((r) => r.state))
+}
+
+/** Which of these userids are active customer-contact staff of the org. */
+export async function findActiveStaff(db: Executor, orgId: number, userids: readonly string[]): Promise<Set<string>> {
+  if (userids.length === 0) return new Set()
+  const rows = await db
+    .selectFrom('wecom_staff')
+    .select('userid')
+    .where('org_id', '=', orgId)
+    .where('status', '=', 'active')
+    .where('userid', 'in', userids)
+    .execute()
+  return new Set(rows.map((r) => r.userid))
+}
+
+/** Which of these WeCom corp tag ids the org has mirrored (CRM-only tags have no WeCom id and cannot be marked). */
+export async function findWecomTagIds(db: Executor, orgId: number, tagIds: readonly string[]): Promise<Set<string>> {
+  if (tagIds.length === 0) return new Set()
+  const rows = await db
+    .selectFrom('tags')
+    .select('tag_id')
+    .where('org_id', '=', orgId)
+    .where('source', '=', 'wecom')
+    .where('tag_id', 'in', tagIds)
+    .execute()
+  return new Set(rows.map((r) => r.tag_id as string))
+}
+
+export interface ContactWayFilter {
+  q?: string
+  type?: 1 | 2
+  isTemp?: boolean
+  page: number
+  pageSize: number
+}
+
+export async function listContactWays(db: Executor, orgId: number, f: ContactWayFilter): Promise<{ rows: ContactWayRow[]; total: number }> {
+  let q = db.selectFrom('contact_ways').where('org_id', '=', orgId)
+  if (f.type !== undefined) q = q.where('type', '=', f.type)
+  if (f.isTemp !== undefined) q = q.where('is_temp', '=', f.isTemp ? 1 : 0)
+  if (f.q) {
+    q = q.where((eb) =>
+      eb.or(
+        (['channel_name', 'state', 'remark'] as const).map((c) => contains(c, f.q!)),
+      ),
+    )
+  }
+  const { total } = await q.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow()
+  const rows = await q
+    .selectAll()
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(f.pageSize)
+    .offset((f.page - 1) * f.pageSize)
+    .execute()
+  return { rows, total: num(total) }
+}
+
+export interface FollowCounts {
+  added: number
+  lost: number
+}
+
+/** Added/lost per contact way for a whole page in one grouped query. */
+export async function countFollowsByWay(db: Executor, orgId: number, wayIds: readonly number[]): Promise<Map<number, FollowCounts>> {
+  const out = new Map<number, FollowCounts>()
+  if (wayIds.length === 0) return out
+  const rows = await db
+    .selectFrom('customer_follows')
+    .select((eb) => [
+      'contact_way_id',
+      eb.fn.countAll<number>().as('added'),
+      // MySQL returns SUM as DECIMAL (a string); num() below evens that out.
+      eb.fn.sum<number>(eb.case().when('status', '=', 'lost').then(1).else(0).end()).as('lost'),
+    ])
+    .where('org_id', '=', orgId)
+    .where('contact_way_id', 'in', wayIds)
+    .groupBy('contact_way_id')
+    .execute()
+  for (const r of rows) out.set(Number(r.contact_way_id), { added: num(r.added), lost: num(r.lost) })
+  return out
+}
+
+/** Asia/Shanghai has been UTC+8 all year since 1991 (no DST), so a fixed offset gives its calendar days. */
+export const SHANGHAI_OFFSET_MS = 8 * 3600_000
+export const DAY_MS = 86_400_000
+
+/**
+ * The Shanghai midnight (epoch ms) of a time, in integer +, - and % only: both dialects evaluate it exactly
+ * alike (no division, whose result type differs), and the literals keep SELECT and GROUP BY identical.
+ */
+function shanghaiDayStart(t: RawBuilder<number>) {
+  return sql<number>`${t} - ((${t} + ${sql.lit(SHANGHAI_OFFSET_MS)}) % ${sql.lit(DAY_MS)})`
+}
+
+const addedAt = sql<number>`${sql.ref('customer_follows.createtime')}`
+/** A relation marked lost without lost_at (older writers) counts on the day the row last changed. */
+const lostAt = sql<number>`coalesce(${sql.ref('customer_follows.lost_at')}, ${sql.ref('customer_follows.updated_at')})`
+
+export interface DayCount {
+  dayStart: number
+  n: number
+}
+
+/** Follows added through the way per Shanghai day, createtime within [from, to]. */
+export async function countAddedByDay(db: Executor, orgId: number, wayId: number, from?: number, to?: number): Promise<DayCount[]> {
+  let q = db.selectFrom('customer_follows').where('org_id', '=', orgId).where('contact_way_id', '=', wayId)
+  if (from !== undefined) q = q.where(addedAt, '>=', from)
+  if (to !== undefined) q = q.where(addedAt, '<=', to)
+  const day = shanghaiDayStart(addedAt)
+  const rows = await q.select((eb) => [day.as('day_start'), eb.fn.countAll<number>().as('n')]).groupBy(day).execute()
+  return rows.map((r) => ({ dayStart: num(r.day_start), n: num(r.n) }))
+}
+
+/** Follows of the way that were lost, per Shanghai day of losing, within [from, to]. */
+export async function countLostByDay(db: Executor, orgId: number, wayId: number, from?: number, to?: number): Promise<DayCount[]> {
+  let q = db.selectFrom('customer_follows').where('org_id', '=', orgId).where('contact_way_id', '=', wayId).where('status', '=', 'lost')
+  if (from !== undefined) q = q.where(lostAt, '>=', from)
+  if (to !== undefined) q = q.where(lostAt, '<=', to)
+  const day = shanghaiDayStart(lostAt)
+  const rows = await q.select((eb) => [day.as('day_start'), eb.fn.countAll<number>().as('n')]).groupBy(day).execute()
+  return rows.map((r) => ({ dayStart: num(r.day_start), n: num(r.n) }))
+}
