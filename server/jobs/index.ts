@@ -1,7 +1,8 @@
 // Every scheduled job, in one list: adding a job is one import and one entry.
 import { purgeQueueJob } from './purge-queue'
+import { refreshTokensJob } from './refresh-tokens'
 import type { JobDefinition } from './scheduler'
 
 export function allJobs(): JobDefinition[] {
-  return [purgeQueueJob]
+  return [purgeQueueJob, refreshTokensJob]
 }

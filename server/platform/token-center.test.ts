@@ -145,6 +145,41 @@ describe('TokenCenter.get', () => {
     expect(fetcher.calls).toBe(1)
   })
 
+  it('inside the margin, a platform that hands back the same token is asked at most once per cooldown, on any instance', async () => {
+    // Like WeCom and the sandbox: the same token until it expires, with the lifetime that is left.
+    let expiresAt = 0
+    let calls = 0
+    const sameToken: TokenFetcher = async () => {
+      calls++
+      if (!expiresAt || expiresAt <= clock.now()) expiresAt = clock.now() + 7200_000
+      return { token: `tok-${expiresAt}`, expiresIn: Math.floor((expiresAt - clock.now()) / 1000) }
+    }
+    const first = await a.get(ORG, APP, sameToken)
+    clock.set(expiresAt - MARGIN + 1000)
+    // 4 minutes of traffic on both instances, a call every 10 s: one fetch per minute, not one per call.
+    for (let i = 0; i < 24; i++) {
+      expect(await (i % 2 ? b : a).get(ORG, APP, sameToken)).toBe(first)
+      clock.advance(10_000)
+    }
+    expect(calls).toBe(1 + 4)
+    // Once it has really expired, the next get fetches the new token at once.
+    clock.set(expiresAt)
+    expect(await b.get(ORG, APP, sameToken)).not.toBe(first)
+    expect(calls).toBe(6)
+  })
+
+  it('the cooldown never hands out an expired token, and invalidation still forces a fetch', async () => {
+    const fetcher = countingFetcher(0, 60)
+    expect(await a.get(ORG, APP, fetcher)).toBe('tok-1')
+    expect(await a.get(ORG, APP, fetcher)).toBe('tok-1')
+    expect(fetcher.calls).toBe(1)
+    clock.advance(60_000)
+    expect(await a.get(ORG, APP, fetcher)).toBe('tok-2')
+    expect(await a.invalidate(ORG, APP, 'tok-2')).toBe(true)
+    expect(await b.get(ORG, APP, fetcher)).toBe('tok-3')
+    expect(fetcher.calls).toBe(3)
+  })
+
   it('refuses a fetcher result without a token or lifetime', async () => {
     await expect(a.get(ORG, APP, async () => ({ token: '', expiresIn: 7200 }))).rejects.toThrow(/no usable token/)
     await expect(a.get(ORG, APP, async () => ({ token: 't', expiresIn: 0 }))).rejects.toThrow(/no usable token/)
@@ -194,6 +229,22 @@ describe('TokenCenter.invalidate', () => {
     expect(await a.get(ORG, APP, fetcher)).toBe('tok-1')
     // When a's own call fails with tok-1, invalidating it drops the cache and a picks up tok-2 without fetching.
     expect(await a.invalidate(ORG, APP, 'tok-1')).toBe(false)
+    expect(await a.get(ORG, APP, fetcher)).toBe('tok-2')
+    expect(fetcher.calls).toBe(2)
+  })
+})
+
+describe('TokenCenter.forget', () => {
+  it('drops the cached copy only: a stored token is read again, a deleted one is fetched', async () => {
+    const fetcher = countingFetcher(0)
+    await a.get(ORG, APP, fetcher)
+    a.forget(ORG, APP)
+    expect(await a.get(ORG, APP, fetcher)).toBe('tok-1')
+    expect(fetcher.calls).toBe(1)
+    // As after saveConfig with a new secret: rows deleted, the cache would still answer without forget.
+    await first.db.deleteFrom('platform_tokens').execute()
+    expect(await a.get(ORG, APP, fetcher)).toBe('tok-1')
+    a.forget(ORG, APP)
     expect(await a.get(ORG, APP, fetcher)).toBe('tok-2')
     expect(fetcher.calls).toBe(2)
   })

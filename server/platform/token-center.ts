@@ -23,6 +23,12 @@ export interface TokenCenterOptions {
   leaseTtlMs?: number
   /** How often an instance that lost the lease re-reads the row. */
   pollMs?: number
+  /**
+   * After a fetch, the token is used while it is valid at all (margin or not) for this long before the platform is
+   * asked again. WeCom hands back the same token until it expires (so does the sandbox, with the remaining lifetime),
+   * so inside the margin every call would otherwise fetch again: a gettoken per API call for the last minutes.
+   */
+  refetchCooldownMs?: number
   sleep?: Sleep
 }
 
@@ -42,6 +48,13 @@ interface Stored {
   token: string
   sealed: string
   expiresAt: number
+  refreshedAt: number
+}
+
+/** What freshness is judged on, for a cached entry and a stored row alike. */
+interface Lifetime {
+  expiresAt: number
+  refreshedAt: number
 }
 
 export class TokenCenter {
@@ -53,8 +66,9 @@ export class TokenCenter {
   private readonly marginMs: number
   private readonly leaseTtlMs: number
   private readonly pollMs: number
+  private readonly refetchCooldownMs: number
   private readonly sleep: Sleep
-  private readonly cache = new Map<string, { token: string; expiresAt: number }>()
+  private readonly cache = new Map<string, Lifetime & { token: string }>()
   private readonly inflight = new Map<string, Promise<string>>()
 
   constructor(opts: TokenCenterOptions) {
@@ -66,6 +80,7 @@ export class TokenCenter {
     this.marginMs = opts.marginMs ?? 5 * 60_000
     this.leaseTtlMs = opts.leaseTtlMs ?? 60_000
     this.pollMs = opts.pollMs ?? 50
+    this.refetchCooldownMs = opts.refetchCooldownMs ?? 60_000
     this.sleep = opts.sleep ?? realSleep
   }
 
@@ -74,7 +89,7 @@ export class TokenCenter {
     const key = cacheKey(orgId, app)
     const minValidity = Math.max(this.marginMs, opts.minValidityMs ?? 0)
     const cached = this.cache.get(key)
-    if (cached && cached.expiresAt - minValidity > this.clock.now()) return cached.token
+    if (cached && this.isFresh(cached, minValidity)) return cached.token
     // Joining a refresh that is already running is safe for any minValidity: it yields the newest token there is.
     const running = this.inflight.get(key)
     if (running) return running
@@ -101,6 +116,14 @@ export class TokenCenter {
     const deleted = Number(res.numDeletedRows) === 1
     if (deleted) this.log.info({ orgId, app }, 'platform token invalidated')
     return deleted
+  }
+
+  /**
+   * Drops this instance's cached token without touching the stored row, for when the credentials behind the key
+   * changed (the stored row is deleted with the change; the cache would otherwise serve the old token until expiry).
+   */
+  forget(orgId: number, app: string): void {
+    this.cache.delete(cacheKey(orgId, app))
   }
 
   /** Stored tokens that expire within `ms` from now, for the refresh job. */
@@ -148,31 +171,40 @@ export class TokenCenter {
       ['org_id', 'app'],
       ['token_sealed', 'expires_at', 'refreshed_at'],
     )
-    this.cache.set(cacheKey(orgId, app), { token, expiresAt })
+    this.cache.set(cacheKey(orgId, app), { token, expiresAt, refreshedAt: now })
     this.log.info({ orgId, app, expiresAt }, 'platform token refreshed')
     // Returned even if expiresIn is shorter than the margin: it is the newest token there is, and still valid.
     return token
   }
 
-  private isFresh(row: Stored, minValidity: number): boolean {
-    return row.expiresAt - minValidity > this.clock.now()
+  private isFresh(t: Lifetime, minValidity: number): boolean {
+    const now = this.clock.now()
+    if (t.expiresAt - minValidity > now) return true
+    // Just fetched: asking again this soon gets the same token back. A call that outlives it gets 42001 and renews.
+    return now - t.refreshedAt < this.refetchCooldownMs && t.expiresAt > now
   }
 
   private remember(orgId: number, app: string, row: Stored): string {
-    this.cache.set(cacheKey(orgId, app), { token: row.token, expiresAt: row.expiresAt })
+    this.cache.set(cacheKey(orgId, app), { token: row.token, expiresAt: row.expiresAt, refreshedAt: row.refreshedAt })
     return row.token
   }
 
   private async read(orgId: number, app: string): Promise<Stored | undefined> {
     const row = await this.db
       .selectFrom('platform_tokens')
-      .select(['id', 'token_sealed', 'expires_at'])
+      .select(['id', 'token_sealed', 'expires_at', 'refreshed_at'])
       .where('org_id', '=', orgId)
       .where('app', '=', app)
       .executeTakeFirst()
     if (!row) return undefined
     try {
-      return { id: Number(row.id), token: this.secrets.open(row.token_sealed), sealed: row.token_sealed, expiresAt: Number(row.expires_at) }
+      return {
+        id: Number(row.id),
+        token: this.secrets.open(row.token_sealed),
+        sealed: row.token_sealed,
+        expiresAt: Number(row.expires_at),
+        refreshedAt: Number(row.refreshed_at),
+      }
     } catch (err) {
       // Sealed under another APP_SECRET_KEY: unusable, so behave as if absent and let a refresh overwrite it.
       this.log.warn({ orgId, app, err: (err as Error).message }, 'stored platform token cannot be opened')

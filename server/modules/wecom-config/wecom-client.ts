@@ -18,12 +18,14 @@ export async function getWecomClient(deps: Deps, orgId: number, app: WecomApp = 
   const key = `${orgId}:${app}`
   let entry = perDeps.get(key)
   if (!entry || entry.updatedAt !== row.updated_at) {
+    // The token key does not change with the secret or corp, and saveConfig deletes only the stored tokens: without
+    // this, this instance would keep serving the old corp's cached token. Every instance gets here on its next call.
+    deps.tokens.forget(orgId, `wecom:${app}`)
     const client = createWecomClient({
       baseUrl: deps.config.wecomApiBase,
       orgId,
       corpId: row.corp_id,
       secret: deps.secrets.open(sealed),
-      // A secret change gives a new token key, so a token of the old secret is never reused.
       app: `wecom:${app}`,
       tokens: deps.tokens,
       limiter: deps.wecomLimiter,

@@ -104,24 +104,55 @@ export async function testConnection(deps: Deps, orgId: number): Promise<TestRes
   return result
 }
 
-/** Mirrors the members with customer contact into wecom_staff; members no longer listed become inactive. */
+/** How many user/get calls syncStaff keeps in flight: quick for a clinic's staff, gentle on the per-API budget. */
+export const STAFF_NAME_CONCURRENCY = 5
+
+/**
+ * Mirrors the members with customer contact into wecom_staff; members no longer listed become inactive.
+ * get_follow_user_list gives userids only, so names come from user/get — for members that are new or still
+ * named by their userid (a name that failed earlier); a name that cannot be fetched stays the userid and never
+ * fails the sync. Names are fetched before the transaction, which must not stay open across HTTP calls.
+ */
 export async function syncStaff(deps: Deps, orgId: number): Promise<number> {
   const client = await getWecomClient(deps, orgId)
   const { follow_user } = await client.externalContact.getFollowUserList()
+  const known = new Map(
+    (await deps.db.selectFrom('wecom_staff').select(['userid', 'name']).where('org_id', '=', orgId).execute()).map((r) => [r.userid, r.name]),
+  )
+  const unnamed = follow_user.filter((userid) => !known.has(userid) || known.get(userid) === userid)
+  const names = new Map<string, string>()
+  await forEachLimited(unnamed, STAFF_NAME_CONCURRENCY, async (userid) => {
+    try {
+      const { name } = await client.user.get(userid)
+      if (name) names.set(userid, name)
+    } catch (err) {
+      deps.log.warn({ orgId, userid, err: (err as Error).message }, 'wecom member name unavailable; keeping the userid')
+    }
+  })
+
   const now = deps.clock.now()
+  const row = (userid: string) => ({ org_id: orgId, userid, name: (names.get(userid) ?? known.get(userid) ?? userid).slice(0, 100), status: 'active' as const, synced_at: now })
+  const named = follow_user.filter((userid) => names.has(userid))
+  const rest = follow_user.filter((userid) => !names.has(userid))
   await deps.db.transaction().execute(async (trx) => {
-    for (let i = 0; i < follow_user.length; i += 500) {
-      const chunk = follow_user.slice(i, i + 500)
-      await upsert(
-        trx,
-        'wecom_staff',
-        chunk.map((userid) => ({ org_id: orgId, userid, name: userid, status: 'active' as const, synced_at: now })),
-        ['org_id', 'userid'],
-        ['status', 'synced_at'],
-      )
+    // Rows with a fresh name overwrite it; the others keep whatever name they have (a real one, or the userid).
+    for (let i = 0; i < named.length; i += 500) {
+      await upsert(trx, 'wecom_staff', named.slice(i, i + 500).map(row), ['org_id', 'userid'], ['name', 'status', 'synced_at'])
+    }
+    for (let i = 0; i < rest.length; i += 500) {
+      await upsert(trx, 'wecom_staff', rest.slice(i, i + 500).map(row), ['org_id', 'userid'], ['status', 'synced_at'])
     }
     await trx.updateTable('wecom_staff').set({ status: 'inactive' }).where('org_id', '=', orgId).where('synced_at', '<', now).execute()
     await trx.updateTable('wecom_configs').set({ staff_count: follow_user.length }).where('org_id', '=', orgId).execute()
   })
   return follow_user.length
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight; `fn` must not throw. */
+async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++])
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
 }

@@ -9,6 +9,7 @@ import { mediaApi } from './media'
 import { messageApi } from './message'
 import { WecomPaths } from './paths'
 import { tagApi } from './tag'
+import { userApi } from './user'
 import { welcomeApi } from './welcome'
 
 export type WecomClientOptions = WecomCallOptions
@@ -24,6 +25,7 @@ export function createWecomClient(opts: WecomClientOptions) {
     welcome: welcomeApi(core.call),
     groupMsg: groupMsgApi(core.call),
     message: messageApi(core.call),
+    user: userApi(core.call),
     media: mediaApi(core.call),
     auth: authApi(core.call),
     jsapi: jsapiApi(core.call),

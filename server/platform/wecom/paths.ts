@@ -39,6 +39,9 @@ export const WecomPaths = {
   Message: {
     send: '/cgi-bin/message/send',
   },
+  User: {
+    get: '/cgi-bin/user/get',
+  },
   Media: {
     upload: '/cgi-bin/media/upload',
   },

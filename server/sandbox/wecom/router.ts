@@ -11,6 +11,7 @@ import { messageEndpoints } from './message'
 import { publicRouter } from './public'
 import { tagEndpoints } from './tag'
 import { tokenEndpoints } from './token'
+import { userEndpoints } from './user'
 import { welcomeEndpoints } from './welcome'
 
 export const wecomEndpoints: Endpoint[] = [
@@ -21,6 +22,7 @@ export const wecomEndpoints: Endpoint[] = [
   ...welcomeEndpoints,
   ...groupMsgEndpoints,
   ...messageEndpoints,
+  ...userEndpoints,
   ...mediaEndpoints,
   ...authEndpoints,
 ]
