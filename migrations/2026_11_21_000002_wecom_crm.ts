@@ -1,7 +1,11 @@
 // WeCom CRM tables: per-org config, staff, contact ways, customers and follow relations, tags, callback events, messages, leads, welcome sends.
-import type { Kysely } from 'kysely'
+import { MysqlAdapter, sql, type ColumnDefinitionBuilder, type Kysely } from 'kysely'
 
 export async function up(db: Kysely<any>): Promise<void> {
+  // WeCom tag names are case-sensitive ("VIP" and "vip" may sit in one group); MySQL's default collation is not.
+  // SQLite compares bytes already, so only MySQL needs the binary collation.
+  const mysql = db.getExecutor().adapter instanceof MysqlAdapter
+  const exactName = (c: ColumnDefinitionBuilder) => (mysql ? c.notNull().modifyEnd(sql`collate utf8mb4_bin`) : c.notNull())
   await db.schema
     .createTable('wecom_configs')
     .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
@@ -119,7 +123,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
     .addColumn('org_id', 'integer', (c) => c.notNull())
     .addColumn('group_id', 'varchar(64)')
-    .addColumn('name', 'varchar(64)', (c) => c.notNull())
+    .addColumn('name', 'varchar(64)', exactName)
     .addColumn('sort_order', 'bigint', (c) => c.notNull().defaultTo(0))
     // 'wecom': mirrored corp tags; 'crm': tags that exist only in this CRM (e.g. 来源:企业微信-小红书).
     .addColumn('source', 'varchar(16)', (c) => c.notNull())
@@ -135,7 +139,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('org_id', 'integer', (c) => c.notNull())
     .addColumn('group_ref', 'integer', (c) => c.notNull())
     .addColumn('tag_id', 'varchar(64)')
-    .addColumn('name', 'varchar(64)', (c) => c.notNull())
+    .addColumn('name', 'varchar(64)', exactName)
     .addColumn('sort_order', 'bigint', (c) => c.notNull().defaultTo(0))
     .addColumn('source', 'varchar(16)', (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())

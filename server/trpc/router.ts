@@ -6,6 +6,9 @@ import { usersRouter } from '../modules/users/users.router'
 import { queueRouter } from '../queue/queue.router'
 import { jobsRouter } from '../jobs/jobs.router'
 import { wecomConfigRouter } from '../modules/wecom-config/wecom-config.router'
+import { customersRouter } from '../modules/customers/customers.router'
+import { tagsRouter } from '../modules/tags/tags.router'
+import { contactWaysRouter } from '../modules/contact-ways/contact-ways.router'
 import { createCallerFactory, router } from './init'
 
 export const appRouter = router({
@@ -16,6 +19,9 @@ export const appRouter = router({
   queue: queueRouter,
   jobs: jobsRouter,
   wecomConfig: wecomConfigRouter,
+  customers: customersRouter,
+  tags: tagsRouter,
+  contactWays: contactWaysRouter,
 })
 
 export type AppRouter = typeof appRouter

@@ -1,0 +1,352 @@
+// Queries on customers, their follow relations, tags, timeline sources and lost relations; every one is scoped to an org.
+import { sql } from 'kysely'
+import type { Executor } from '../../db/database'
+import { contains, num } from '../../db/dialect'
+import type { CustomerListInput } from '../../../shared/schemas/customer'
+import { chunks } from '../tags/tags.repository'
+import type { TagSource } from '../tags/tags.table'
+import type { FollowStatus } from './customers.table'
+
+/**
+ * `+col`: the org filter stays in the WHERE, but the planner may not pick an (org_id, …) index for it. Where the rows
+ * are addressed by customer_id, SQLite (no ANALYZE statistics) otherwise prefers customer_tags_org_tag /
+ * customer_follows_org_* on org_id alone and walks every row of the org instead of a few unique-key probes.
+ */
+const orgOnly = (column: string) => sql<number>`+${sql.ref(column)}`
+
+export type CustomerFilter = Omit<CustomerListInput, 'page' | 'pageSize' | 'sortBy' | 'sortOrder'>
+
+/**
+ * How the relation/tag/remark predicates reach customer_follows and customer_tags. Both forms are the same predicate,
+ * and neither multiplies customer rows:
+ * - 'probe': a correlated count on the unique (customer_id, …) keys, evaluated per customer row in sort order, so a
+ *   LIMITed page stops as soon as it is full; it suits a page whose matches are frequent. A count rather than EXISTS
+ *   because MariaDB's exists_to_in turns an EXISTS into a materialised set, which is exactly what a probe avoids.
+ * - 'set': `c.id IN (subquery)` read once from the (org_id, …) indexes. Suits the count, which must visit every
+ *   match anyway, and pages whose matches are rare (a probe would walk most of the org to fill them).
+ */
+export type FilterForm = 'probe' | 'set'
+
+const countAll = sql<number>`count(*)`.as('n')
+
+/** The list's WHERE on `customers as c`; the count and the page use the very same predicate. */
+export function filteredCustomers(db: Executor, orgId: number, f: CustomerFilter, form: FilterForm) {
+  let q = db.selectFrom('customers as c').where('c.org_id', '=', orgId)
+  if (f.status) q = q.where('c.status', '=', f.status)
+  if (f.channel) q = q.where('c.channel_state', '=', f.channel)
+  if (f.gender !== undefined) q = q.where('c.gender', '=', f.gender)
+  if (f.addedFrom !== undefined) q = q.where('c.first_added_at', '>=', f.addedFrom)
+  if (f.addedTo !== undefined) q = q.where('c.first_added_at', '<=', f.addedTo)
+  if (f.q) {
+    const text = f.q
+    q = q.where((eb) =>
+      eb.or([
+        contains('c.name', text),
+        form === 'probe'
+          ? eb(eb.selectFrom('customer_follows as fq').select(countAll).whereRef('fq.customer_id', '=', 'c.id').where(contains('fq.remark', text)), '>', 0)
+          : eb('c.id', 'in', eb.selectFrom('customer_follows as fq').select('fq.customer_id').where('fq.org_id', '=', orgId).where(contains('fq.remark', text))),
+      ]),
+    )
+  }
+  if (f.followUserid) {
+    const userid = f.followUserid
+    // A relation the staff member deleted is no longer theirs.
+    q = q.where((eb) =>
+      form === 'probe'
+        ? eb(
+            eb.selectFrom('customer_follows as ff').select(countAll).whereRef('ff.customer_id', '=', 'c.id').where('ff.userid', '=', userid).where('ff.status', '!=', 'deleted'),
+            '>',
+            0,
+          )
+        : eb(
+            'c.id',
+            'in',
+            eb.selectFrom('customer_follows as ff').select('ff.customer_id').where('ff.org_id', '=', orgId).where('ff.userid', '=', userid).where('ff.status', '!=', 'deleted'),
+          ),
+    )
+  }
+  const tagIds = [...new Set(f.tagIds ?? [])]
+  // 'all' is one predicate per tag; 'any' one predicate over the list.
+  const tagSets = f.tagMode === 'all' ? tagIds.map((t) => [t]) : tagIds.length ? [tagIds] : []
+  for (const set of tagSets) {
+    q = q.where((eb) =>
+      form === 'probe'
+        ? eb(eb.selectFrom('customer_tags as ct').select(countAll).whereRef('ct.customer_id', '=', 'c.id').where('ct.tag_ref', 'in', set), '>', 0)
+        : eb('c.id', 'in', eb.selectFrom('customer_tags as ct').select('ct.customer_id').where('ct.org_id', '=', orgId).where('ct.tag_ref', 'in', set)),
+    )
+  }
+  return q
+}
+
+export async function countCustomers(db: Executor, orgId: number, f: CustomerFilter): Promise<number> {
+  const r = await filteredCustomers(db, orgId, f, 'set')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirstOrThrow()
+  return num(r.n)
+}
+
+/** Ids of matching customers, at most `limit` of them, in no particular order (one pass over the match set). */
+export async function findMatchingIds(db: Executor, orgId: number, f: CustomerFilter, limit: number): Promise<number[]> {
+  return (await filteredCustomers(db, orgId, f, 'set').select('c.id').limit(limit).execute()).map((r) => r.id)
+}
+
+/**
+ * The page's form, from the count: probing walks about (offset + pageSize) × customers / matches rows in sort
+ * order, which stays small while matches are at least PROBE_RATIO times what the page must reach; rarer matches
+ * are read as a set.
+ */
+export const PROBE_RATIO = 50
+export const pageForm = (total: number, reach: number): FilterForm => (total >= PROBE_RATIO * reach ? 'probe' : 'set')
+
+export interface CustomerPageSpec {
+  page: number
+  pageSize: number
+  sortBy: 'firstAddedAt' | 'name'
+  sortOrder: 'asc' | 'desc'
+}
+
+export function findCustomerPage(db: Executor, orgId: number, f: CustomerFilter, page: CustomerPageSpec, form: FilterForm) {
+  return customerPageQuery(db, orgId, f, page, form).execute()
+}
+
+/** A page out of customers already known to match (ids from findMatchingIds): the filter is implied by the ids. */
+export function findCustomerPageOf(db: Executor, orgId: number, ids: readonly number[], page: CustomerPageSpec) {
+  return pageOf(db, db.selectFrom('customers as c').where('c.org_id', '=', orgId).where('c.id', 'in', [...ids]), page).execute()
+}
+
+/** The page query, unexecuted (the benchmark prints its plan). */
+export function customerPageQuery(db: Executor, orgId: number, f: CustomerFilter, page: CustomerPageSpec, form: FilterForm) {
+  return pageOf(db, filteredCustomers(db, orgId, f, form), page)
+}
+
+/**
+ * Deferred join: the page's ids are picked first (only c.id and the sort column, so the (org_id, sort) index covers a
+ * deep OFFSET without reading skipped rows), then only those rows are read and joined to their channel.
+ */
+function pageOf(db: Executor, q: ReturnType<typeof filteredCustomers>, page: CustomerPageSpec) {
+  const col = page.sortBy === 'name' ? 'name' : 'first_added_at'
+  const ids = q
+    .select('c.id')
+    // id breaks ties, so pages never overlap or skip rows with equal names or times.
+    .orderBy(`c.${col}`, page.sortOrder)
+    .orderBy('c.id', page.sortOrder)
+    .limit(page.pageSize)
+    .offset((page.page - 1) * page.pageSize)
+  return db
+    .selectFrom(ids.as('p'))
+    .innerJoin('customers as c', 'c.id', 'p.id')
+    .leftJoin('contact_ways as w', (j) => j.onRef('w.org_id', '=', 'c.org_id').onRef('w.state', '=', 'c.channel_state'))
+    .select([
+      'c.id',
+      'c.external_userid',
+      'c.name',
+      'c.avatar',
+      'c.gender',
+      'c.corp_name',
+      'c.channel_state',
+      'w.channel_name',
+      'c.status',
+      'c.first_added_at',
+    ])
+    .orderBy(`c.${col}`, page.sortOrder)
+    .orderBy('c.id', page.sortOrder)
+}
+
+export interface FollowLite {
+  customer_id: number
+  userid: string
+  staff_name: string | null
+  remark: string
+  status: FollowStatus
+}
+
+/** Relations of a page of customers in one query (deleted ones left out: there is no relation any more). */
+export async function findFollowsOf(db: Executor, orgId: number, customerIds: readonly number[]): Promise<FollowLite[]> {
+  const out: FollowLite[] = []
+  for (const part of chunks(customerIds)) {
+    if (!part.length) continue
+    out.push(
+      ...(await db
+        .selectFrom('customer_follows as f')
+        .leftJoin('wecom_staff as s', (j) => j.onRef('s.org_id', '=', 'f.org_id').onRef('s.userid', '=', 'f.userid'))
+        .select(['f.customer_id', 'f.userid', 's.name as staff_name', 'f.remark', 'f.status'])
+        .where(orgOnly('f.org_id'), '=', orgId)
+        .where('f.customer_id', 'in', part)
+        .where('f.status', '!=', 'deleted')
+        .orderBy('f.createtime')
+        .orderBy('f.id')
+        .execute()),
+    )
+  }
+  return out
+}
+
+export interface CustomerTagLite {
+  customer_id: number
+  userid: string
+  id: number
+  name: string
+  source: TagSource
+  group_name: string
+}
+
+/** Tags of a page of customers in one query, in the order the tag page shows them. */
+export async function findTagsOf(db: Executor, orgId: number, customerIds: readonly number[]): Promise<CustomerTagLite[]> {
+  const out: CustomerTagLite[] = []
+  for (const part of chunks(customerIds)) {
+    if (!part.length) continue
+    out.push(
+      ...(await db
+        .selectFrom('customer_tags as ct')
+        .innerJoin('tags as t', 't.id', 'ct.tag_ref')
+        .innerJoin('tag_groups as g', 'g.id', 't.group_ref')
+        .select(['ct.customer_id', 'ct.userid', 't.id', 't.name', 't.source', 'g.name as group_name'])
+        .where(orgOnly('ct.org_id'), '=', orgId)
+        .where('ct.customer_id', 'in', part)
+        .orderBy('g.source', 'desc')
+        .orderBy('g.sort_order', 'desc')
+        .orderBy('g.id')
+        .orderBy('t.sort_order', 'desc')
+        .orderBy('t.id')
+        .execute()),
+    )
+  }
+  return out
+}
+
+export function findCustomer(db: Executor, orgId: number, id: number) {
+  return db.selectFrom('customers').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst()
+}
+
+export function findFollow(db: Executor, orgId: number, customerId: number, userid: string) {
+  return db
+    .selectFrom('customer_follows')
+    .selectAll()
+    .where(orgOnly('org_id'), '=', orgId)
+    .where('customer_id', '=', customerId)
+    .where('userid', '=', userid)
+    .executeTakeFirst()
+}
+
+/** Every relation of one customer, deleted ones included (the profile shows the history). */
+export function findAllFollows(db: Executor, orgId: number, customerId: number) {
+  return db
+    .selectFrom('customer_follows as f')
+    .leftJoin('wecom_staff as s', (j) => j.onRef('s.org_id', '=', 'f.org_id').onRef('s.userid', '=', 'f.userid'))
+    .selectAll('f')
+    .select('s.name as staff_name')
+    .where(orgOnly('f.org_id'), '=', orgId)
+    .where('f.customer_id', '=', customerId)
+    .orderBy('f.createtime')
+    .orderBy('f.id')
+    .execute()
+}
+
+/** The contact way a customer came through: by id when the ingest linked it, else by the channel state. */
+export async function findChannel(db: Executor, orgId: number, contactWayId: number | null, state: string | null) {
+  if (contactWayId === null && !state) return undefined
+  let q = db.selectFrom('contact_ways').select(['id', 'state', 'channel_name']).where('org_id', '=', orgId)
+  q = contactWayId !== null ? q.where('id', '=', contactWayId) : q.where('state', '=', state as string)
+  return q.executeTakeFirst()
+}
+
+export function findLead(db: Executor, orgId: number, customerId: number) {
+  return db.selectFrom('crm_leads').selectAll().where(orgOnly('org_id'), '=', orgId).where('customer_id', '=', customerId).executeTakeFirst()
+}
+
+export function findEventsOf(db: Executor, orgId: number, externalUserid: string, limit: number) {
+  return db
+    .selectFrom('callback_events')
+    .select(['id', 'msg_type', 'event', 'change_type', 'userid', 'create_time', 'received_at', 'status'])
+    .where('org_id', '=', orgId)
+    .where('external_userid', '=', externalUserid)
+    .orderBy('create_time', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute()
+}
+
+export function findMessagesOf(db: Executor, orgId: number, customerId: number, limit: number) {
+  return db
+    .selectFrom('messages')
+    .select(['id', 'from_id', 'to_id', 'msg_type', 'content', 'create_time'])
+    .where('org_id', '=', orgId)
+    .where('customer_id', '=', customerId)
+    .orderBy('create_time', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute()
+}
+
+export async function findContactWayChannels(db: Executor, orgId: number) {
+  return db.selectFrom('contact_ways').select(['state', 'channel_name']).where('org_id', '=', orgId).orderBy('channel_name').orderBy('state').execute()
+}
+
+/** Channel states customers actually carry (read from the org_channel index). */
+export async function findUsedChannelStates(db: Executor, orgId: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('customers')
+    .select('channel_state')
+    .distinct()
+    .where('org_id', '=', orgId)
+    .where('channel_state', 'is not', null)
+    .where('channel_state', '!=', '')
+    .execute()
+  return rows.map((r) => r.channel_state as string)
+}
+
+export async function countLostFollows(db: Executor, orgId: number): Promise<number> {
+  const r = await db
+    .selectFrom('customer_follows')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('org_id', '=', orgId)
+    .where('status', '=', 'lost')
+    .executeTakeFirstOrThrow()
+  return num(r.n)
+}
+
+/** Relations the customer ended, newest first (org_status index: org, status, lost_at). */
+export function findLostFollows(db: Executor, orgId: number, page: { page: number; pageSize: number }) {
+  return db
+    .selectFrom('customer_follows as f')
+    .innerJoin('customers as c', 'c.id', 'f.customer_id')
+    .leftJoin('wecom_staff as s', (j) => j.onRef('s.org_id', '=', 'f.org_id').onRef('s.userid', '=', 'f.userid'))
+    .select(['f.id', 'f.customer_id', 'c.external_userid', 'c.name', 'c.avatar', 'f.userid', 's.name as staff_name', 'f.remark', 'f.createtime', 'f.lost_at'])
+    .where('f.org_id', '=', orgId)
+    .where('f.status', '=', 'lost')
+    .orderBy('f.lost_at', 'desc')
+    .orderBy('f.id', 'desc')
+    .limit(page.pageSize)
+    .offset((page.page - 1) * page.pageSize)
+    .execute()
+}
+
+export async function updateFollowRemark(
+  db: Executor,
+  orgId: number,
+  id: number,
+  set: { remark?: string; description?: string; remark_mobiles?: string; updated_at: number },
+): Promise<void> {
+  await db.updateTable('customer_follows').set(set).where('org_id', '=', orgId).where('id', '=', id).execute()
+}
+
+/** Links of one customer; a link already there is kept as it is. */
+export async function addCustomerTags(db: Executor, orgId: number, customerId: number, links: readonly { tag_ref: number; userid: string }[], now: number): Promise<void> {
+  if (!links.length) return
+  await db
+    .insertInto('customer_tags')
+    .values(links.map((l) => ({ org_id: orgId, customer_id: customerId, tag_ref: l.tag_ref, userid: l.userid, created_at: now })))
+    .ignore()
+    .execute()
+}
+
+export async function removeCustomerTags(db: Executor, orgId: number, customerId: number, userid: string, tagRefs: readonly number[]): Promise<void> {
+  if (!tagRefs.length) return
+  await db
+    .deleteFrom('customer_tags')
+    .where(orgOnly('org_id'), '=', orgId)
+    .where('customer_id', '=', customerId)
+    .where('userid', '=', userid)
+    .where('tag_ref', 'in', [...tagRefs])
+    .execute()
+}

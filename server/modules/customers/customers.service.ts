@@ -1,0 +1,300 @@
+// Customers: the filtered list, the profile with its timeline, and remark/tag edits written to WeCom first, then locally.
+import { TRPCError } from '@trpc/server'
+import type { Deps } from '../../deps'
+import { fromJson, toJson } from '../../db/dialect'
+import { platformCall } from '../../trpc/platform-error'
+import type { CustomerListInput, CustomerUpdateRemarkInput, CustomerUpdateTagsInput } from '../../../shared/schemas/customer'
+import type { Page } from '../../../shared/schemas/common'
+import { getWecomClient } from '../wecom-config/wecom-client'
+import { findTagsByIds } from '../tags/tags.repository'
+import type { TagSource } from '../tags/tags.table'
+import {
+  addCustomerTags,
+  countCustomers,
+  countLostFollows,
+  findAllFollows,
+  findChannel,
+  findContactWayChannels,
+  findCustomer,
+  findCustomerPage,
+  findCustomerPageOf,
+  findEventsOf,
+  findFollow,
+  findFollowsOf,
+  findLead,
+  findLostFollows,
+  findMatchingIds,
+  findMessagesOf,
+  findTagsOf,
+  findUsedChannelStates,
+  pageForm,
+  removeCustomerTags,
+  updateFollowRemark,
+  type CustomerTagLite,
+} from './customers.repository'
+import type { FollowStatus } from './customers.table'
+
+export interface CustomerTagView {
+  id: number
+  name: string
+  groupName: string
+  source: TagSource
+}
+
+export interface CustomerListItem {
+  id: number
+  externalUserid: string
+  name: string
+  avatar: string | null
+  gender: number
+  corpName: string | null
+  channelState: string | null
+  channelName: string | null
+  status: 'active' | 'lost'
+  firstAddedAt: number | null
+  follows: { userid: string; staffName: string | null; remark: string; status: FollowStatus }[]
+  tags: CustomerTagView[]
+}
+
+export type TimelineItem =
+  | { kind: 'event'; id: number; at: number; event: string; changeType: string; msgType: string; userid: string | null; status: string }
+  | { kind: 'message'; id: number; at: number; fromId: string; toId: string; msgType: string; content: string }
+
+export const TIMELINE_LIMIT = 100
+/** Up to this many matches the list reads them in one pass (ids, then the page by id); above it, count + page. */
+export const FEW_MATCHES = 1000
+
+const tagView = (t: CustomerTagLite): CustomerTagView => ({ id: t.id, name: t.name, groupName: t.group_name, source: t.source })
+
+function notFound(id: number): never {
+  throw new TRPCError({ code: 'NOT_FOUND', message: `客户 ${id} 不存在` })
+}
+
+/** `fewMatches` is the one-pass threshold; tests lower it to drive the count + page path on a small set. */
+export async function listCustomers(deps: Deps, orgId: number, input: CustomerListInput, fewMatches = FEW_MATCHES): Promise<Page<CustomerListItem>> {
+  const { page, pageSize, sortBy, sortOrder, ...filter } = input
+  const spec = { page, pageSize, sortBy, sortOrder }
+  const reach = page * pageSize
+  // Few matches: one pass finds them all, which is both the count and where the page comes from.
+  const few = await findMatchingIds(deps.db, orgId, filter, fewMatches + 1)
+  let total: number
+  let rows: Awaited<ReturnType<typeof findCustomerPage>>
+  if (few.length <= fewMatches) {
+    total = few.length
+    rows = reach - pageSize < total ? await findCustomerPageOf(deps.db, orgId, few, spec) : []
+  } else {
+    // Many: count them, and let the count say how the page is read (see pageForm); past the end there is nothing to read.
+    total = await countCustomers(deps.db, orgId, filter)
+    rows = reach - pageSize < total ? await findCustomerPage(deps.db, orgId, filter, spec, pageForm(total, reach)) : []
+  }
+  const ids = rows.map((r) => r.id)
+  // Two batch queries for the whole page instead of two per row.
+  const [follows, tags] = await Promise.all([findFollowsOf(deps.db, orgId, ids), findTagsOf(deps.db, orgId, ids)])
+  const followsBy = new Map<number, CustomerListItem['follows']>()
+  for (const f of follows) {
+    let list = followsBy.get(f.customer_id)
+    if (!list) followsBy.set(f.customer_id, (list = []))
+    list.push({ userid: f.userid, staffName: f.staff_name, remark: f.remark, status: f.status })
+  }
+  const tagsBy = new Map<number, Map<number, CustomerTagView>>()
+  for (const t of tags) {
+    let m = tagsBy.get(t.customer_id)
+    if (!m) tagsBy.set(t.customer_id, (m = new Map()))
+    // A WeCom tag several staff members put on the customer shows once.
+    if (!m.has(t.id)) m.set(t.id, tagView(t))
+  }
+  return {
+    total,
+    items: rows.map((r) => ({
+      id: r.id,
+      externalUserid: r.external_userid,
+      name: r.name,
+      avatar: r.avatar,
+      gender: r.gender,
+      corpName: r.corp_name,
+      channelState: r.channel_state,
+      channelName: r.channel_name,
+      status: r.status,
+      firstAddedAt: r.first_added_at === null ? null : Number(r.first_added_at),
+      follows: followsBy.get(r.id) ?? [],
+      tags: [...(tagsBy.get(r.id)?.values() ?? [])],
+    })),
+  }
+}
+
+export async function getCustomer(deps: Deps, orgId: number, id: number) {
+  const c = await findCustomer(deps.db, orgId, id)
+  if (!c) notFound(id)
+  const [follows, tags, channel, lead, events, messages] = await Promise.all([
+    findAllFollows(deps.db, orgId, c.id),
+    findTagsOf(deps.db, orgId, [c.id]),
+    findChannel(deps.db, orgId, c.contact_way_id, c.channel_state),
+    findLead(deps.db, orgId, c.id),
+    findEventsOf(deps.db, orgId, c.external_userid, TIMELINE_LIMIT),
+    findMessagesOf(deps.db, orgId, c.id, TIMELINE_LIMIT),
+  ])
+  const timeline: TimelineItem[] = [
+    ...events.map((e) => ({
+      kind: 'event' as const,
+      id: e.id,
+      at: Number(e.create_time),
+      event: e.event,
+      changeType: e.change_type,
+      msgType: e.msg_type,
+      userid: e.userid,
+      status: e.status,
+    })),
+    ...messages.map((m) => ({ kind: 'message' as const, id: m.id, at: Number(m.create_time), fromId: m.from_id, toId: m.to_id, msgType: m.msg_type, content: m.content })),
+  ]
+    // Newest first; at equal times messages after events, then by id, so the order is stable.
+    .sort((a, b) => b.at - a.at || (a.kind === b.kind ? b.id - a.id : a.kind === 'event' ? -1 : 1))
+    .slice(0, TIMELINE_LIMIT)
+
+  return {
+    id: c.id,
+    externalUserid: c.external_userid,
+    name: c.name,
+    avatar: c.avatar,
+    type: c.type,
+    gender: c.gender,
+    unionid: c.unionid,
+    position: c.position,
+    corpName: c.corp_name,
+    corpFullName: c.corp_full_name,
+    status: c.status,
+    firstAddedAt: c.first_added_at === null ? null : Number(c.first_added_at),
+    createdAt: Number(c.created_at),
+    updatedAt: Number(c.updated_at),
+    channel: c.channel_state || channel ? { state: channel?.state ?? c.channel_state, channelName: channel?.channel_name ?? null, contactWayId: channel?.id ?? null } : null,
+    follows: follows.map((f) => ({
+      userid: f.userid,
+      staffName: f.staff_name,
+      remark: f.remark,
+      description: f.description,
+      remarkMobiles: fromJson<string[]>(f.remark_mobiles, []),
+      addWay: f.add_way,
+      state: f.state,
+      operUserid: f.oper_userid,
+      createtime: Number(f.createtime),
+      status: f.status,
+      lostAt: f.lost_at === null ? null : Number(f.lost_at),
+      tags: tags.filter((t) => t.userid === f.userid).map(tagView),
+    })),
+    /** Tags of the CRM itself, not tied to a staff relation. */
+    crmTags: tags.filter((t) => t.userid === '').map(tagView),
+    lead: lead
+      ? { id: lead.id, source: lead.source, status: lead.status, channelState: lead.channel_state, ownerUserid: lead.owner_userid, createdAt: Number(lead.created_at) }
+      : null,
+    timeline,
+  }
+}
+
+async function customerAndFollow(deps: Deps, orgId: number, id: number, userid: string) {
+  const customer = await findCustomer(deps.db, orgId, id)
+  if (!customer) notFound(id)
+  const follow = await findFollow(deps.db, orgId, customer.id, userid)
+  if (!follow) throw new TRPCError({ code: 'NOT_FOUND', message: `员工 ${userid} 不是客户 ${customer.name || id} 的跟进人` })
+  return { customer, follow }
+}
+
+/** externalcontact/remark first; the local relation changes only after WeCom accepted. */
+export async function updateRemark(deps: Deps, orgId: number, input: CustomerUpdateRemarkInput) {
+  const { customer, follow } = await customerAndFollow(deps, orgId, input.id, input.userid)
+  const client = await getWecomClient(deps, orgId)
+  await platformCall(() =>
+    client.externalContact.remark({
+      userid: follow.userid,
+      external_userid: customer.external_userid,
+      remark: input.remark,
+      description: input.description,
+      // WeCom overwrites the list; [""] is how an empty list is said.
+      remark_mobiles: input.remarkMobiles === undefined ? undefined : input.remarkMobiles.length ? input.remarkMobiles : [''],
+    }),
+  )
+  const set = {
+    ...(input.remark !== undefined ? { remark: input.remark } : {}),
+    ...(input.description !== undefined ? { description: input.description } : {}),
+    ...(input.remarkMobiles !== undefined ? { remark_mobiles: toJson(input.remarkMobiles) } : {}),
+    updated_at: deps.clock.now(),
+  }
+  await updateFollowRemark(deps.db, orgId, follow.id, set)
+  return {
+    userid: follow.userid,
+    remark: set.remark ?? follow.remark,
+    description: set.description ?? follow.description,
+    remarkMobiles: input.remarkMobiles ?? fromJson<string[]>(follow.remark_mobiles, []),
+  }
+}
+
+/** WeCom tags through mark_tag on the staff member's relation first; CRM tags only here. */
+export async function updateTags(deps: Deps, orgId: number, input: CustomerUpdateTagsInput) {
+  const customer = await findCustomer(deps.db, orgId, input.id)
+  if (!customer) notFound(input.id)
+  const add = [...new Set(input.add)]
+  const remove = [...new Set(input.remove)]
+  const rows = await findTagsByIds(deps.db, orgId, [...add, ...remove])
+  const byId = new Map(rows.map((t) => [t.id, t]))
+  const missing = [...add, ...remove].filter((id) => !byId.has(id))
+  if (missing.length) throw new TRPCError({ code: 'NOT_FOUND', message: `标签 ${missing.join('、')} 不存在` })
+  const pick = (ids: number[], source: TagSource) => ids.map((id) => byId.get(id)!).filter((t) => t.source === source)
+  const wecomAdd = pick(add, 'wecom')
+  const wecomRemove = pick(remove, 'wecom')
+
+  let userid = ''
+  if (wecomAdd.length || wecomRemove.length) {
+    if (!input.userid) throw new TRPCError({ code: 'BAD_REQUEST', message: '企业微信标签打在员工与客户的关系上，请指定跟进员工' })
+    const { follow } = await customerAndFollow(deps, orgId, customer.id, input.userid)
+    userid = follow.userid
+    const client = await getWecomClient(deps, orgId)
+    await platformCall(() =>
+      client.tag.mark({
+        userid,
+        external_userid: customer.external_userid,
+        ...(wecomAdd.length ? { add_tag: wecomAdd.map((t) => t.tag_id as string) } : {}),
+        ...(wecomRemove.length ? { remove_tag: wecomRemove.map((t) => t.tag_id as string) } : {}),
+      }),
+    )
+  }
+
+  const now = deps.clock.now()
+  await deps.db.transaction().execute(async (trx) => {
+    await addCustomerTags(trx, orgId, customer.id, [...wecomAdd.map((t) => ({ tag_ref: t.id, userid })), ...pick(add, 'crm').map((t) => ({ tag_ref: t.id, userid: '' }))], now)
+    await removeCustomerTags(trx, orgId, customer.id, userid, wecomRemove.map((t) => t.id))
+    await removeCustomerTags(trx, orgId, customer.id, '', pick(remove, 'crm').map((t) => t.id))
+  })
+  const tags = await findTagsOf(deps.db, orgId, [customer.id])
+  return { tags: tags.map((t) => ({ ...tagView(t), userid: t.userid })) }
+}
+
+/** Channels for the filter: every contact way's state, plus states customers carry without a contact way (yet). */
+export async function listChannels(deps: Deps, orgId: number): Promise<{ state: string; channelName: string | null }[]> {
+  const [ways, used] = await Promise.all([findContactWayChannels(deps.db, orgId), findUsedChannelStates(deps.db, orgId)])
+  const known = new Set(ways.map((w) => w.state))
+  return [
+    ...ways.map((w) => ({ state: w.state, channelName: w.channel_name })),
+    ...used
+      .filter((s) => !known.has(s))
+      .sort()
+      .map((state) => ({ state, channelName: null })),
+  ]
+}
+
+/** 流失客户: relations the customer ended (deleted the staff member), newest first. */
+export async function listLost(deps: Deps, orgId: number, page: { page: number; pageSize: number }) {
+  const [total, rows] = await Promise.all([countLostFollows(deps.db, orgId), findLostFollows(deps.db, orgId, page)])
+  return {
+    total,
+    items: rows.map((r) => ({
+      followId: r.id,
+      customerId: r.customer_id,
+      externalUserid: r.external_userid,
+      name: r.name,
+      avatar: r.avatar,
+      userid: r.userid,
+      staffName: r.staff_name,
+      remark: r.remark,
+      addedAt: Number(r.createtime),
+      lostAt: r.lost_at === null ? null : Number(r.lost_at),
+    })),
+  }
+}
