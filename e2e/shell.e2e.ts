@@ -97,8 +97,8 @@ describe('admin shell', () => {
   })
 
   it('renders a placeholder for features that are not built yet', async () => {
-    await menuItem(page, '客户').click()
-    await page.waitForURL(/\/web\/customers$/)
+    await menuItem(page, '群发').click()
+    await page.waitForURL(/\/web\/broadcasts$/)
     await page.getByText('即将上线').waitFor()
   })
 

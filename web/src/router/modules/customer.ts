@@ -9,13 +9,13 @@ export const customerRoutes: RouteRecordRaw[] = [
   {
     path: 'customers',
     name: 'CustomerList',
-    component: comingSoon,
+    component: () => import('../../views/customers/list.vue'),
     meta: { title: '客户', section, icon: User, needsOrg: true },
   },
   {
     path: 'tags',
     name: 'CustomerTags',
-    component: comingSoon,
+    component: () => import('../../views/tags/list.vue'),
     meta: { title: '标签', section, icon: CollectionTag, needsOrg: true },
   },
   {

@@ -1,7 +1,7 @@
 // 企业微信: the org's WeCom app, 「联系我」 QR codes and staff.
 import type { RouteRecordRaw } from 'vue-router'
 import { Connection, Postcard, UserFilled } from '@element-plus/icons-vue'
-import { ADMIN_ROLES, comingSoon } from '../meta'
+import { ADMIN_ROLES } from '../meta'
 
 const section = '企业微信'
 
@@ -9,19 +9,19 @@ export const wecomRoutes: RouteRecordRaw[] = [
   {
     path: 'wecom-config',
     name: 'WecomConfig',
-    component: comingSoon,
+    component: () => import('../../views/wecom/index.vue'),
     meta: { title: '企业微信配置', section, icon: Connection, roles: ADMIN_ROLES, needsOrg: true },
   },
   {
     path: 'contact-ways',
     name: 'WecomContactWays',
-    component: comingSoon,
+    component: () => import('../../views/contact-ways/list.vue'),
     meta: { title: '联系我', section, icon: Postcard, needsOrg: true },
   },
   {
     path: 'employees',
     name: 'WecomEmployees',
-    component: comingSoon,
+    component: () => import('../../views/staff/list.vue'),
     meta: { title: '员工', section, icon: UserFilled, needsOrg: true },
   },
 ]

@@ -1,0 +1,284 @@
+// The WeCom pages in a real browser against the real server and the mounted sandbox (demo org linked to the demo corp):
+// config + 测试连接, tag sync, a 「联系我」 way created through the drawer, its QR (preview + download), a simulated scan,
+// the new customer with its source tag and timeline, a remark edit, and the way's stats chart.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
+import { launchBrowser, screenshot, startServer, watchConsole, type TestServer } from './harness'
+
+const CHANNEL = { name: '小红书', state: 'xiaohongshu' }
+const STAFF = { userid: 'ZhangLi', name: '张丽' }
+const WECOM_TAG = 'A级意向'
+const WELCOME = '您好，欢迎咨询医美项目！'
+const CUSTOMER = '扫码测试客户'
+const SOURCE_TAG = `来源:企业微信-${CHANNEL.name}`
+
+let server: TestServer
+let browser: Browser
+let context: BrowserContext
+let page: Page
+let consoleWatch: ReturnType<typeof watchConsole>
+const shots: string[] = []
+
+beforeAll(async () => {
+  server = await startServer()
+  browser = await launchBrowser()
+  context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' })
+  page = await context.newPage()
+  consoleWatch = watchConsole(page)
+})
+
+afterAll(async () => {
+  await context?.close()
+  await browser?.close()
+  await server?.close()
+})
+
+const menuItem = (title: string) => page.getByTestId('side-menu').getByRole('menuitem', { name: title, exact: true })
+const toast = (text: string | RegExp) => page.locator('.el-message').filter({ hasText: text })
+/** The table row of the contact way created below. */
+const wayRow = () => page.locator('.el-table__body tr', { hasText: CHANNEL.state })
+
+async function open(title: string, path: RegExp) {
+  await menuItem(title).click()
+  await page.waitForURL(path)
+}
+
+/**
+ * Picks an option of an element-plus select by its visible label. A multiple select stays open after a pick, so a
+ * click on `closeBy` (outside the dropdown) closes it; Escape would close the whole drawer.
+ */
+async function pick(select: Locator, option: string, closeBy?: Locator) {
+  await select.click()
+  await page.getByRole('option', { name: option, exact: true }).click()
+  if (closeBy) {
+    await closeBy.click()
+    await page.getByRole('option', { name: option, exact: true }).waitFor({ state: 'hidden' })
+  }
+}
+
+async function shot(name: string) {
+  shots.push(await screenshot(page, name))
+}
+
+describe('WeCom pages', () => {
+  it('logs the seeded admin in', async () => {
+    await page.goto(`${server.url}/web/login`)
+    await page.getByPlaceholder('用户名').fill(server.admin.username)
+    await page.getByPlaceholder('密码').fill(server.admin.password)
+    await page.getByRole('button', { name: '登 录' }).click()
+    await page.waitForURL(/\/web\/dashboard$/)
+    // The dashboard's customer numbers load for the demo org.
+    await page.getByTestId('customer-numbers').getByText('客户总数').waitFor()
+  })
+
+  it('企业微信配置: shows the linked corp with masked secrets, and 测试连接 succeeds with the staff count', async () => {
+    await open('企业微信配置', /\/web\/wecom-config$/)
+    const form = page.getByTestId('wecom-config-form')
+    const corpId = form.getByLabel('企业ID（CorpID）')
+    await expect.poll(() => corpId.inputValue()).not.toBe('')
+    const corp = await corpId.inputValue()
+    await page.getByTestId('wecom-status').getByText(corp).waitFor()
+    // Secrets are never sent back: blank inputs whose placeholder shows the masked stored value.
+    const secret = form.getByLabel('客户联系 Secret')
+    expect(await secret.inputValue()).toBe('')
+    expect(await secret.getAttribute('placeholder')).toContain('留空则不修改')
+    expect(await page.getByTestId('callback-url').inputValue()).toMatch(/\/api\/wework\/callback\//)
+
+    // A wrong format is refused in the browser (shared zod rule).
+    await form.getByLabel('EncodingAESKey').fill('too-short')
+    await form.getByRole('button', { name: '保存配置' }).click()
+    await form.getByText('EncodingAESKey 必须是 43 位英文或数字').waitFor()
+    await form.getByRole('button', { name: '随机生成' }).click()
+    await expect.poll(() => form.getByLabel('EncodingAESKey').inputValue()).toMatch(/^[a-zA-Z0-9]{43}$/)
+    await form.getByLabel('EncodingAESKey').fill('')
+
+    await page.getByRole('button', { name: '测试连接' }).click()
+    await toast(/连接成功，可联系客户的成员 \d+ 人/).waitFor()
+    await page.getByTestId('wecom-test-ok').waitFor()
+    await page.getByTestId('wecom-last-test').getByText(/连接成功/).waitFor()
+    await page.getByTestId('wecom-status').getByText('有效').waitFor()
+    await shot('wecom-config')
+  })
+
+  it('员工: lists the synced members by name', async () => {
+    await open('员工', /\/web\/employees$/)
+    const row = page.locator('.el-table__body tr', { hasText: STAFF.userid })
+    await row.getByText(STAFF.name).waitFor()
+    await row.getByText('在职').waitFor()
+  })
+
+  it('标签: syncs the corp tags from WeCom', async () => {
+    await open('标签', /\/web\/tags$/)
+    await page.getByTestId('sync-tags').click()
+    await toast(/已同步企业微信标签/).waitFor()
+    await page.getByTestId('tag-section-wecom').getByTestId(`tag-${WECOM_TAG}`).waitFor()
+    await shot('tags')
+  })
+
+  it('联系我: creates a way through the drawer (preset, one member, welcome text, one WeCom tag)', async () => {
+    await open('联系我', /\/web\/contact-ways$/)
+    await page.getByTestId('create-contact-way').click()
+    const drawer = page.getByTestId('contact-way-drawer')
+    await drawer.getByText('新建渠道活码').waitFor()
+
+    // Field rules from contactWayCreateInput run before any request.
+    await drawer.getByTestId('contact-way-submit').click()
+    await drawer.getByText('请输入渠道名称').waitFor()
+    await drawer.getByText('单人类型必须且只能选择 1 名成员').waitFor()
+
+    await drawer.getByTestId('channel-presets').getByRole('button', { name: CHANNEL.name }).click()
+    expect(await drawer.getByLabel('渠道标识 state').inputValue()).toBe(CHANNEL.state)
+    const title = drawer.locator('.el-drawer__title')
+    await pick(drawer.getByTestId('way-staff-select'), `${STAFF.name}（${STAFF.userid}）`, title)
+    await drawer.getByTestId('welcome-text').fill(WELCOME)
+    await pick(drawer.getByTestId('way-tag-select'), WECOM_TAG, title)
+    await drawer.getByText(`来源:企业微信-${CHANNEL.name}`).waitFor()
+    // Opening the selects scrolled the drawer; the screenshot shows it from the top.
+    await drawer.locator('.el-drawer__body').evaluate((el) => el.scrollTo(0, 0))
+    await drawer.evaluate((el) => el.scrollTo(0, 0))
+    await shot('contact-way-drawer')
+
+    await drawer.getByTestId('contact-way-submit').click()
+    await toast(`已创建渠道活码「${CHANNEL.name}」`).waitFor()
+    await drawer.waitFor({ state: 'hidden' })
+    const row = wayRow()
+    await row.getByText(CHANNEL.name).waitFor()
+    await row.getByText(STAFF.name).waitFor()
+    await row.getByText('单人').waitFor()
+    await shot('contact-ways')
+  })
+
+  it('previews the QR image and downloads it as a PNG attachment', async () => {
+    await wayRow().getByRole('button', { name: '二维码' }).click()
+    const dialog = page.getByTestId('qr-dialog')
+    await dialog.getByTestId('qr-image').waitFor()
+    await page.waitForFunction(() => {
+      const img = document.querySelector<HTMLImageElement>('[data-testid="qr-image"]')
+      return !!img && img.complete && img.naturalWidth > 0
+    })
+    await dialog.locator('.el-loading-mask').waitFor({ state: 'detached' })
+    await shot('contact-way-qr')
+
+    const href = await dialog.getByTestId('qr-download').getAttribute('href')
+    expect(href).toMatch(/^\/api\/contact-ways\/\d+\/qr\.png$/)
+    // page.request shares the browser context's cookies (the session).
+    const res = await page.request.get(`${server.url}${href}`)
+    expect(res.status()).toBe(200)
+    expect(res.headers()['content-type']).toBe('image/png')
+    expect(res.headers()['content-disposition']).toMatch(/^attachment;/)
+    expect((await res.body()).subarray(1, 4).toString('latin1')).toBe('PNG')
+    await dialog.locator('.el-dialog__footer').getByRole('button', { name: '关闭' }).click()
+    await dialog.waitFor({ state: 'hidden' })
+  })
+
+  it('edits the way: type is fixed, the remark is saved', async () => {
+    await wayRow().getByRole('button', { name: '编辑' }).click()
+    const drawer = page.getByTestId('contact-way-drawer')
+    await drawer.getByText('编辑渠道活码').waitFor()
+    expect(await drawer.getByTestId('welcome-text').inputValue()).toBe(WELCOME)
+    expect(await drawer.getByRole('radio', { name: '多人' }).isDisabled()).toBe(true)
+    await drawer.getByLabel('备注').fill('小红书笔记渠道')
+    await drawer.getByTestId('contact-way-submit').click()
+    await toast(`已保存「${CHANNEL.name}」`).waitFor()
+    await drawer.waitFor({ state: 'hidden' })
+    await wayRow().getByText('小红书笔记渠道').waitFor()
+  })
+
+  it('creates a temporary-chat way (validity checked in the browser) and deletes it after confirming', async () => {
+    await page.getByTestId('create-contact-way').click()
+    const drawer = page.getByTestId('contact-way-drawer')
+    await drawer.getByText('新建渠道活码').waitFor()
+    await drawer.getByTestId('channel-presets').getByRole('button', { name: '抖音' }).click()
+    await pick(drawer.getByTestId('way-staff-select'), '王芳（WangFang）', drawer.locator('.el-drawer__title'))
+    await drawer.getByTestId('way-is-temp').click()
+    const days = drawer.getByTestId('way-expires').locator('input')
+    await days.nth(0).fill('0')
+    await days.nth(0).blur()
+    await drawer.getByTestId('contact-way-submit').click()
+    await drawer.getByText('请设置二维码有效期').waitFor()
+    await days.nth(0).fill('3')
+    await days.nth(0).blur()
+    await drawer.getByTestId('way-conclusion').fill('感谢咨询，祝您生活愉快')
+    await drawer.getByTestId('contact-way-submit').click()
+    await toast('已创建渠道活码「抖音」').waitFor()
+    const row = page.locator('.el-table__body tr', { hasText: 'douyin' })
+    await row.getByText('临时会话').waitFor()
+
+    await row.getByRole('button', { name: '删除' }).click()
+    await page.locator('.el-popconfirm').getByRole('button', { name: '删除' }).click()
+    await toast('已删除「抖音」').waitFor()
+    await row.waitFor({ state: 'detached' })
+  })
+
+  it('模拟扫码: a sandbox customer scans the QR code', async () => {
+    await wayRow().getByRole('button', { name: '模拟扫码' }).click()
+    const box = page.getByRole('dialog', { name: /模拟扫码/ })
+    await box.locator('input').fill(CUSTOMER)
+    await box.getByRole('button', { name: '扫码' }).click()
+    await toast(new RegExp(`已模拟客户扫码添加 ${STAFF.name}`)).waitFor()
+    // The add callback is processed in the background; the list's counts follow.
+    await wayRow().locator('td').nth(4).getByText('1', { exact: true }).waitFor({ timeout: 15_000 })
+  })
+
+  it('客户: the new customer appears with the channel source tag and the way’s WeCom tag', async () => {
+    await open('客户', /\/web\/customers$/)
+    await page.getByTestId('customer-search').fill(CUSTOMER)
+    const row = page.locator('.el-table__body tr', { hasText: CUSTOMER })
+    // The callback worker may still be at it: search again until the row (with both tags) is there.
+    await expect
+      .poll(
+        async () => {
+          await page.getByRole('button', { name: '查询' }).click()
+          await page.locator('.el-table .el-loading-mask').waitFor({ state: 'hidden' })
+          return (await row.count()) > 0 && (await row.getByText(SOURCE_TAG).count()) > 0 && (await row.getByText(WECOM_TAG).count()) > 0
+        },
+        { timeout: 20_000, interval: 1000 },
+      )
+      .toBe(true)
+    await row.getByText(CHANNEL.name, { exact: true }).waitFor()
+    await row.getByText(STAFF.name).waitFor()
+    await shot('customers')
+  })
+
+  it('opens the profile drawer: follow card, source tag, timeline entry; a remark edit reaches WeCom', async () => {
+    await page.locator('.el-table__body tr', { hasText: CUSTOMER }).locator('td').nth(4).click()
+    const drawer = page.getByTestId('customer-drawer')
+    await drawer.getByText(`客户详情 · ${CUSTOMER}`).waitFor()
+    const follow = drawer.getByTestId(`follow-${STAFF.userid}`)
+    await follow.getByText('扫描二维码').waitFor()
+    await follow.getByText(CHANNEL.state).waitFor()
+    await follow.getByText(WECOM_TAG).waitFor()
+    await drawer.getByTestId('crm-tags').getByText(SOURCE_TAG).waitFor()
+    const timeline = drawer.getByTestId('customer-timeline')
+    await timeline.getByText('添加客户').first().waitFor()
+
+    await follow.getByRole('button', { name: '编辑备注' }).click()
+    await follow.getByLabel('备注').fill('玻尿酸意向-e2e')
+    await follow.getByRole('button', { name: '保存' }).click()
+    await toast('备注已保存到企业微信').waitFor()
+    await follow.getByText('玻尿酸意向-e2e').waitFor()
+    await timeline.scrollIntoViewIfNeeded()
+    await shot('customer-detail')
+    await page.keyboard.press('Escape')
+    await drawer.waitFor({ state: 'hidden' })
+  })
+
+  it('联系我 统计: the chart shows the day’s added customer', async () => {
+    await open('联系我', /\/web\/contact-ways$/)
+    await wayRow().getByRole('button', { name: '统计' }).click()
+    const dialog = page.getByTestId('stats-dialog')
+    await dialog.getByTestId('stats-chart').locator('canvas').waitFor()
+    await expect.poll(() => dialog.getByTestId('stats-added').locator('.el-statistic__number').textContent()).toBe('1')
+    expect(await dialog.getByTestId('stats-net').locator('.el-statistic__number').textContent()).toBe('1')
+    // The canvas animates its bars in (about 1 s); the screenshot waits for the drawn state.
+    await page.waitForTimeout(1200)
+    await shot('contact-way-stats')
+  })
+})
+
+describe('console', () => {
+  it('had no errors', () => {
+    expect(consoleWatch.unexpected()).toEqual([])
+    expect(shots.length).toBeGreaterThan(0)
+  })
+})
