@@ -1,8 +1,9 @@
 // Every scheduled job, in one list: adding a job is one import and one entry.
 import { purgeQueueJob } from './purge-queue'
 import { refreshTokensJob } from './refresh-tokens'
+import { syncCustomersJob } from './sync-customers'
 import type { JobDefinition } from './scheduler'
 
 export function allJobs(): JobDefinition[] {
-  return [purgeQueueJob, refreshTokensJob]
+  return [purgeQueueJob, refreshTokensJob, syncCustomersJob]
 }
