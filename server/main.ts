@@ -19,7 +19,8 @@ import { TokenCenter } from './platform/token-center'
 import { createWecomRateLimiter } from './platform/wecom/client'
 import { attachScheduler, Scheduler } from './jobs/scheduler'
 import { allJobs } from './jobs/index'
-import { createWecomCallbackRouter } from './modules/callbacks/callback.route'
+import { WecomCallbackReceiver } from './modules/callbacks/callback.route'
+import { withFastPaths } from './http/fast-path'
 import { registerWorkers } from './workers'
 import { createSandbox, DEMO_CORP_NAME } from './sandbox/index'
 import { linkDemoOrg } from './sandbox-link'
@@ -64,14 +65,16 @@ export async function startServer(envOverrides: Record<string, string | undefine
     ? createSandbox({ publicBaseUrl: config.publicBaseUrl, seed: 'demo', clock, stateFile: join(config.dataDir, 'sandbox-state.json'), onError: (err, where) => log.error({ err, where }, 'sandbox error') })
     : null
   const metrics = createMetrics(deps, { defaultMetrics: true })
+  const callbacks = new WecomCallbackReceiver(deps, metrics)
   const app = createApp({
     deps,
     metrics,
     distDir: join(ROOT, 'dist'),
-    rawRoutes: [createWecomCallbackRouter(deps, metrics), createContactWayQrRouter(deps)],
+    rawRoutes: [callbacks.router(), createContactWayQrRouter(deps)],
     sandboxRouter: sandbox?.router,
   })
-  server.on('request', app)
+  // WeCom's POSTs are acked without Express (see WecomCallbackReceiver.fastPath); everything else is the app.
+  server.on('request', withFastPaths(app, [callbacks.fastPath()]))
   if (sandbox) attachSandboxControl(deps, sandbox.control)
   const url = envOverrides.PUBLIC_BASE_URL || process.env.PUBLIC_BASE_URL ? config.publicBaseUrl : `http://127.0.0.1:${port}`
 
@@ -83,7 +86,13 @@ export async function startServer(envOverrides: Record<string, string | undefine
 
   if (sandbox && boot.demoOrgId) {
     // The demo org talks to the sandbox's demo corp; a failure here leaves the demo usable, just unlinked.
-    await linkDemoOrg(deps, sandbox, boot.demoOrgId, DEMO_CORP_NAME).catch((err) => log.error({ err }, 'could not link the demo org to the sandbox'))
+    const linked = await linkDemoOrg(deps, sandbox, boot.demoOrgId, DEMO_CORP_NAME).catch((err) => {
+      log.error({ err }, 'could not link the demo org to the sandbox')
+      return null
+    })
+    // A fresh demo shows the sandbox's seeded customers at once instead of waiting for the nightly sync.
+    const known = await handle.db.selectFrom('customers').select('id').where('org_id', '=', boot.demoOrgId).limit(1).executeTakeFirst()
+    if (linked && !known) await scheduler.runNow('sync-customers')
   }
 
   let closing: Promise<void> | null = null

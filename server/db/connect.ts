@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { Kysely, MysqlDialect, SqliteDialect } from 'kysely'
 import type { Database } from './database'
+import { withStatementCache } from './sqlite-statements'
 
 export type DialectKind = 'sqlite' | 'mysql'
 
@@ -36,6 +37,6 @@ export async function connectDb(url: string, opts: { poolSize?: number } = {}): 
   sqlite.pragma('busy_timeout = 5000')
   sqlite.pragma('foreign_keys = ON')
   sqlite.pragma('synchronous = NORMAL')
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
   return { db, kind: 'sqlite', close: () => db.destroy() }
 }

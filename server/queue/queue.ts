@@ -159,6 +159,46 @@ export class Queue {
     return { id: insertedId(res), created: true }
   }
 
+  /**
+   * Adds several jobs with one statement per kind of insert (callers that batch work, e.g. the callback route's group
+   * commit). Same rules as enqueue: pass the caller's transaction; a job whose dedupe key exists already is skipped.
+   * Returns how many jobs were added.
+   */
+  async enqueueMany(exec: Executor, jobs: readonly { kind: string; payload: unknown; opts?: EnqueueOptions }[]): Promise<number> {
+    if (jobs.length === 0) return 0
+    const now = this.clock.now()
+    const rows = jobs.map(({ kind, payload, opts = {} }) => {
+      if (!kind || kind.length > 64) throw new Error(`invalid job kind "${kind}"`)
+      if (opts.dedupeKey !== undefined && (opts.dedupeKey.length === 0 || opts.dedupeKey.length > 191)) throw new Error('dedupeKey must be 1..191 characters')
+      const maxAttempts = opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS
+      if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new Error('maxAttempts must be a positive integer')
+      return {
+        org_id: opts.orgId ?? null,
+        kind,
+        payload: toJson(payload),
+        dedupe_key: opts.dedupeKey ?? null,
+        status: 'pending' as const,
+        attempts: 0,
+        max_attempts: maxAttempts,
+        run_after: opts.runAfter ?? now,
+        locked_by: null,
+        locked_until: null,
+        last_error: null,
+        created_at: now,
+        updated_at: now,
+        finished_at: null,
+      }
+    })
+    // As in enqueue: IGNORE only for rows with a dedupe key.
+    const keyed = rows.filter((r) => r.dedupe_key !== null)
+    const plain = rows.filter((r) => r.dedupe_key === null)
+    let added = 0
+    if (keyed.length > 0) added += Number((await exec.insertInto('queue_jobs').values(keyed).ignore().executeTakeFirst()).numInsertedOrUpdatedRows ?? 0n)
+    if (plain.length > 0) added += Number((await exec.insertInto('queue_jobs').values(plain).executeTakeFirstOrThrow()).numInsertedOrUpdatedRows ?? 0n)
+    if (added > 0) this.notify()
+    return added
+  }
+
   start(): void {
     if (this.started) return
     this.started = true

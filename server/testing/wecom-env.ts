@@ -9,7 +9,8 @@ import { silentLogger } from '../lib/logger'
 import { Queue } from '../queue/queue'
 import { createSandbox, type Sandbox, type SandboxOptions } from '../sandbox/index'
 import { linkOrgToSandboxCorp } from '../sandbox-link'
-import { createWecomCallbackRouter } from '../modules/callbacks/callback.route'
+import { WecomCallbackReceiver } from '../modules/callbacks/callback.route'
+import { withFastPaths } from '../http/fast-path'
 import { registerWorkers } from '../workers'
 import { createContactWayQrRouter } from '../modules/contact-ways/contact-ways.qr.route'
 import { attachSandboxControl } from '../modules/contact-ways/sandbox-bridge'
@@ -50,9 +51,11 @@ export async function createWecomEnv(opts: WecomEnvOptions = {}): Promise<WecomE
   const queue = new Queue({ db: handle.db, clock, log: silentLogger, instanceId: 'e2e', pollIntervalMs: 200 })
   const deps = createTestDeps(handle, { config, clock, queue }) as Deps
   const sandbox = createSandbox({ publicBaseUrl: baseUrl, seed: 'none', clock, callbackTimeoutMs: 2000, callbackRetryDelayMs: 20, ...opts.sandbox })
-  const app = createApp({ deps, sandboxRouter: sandbox.router, rawRoutes: [createWecomCallbackRouter(deps), createContactWayQrRouter(deps)] })
+  const callbacks = new WecomCallbackReceiver(deps)
+  const app = createApp({ deps, sandboxRouter: sandbox.router, rawRoutes: [callbacks.router(), createContactWayQrRouter(deps)] })
   attachSandboxControl(deps, sandbox.control)
-  server.on('request', app)
+  // Wired as in main.ts: callback POSTs take the fast path.
+  server.on('request', withFastPaths(app, [callbacks.fastPath()]))
 
   const members = opts.members ?? { zhangli: '张丽', wangfang: '王芳', liuyang: '刘洋' }
   const corp = sandbox.control.createCorp({

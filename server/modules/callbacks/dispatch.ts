@@ -1,9 +1,10 @@
 // Callback processing: the worker loads a stored event and dispatches on (MsgType, Event, ChangeType).
 import type { Deps } from '../../deps'
-import { parseXml, type XmlObject } from '../../platform/xml'
+import type { XmlObject } from '../../platform/xml'
 import type { CallbackEventRow } from './callbacks.table'
-import { CALLBACK_JOB } from './callback.route'
+import { CALLBACK_JOB } from './callback-store'
 import { wecomHandlers } from './handlers/index'
+import { parseCallbackXml } from './flat-xml'
 
 export interface HandlerContext {
   deps: Deps
@@ -28,7 +29,7 @@ export async function processCallbackEvent(deps: Deps, eventId: number, table: R
   if (!event || event.status === 'processed' || event.status === 'ignored') return
   const handler = findHandler(table, event.msg_type, event.event, event.change_type)
   try {
-    const outcome = handler ? await handler({ deps, orgId: event.org_id, event, doc: parseXml(event.plaintext) }) : 'ignored'
+    const outcome = handler ? await handler({ deps, orgId: event.org_id, event, doc: parseCallbackXml(event.plaintext) }) : 'ignored'
     await deps.db
       .updateTable('callback_events')
       .set({ status: outcome, processed_at: deps.clock.now(), error: null })

@@ -6,7 +6,7 @@ import { SOURCE_TAG_GROUP, sourceTagName } from '../../../shared/schemas/contact
 import { syncCorpTags } from '../tags/tags.service'
 import { syncStaff } from '../wecom-config/wecom-config.service'
 import { getWecomClient } from '../wecom-config/wecom-client'
-import { ensureCrmTag, ingestContact, replaceFollowTags } from './customers.ingest'
+import { ingestContact, replaceFollowTags } from './customers.ingest'
 
 /** batch/get_by_user takes at most 100 members per call and 100 rows per page. */
 const USERS_PER_CALL = 100
@@ -34,14 +34,14 @@ export async function syncCustomers(deps: Deps, orgId: number, progress: (done: 
   // Relations WeCom lists in this pass; ingest writes only what changed, so a timestamp cannot tell "seen".
   const seen = new Set<string>()
   // Channel lookups repeat for every relation of a channel; remember them for this pass.
-  const channels = new Map<string, { contactWayId: number | null; sourceTagRef: number | null }>()
+  const channels = new Map<string, { contactWayId: number | null; sourceTag: { group: string; name: string } | null }>()
   const channelOf = async (state: string) => {
     let hit = channels.get(state)
     if (!hit) {
       const way = state ? await findContactWayByState(deps.db, orgId, state) : undefined
       hit = {
         contactWayId: way?.id ?? null,
-        sourceTagRef: way ? await ensureCrmTag(deps.db, orgId, SOURCE_TAG_GROUP, sourceTagName(way.channel_name), deps.clock.now()) : null,
+        sourceTag: way ? { group: SOURCE_TAG_GROUP, name: sourceTagName(way.channel_name) } : null,
       }
       channels.set(state, hit)
     }
@@ -66,7 +66,7 @@ export async function syncCustomers(deps: Deps, orgId: number, progress: (done: 
             contact: row.external_contact,
             userid: follow.userid,
             follow,
-            add: { state: follow.state ?? '', contactWayId: channel.contactWayId, sourceTagRef: channel.sourceTagRef, eventTimeMs: follow.createtime * 1000, ownerUserid: follow.userid },
+            add: { state: follow.state ?? '', contactWayId: channel.contactWayId, sourceTag: channel.sourceTag, eventTimeMs: follow.createtime * 1000, ownerUserid: follow.userid },
             now,
           })
           await replaceFollowTags(trx, orgId, r.customerId, follow.userid, r.followTagIds, now)

@@ -1,0 +1,88 @@
+// add_external_contact / add_half_external_contact (Flow 1): welcome first, then detail, customer, lead, source tag, WeCom tags, staff notice.
+import { fromJson } from '../../../../db/dialect'
+import { PlatformError } from '../../../../platform/errors'
+import { field } from '../../../../platform/xml'
+import { PermanentJobError } from '../../../../queue/queue'
+import { SOURCE_TAG_GROUP, sourceTagName } from '../../../../../shared/schemas/contact-way'
+import type { ContactWayRow } from '../../../contact-ways/contact-ways.table'
+import { findContactWayByState } from '../../../contact-ways/contact-ways.repository'
+import { ingestContact, linkFollowTags } from '../../../customers/customers.ingest'
+import { getWecomClient } from '../../../wecom-config/wecom-client'
+import { writeTransaction } from '../../callbacks.repository'
+import type { CallbackHandler, HandlerContext } from '../../dispatch'
+import { agentIdOf, notifyStaff } from '../../staff-notice'
+import { sendWelcomeOnce } from '../../welcome-send'
+import { fetchCustomerDetail } from './detail'
+
+type Client = Awaited<ReturnType<typeof getWecomClient>>
+
+export const addExternalContact: CallbackHandler = async (ctx) => {
+  const { deps, orgId, event, doc } = ctx
+  const userid = field(doc, 'UserID')
+  const externalUserid = field(doc, 'ExternalUserID')
+  if (!userid || !externalUserid) throw new PermanentJobError(`${event.change_type} without UserID or ExternalUserID`)
+  const state = field(doc, 'State')
+  const way = state ? await findContactWayByState(deps.db, orgId, state) : undefined
+  const client = await getWecomClient(deps, orgId, 'contact')
+
+  // (a) The welcome_code dies 20 s after the event, so nothing may come before it.
+  await sendWelcomeOnce(deps, client, { orgId, event, userid, externalUserid, way, welcomeCode: field(doc, 'WelcomeCode') })
+
+  // (b) The detail: the relation as WeCom has it now (it may already be gone again).
+  const detail = await fetchCustomerDetail(client, externalUserid)
+  const follow = detail.follow_user.find((f) => f.userid === userid)
+  if (!follow) deps.log.info({ orgId, eventId: event.id, userid }, 'add event: WeCom no longer lists this relation; customer stored without it')
+
+  // (c–e) Customer, relation, lead and source tag in one transaction.
+  const now = deps.clock.now()
+  const sourceTag = way ? { group: SOURCE_TAG_GROUP, name: sourceTagName(way.channel_name) } : null
+  const result = await writeTransaction(deps.db, (trx) =>
+    ingestContact(trx, {
+      orgId,
+      contact: detail.external_contact,
+      userid,
+      follow,
+      add: { state, contactWayId: way?.id ?? null, sourceTag, eventTimeMs: Number(event.create_time), ownerUserid: userid },
+      now,
+    }),
+  )
+
+  // (f) The contact way's WeCom tags, only those WeCom does not yet show on the relation (so a replay marks nothing);
+  // (g) alongside, the member's notice, only when this run made the relation active (so a replay tells nobody twice).
+  const agentid = agentIdOf(client.agentId)
+  const name = detail.external_contact.name || externalUserid
+  await Promise.all([
+    follow && way ? markWayTags(ctx, client, way, { userid, externalUserid, customerId: result.customerId, has: result.followTagIds }) : null,
+    result.followActivated && agentid !== null
+      ? notifyStaff(deps, orgId, agentid, { userid, content: way ? `新客户 ${name} 通过「${way.channel_name}」添加了你` : `新客户 ${name} 添加了你` })
+      : null,
+  ])
+  return 'processed'
+}
+
+async function markWayTags(
+  { deps, orgId, event }: HandlerContext,
+  client: Client,
+  way: ContactWayRow,
+  rel: { userid: string; externalUserid: string; customerId: number; has: string[] },
+): Promise<void> {
+  const wanted = fromJson<string[]>(way.tag_ids, []).filter((t) => typeof t === 'string' && t !== '')
+  if (wanted.length === 0) return
+  // Only tags mirrored locally: an id WeCom deleted since the way was saved would fail the whole mark_tag call.
+  const known = (await deps.db.selectFrom('tags').select('tag_id').where('org_id', '=', orgId).where('tag_id', 'in', wanted).execute()).map((r) => r.tag_id!)
+  if (known.length < wanted.length) deps.log.warn({ orgId, wayId: way.id, unknown: wanted.filter((t) => !known.includes(t)) }, 'contact way tags not known locally; skipped')
+  const has = new Set(rel.has)
+  const add = known.filter((t) => !has.has(t))
+  if (add.length === 0) return
+  try {
+    await client.tag.mark({ userid: rel.userid, external_userid: rel.externalUserid, add_tag: add })
+  } catch (err) {
+    // The relation ended meanwhile (84061) or a tag vanished (40068): retrying the event cannot fix that.
+    if (err instanceof PlatformError) {
+      deps.log.warn({ orgId, eventId: event.id, errcode: err.errcode }, 'contact way tags not applied')
+      return
+    }
+    throw err
+  }
+  await linkFollowTags(deps.db, orgId, rel.customerId, rel.userid, add, deps.clock.now())
+}
