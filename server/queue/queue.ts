@@ -125,29 +125,7 @@ export class Queue {
    * `id` is the new job's id, or on a dedupe hit the existing job's id when it is visible (null otherwise).
    */
   async enqueue(exec: Executor, kind: string, payload: unknown, opts: EnqueueOptions = {}): Promise<{ id: number | null; created: boolean }> {
-    if (!kind || kind.length > 64) throw new Error(`invalid job kind "${kind}"`)
-    if (opts.dedupeKey !== undefined && (opts.dedupeKey.length === 0 || opts.dedupeKey.length > 191)) {
-      throw new Error('dedupeKey must be 1..191 characters')
-    }
-    const maxAttempts = opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS
-    if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new Error('maxAttempts must be a positive integer')
-    const now = this.clock.now()
-    const insert = exec.insertInto('queue_jobs').values({
-      org_id: opts.orgId ?? null,
-      kind,
-      payload: toJson(payload),
-      dedupe_key: opts.dedupeKey ?? null,
-      status: 'pending',
-      attempts: 0,
-      max_attempts: maxAttempts,
-      run_after: opts.runAfter ?? now,
-      locked_by: null,
-      locked_until: null,
-      last_error: null,
-      created_at: now,
-      updated_at: now,
-      finished_at: null,
-    })
+    const insert = exec.insertInto('queue_jobs').values(jobRow(kind, payload, opts, this.clock.now()))
     // IGNORE only with a dedupe key: on MySQL it would also turn other errors (e.g. truncation) into warnings.
     const res = opts.dedupeKey ? await insert.ignore().executeTakeFirst() : await insert.executeTakeFirstOrThrow()
     // Both drivers report 0 rows for an ignored duplicate; SQLite's insertId is then stale, so never read it.
@@ -167,28 +145,7 @@ export class Queue {
   async enqueueMany(exec: Executor, jobs: readonly { kind: string; payload: unknown; opts?: EnqueueOptions }[]): Promise<number> {
     if (jobs.length === 0) return 0
     const now = this.clock.now()
-    const rows = jobs.map(({ kind, payload, opts = {} }) => {
-      if (!kind || kind.length > 64) throw new Error(`invalid job kind "${kind}"`)
-      if (opts.dedupeKey !== undefined && (opts.dedupeKey.length === 0 || opts.dedupeKey.length > 191)) throw new Error('dedupeKey must be 1..191 characters')
-      const maxAttempts = opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS
-      if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new Error('maxAttempts must be a positive integer')
-      return {
-        org_id: opts.orgId ?? null,
-        kind,
-        payload: toJson(payload),
-        dedupe_key: opts.dedupeKey ?? null,
-        status: 'pending' as const,
-        attempts: 0,
-        max_attempts: maxAttempts,
-        run_after: opts.runAfter ?? now,
-        locked_by: null,
-        locked_until: null,
-        last_error: null,
-        created_at: now,
-        updated_at: now,
-        finished_at: null,
-      }
-    })
+    const rows = jobs.map(({ kind, payload, opts = {} }) => jobRow(kind, payload, opts, now))
     // As in enqueue: IGNORE only for rows with a dedupe key.
     const keyed = rows.filter((r) => r.dedupe_key !== null)
     const plain = rows.filter((r) => r.dedupe_key === null)
@@ -533,5 +490,31 @@ export class Queue {
     } catch (err) {
       this.log.error({ err }, 'renewing queue locks failed')
     }
+  }
+}
+
+/** A new pending job row, with the same checks for enqueue and enqueueMany. */
+function jobRow(kind: string, payload: unknown, opts: EnqueueOptions, now: number) {
+  if (!kind || kind.length > 64) throw new Error(`invalid job kind "${kind}"`)
+  if (opts.dedupeKey !== undefined && (opts.dedupeKey.length === 0 || opts.dedupeKey.length > 191)) {
+    throw new Error('dedupeKey must be 1..191 characters')
+  }
+  const maxAttempts = opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new Error('maxAttempts must be a positive integer')
+  return {
+    org_id: opts.orgId ?? null,
+    kind,
+    payload: toJson(payload),
+    dedupe_key: opts.dedupeKey ?? null,
+    status: 'pending' as const,
+    attempts: 0,
+    max_attempts: maxAttempts,
+    run_after: opts.runAfter ?? now,
+    locked_by: null,
+    locked_until: null,
+    last_error: null,
+    created_at: now,
+    updated_at: now,
+    finished_at: null,
   }
 }
