@@ -27,7 +27,8 @@ const envSchema = z.object({
   TRUST_PROXY: flag.default(false),
   WECOM_API_BASE: z.url().optional(),
   SCHEDULER: flag.default(true),
-  QUEUE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  // Jobs mostly wait on WeCom (welcome, detail, mark_tag), so bursts of scans need more than a handful in flight.
+  QUEUE_CONCURRENCY: z.coerce.number().int().min(1).max(128).default(16),
 })
 
 export type Env = z.infer<typeof envSchema>
