@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwright-core'
+import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core'
 import { startServer as startAppServer } from '../server/main'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -102,6 +102,35 @@ export function watchConsole(page: Page) {
     /** Problems nobody expected. */
     unexpected(): ConsoleProblem[] {
       return problems.filter((p) => !allowed.some((ok) => ok(p)))
+    },
+  }
+}
+
+export interface BrowserSession {
+  server: TestServer
+  browser: Browser
+  context: BrowserContext
+  page: Page
+  console: ReturnType<typeof watchConsole>
+  close(): Promise<void>
+}
+
+/** What every browser suite starts with: the real server, Chromium, and one zh-CN desktop page watching the console. */
+export async function openSession(): Promise<BrowserSession> {
+  const server = await startServer()
+  const browser = await launchBrowser()
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' })
+  const page = await context.newPage()
+  return {
+    server,
+    browser,
+    context,
+    page,
+    console: watchConsole(page),
+    async close() {
+      await context.close()
+      await browser.close()
+      await server.close()
     },
   }
 }

@@ -1,8 +1,8 @@
 // The admin shell and the H5 page in a real browser against the real server: login, menu, org switch, jobs,
 // users, audit log, deep links, wrong password, logout, and the H5 page at 375 px without element-plus.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { launchBrowser, screenshot, startServer, watchConsole, type TestServer } from './harness'
+import type { Browser, Page } from 'playwright-core'
+import { openSession, screenshot, watchConsole, type BrowserSession, type TestServer } from './harness'
 
 const MENU = ['概览', '企业微信配置', '联系我', '客户', '标签', '群发', '员工', '推送配置', '通知', '站内信', '任务', '队列', '审计日志', '用户管理', '组织管理']
 const DEMO_ORG = '示例医美诊所'
@@ -11,24 +11,18 @@ const ORG_ADMIN = { username: 'clinic_admin', displayName: '诊所管理员', pa
 
 let server: TestServer
 let browser: Browser
-let context: BrowserContext
 let page: Page
-let consoleWatch: ReturnType<typeof watchConsole>
+let consoleWatch: BrowserSession['console']
 const otherWatches: Array<ReturnType<typeof watchConsole>> = []
 
+let session: BrowserSession | undefined
+
 beforeAll(async () => {
-  server = await startServer()
-  browser = await launchBrowser()
-  context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' })
-  page = await context.newPage()
-  consoleWatch = watchConsole(page)
+  session = await openSession()
+  ;({ server, browser, page, console: consoleWatch } = session)
 })
 
-afterAll(async () => {
-  await context?.close()
-  await browser?.close()
-  await server?.close()
-})
+afterAll(async () => session?.close())
 
 async function login(p: Page, username: string, password: string) {
   await p.getByPlaceholder('用户名').fill(username)

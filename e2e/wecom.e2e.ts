@@ -2,8 +2,8 @@
 // config + 测试连接, tag sync, a 「联系我」 way created through the drawer, its QR (preview + download), a simulated scan,
 // the new customer with its source tag and timeline, a remark edit, and the way's stats chart.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
-import { launchBrowser, screenshot, startServer, watchConsole, type TestServer } from './harness'
+import type { Locator, Page } from 'playwright-core'
+import { openSession, screenshot, type BrowserSession, type TestServer } from './harness'
 
 const CHANNEL = { name: '小红书', state: 'xiaohongshu' }
 const STAFF = { userid: 'ZhangLi', name: '张丽' }
@@ -13,25 +13,18 @@ const CUSTOMER = '扫码测试客户'
 const SOURCE_TAG = `来源:企业微信-${CHANNEL.name}`
 
 let server: TestServer
-let browser: Browser
-let context: BrowserContext
 let page: Page
-let consoleWatch: ReturnType<typeof watchConsole>
+let consoleWatch: BrowserSession['console']
 const shots: string[] = []
 
+let session: BrowserSession | undefined
+
 beforeAll(async () => {
-  server = await startServer()
-  browser = await launchBrowser()
-  context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' })
-  page = await context.newPage()
-  consoleWatch = watchConsole(page)
+  session = await openSession()
+  ;({ server, page, console: consoleWatch } = session)
 })
 
-afterAll(async () => {
-  await context?.close()
-  await browser?.close()
-  await server?.close()
-})
+afterAll(async () => session?.close())
 
 const menuItem = (title: string) => page.getByTestId('side-menu').getByRole('menuitem', { name: title, exact: true })
 const toast = (text: string | RegExp) => page.locator('.el-message').filter({ hasText: text })
