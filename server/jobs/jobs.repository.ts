@@ -1,5 +1,6 @@
 // Queries on job_runs and the job leases: recording runs and reading them back for the admin.
 import type { Executor } from '../db/database'
+import { fetchPage } from '../db/paginate'
 import { fromJson } from '../db/dialect'
 import type { JobRun, JobRunStatus } from './jobs.table'
 
@@ -129,14 +130,8 @@ export async function listJobRuns(
 ): Promise<{ items: JobRunDto[]; total: number }> {
   let q = db.selectFrom('job_runs')
   if (f.jobName) q = q.where('job_name', '=', f.jobName)
-  const [{ total }] = await q.select((eb) => eb.fn.countAll<number>().as('total')).execute()
-  const rows = await q
-    .selectAll()
-    .orderBy('id', 'desc')
-    .limit(f.pageSize)
-    .offset((f.page - 1) * f.pageSize)
-    .execute()
-  return { items: rows.map(toJobRunDto), total: Number(total) }
+  const { rows, total } = await fetchPage(q, f, (p) => p.selectAll().orderBy('id', 'desc'))
+  return { items: rows.map(toJobRunDto), total }
 }
 
 /** Deletes runs started before `before` (epoch ms). Returns how many. */

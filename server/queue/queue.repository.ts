@@ -1,5 +1,6 @@
 // Admin-side queries on queue_jobs: listing and lookup, always scoped to one org.
 import type { Executor } from '../db/database'
+import { fetchPage } from '../db/paginate'
 import type { QueueJob, QueueStatus } from './queue.table'
 
 export interface QueueJobFilter {
@@ -41,14 +42,8 @@ export async function listQueueJobs(db: Executor, orgId: number, f: QueueJobFilt
   let q = db.selectFrom('queue_jobs').where('org_id', '=', orgId)
   if (f.status) q = q.where('status', '=', f.status)
   if (f.kind) q = q.where('kind', '=', f.kind)
-  const [{ total }] = await q.select((eb) => eb.fn.countAll<number>().as('total')).execute()
-  const rows = await q
-    .selectAll()
-    .orderBy('id', 'desc')
-    .limit(f.pageSize)
-    .offset((f.page - 1) * f.pageSize)
-    .execute()
-  return { items: rows.map(toQueueJobDto), total: Number(total) }
+  const { rows, total } = await fetchPage(q, f, (p) => p.selectAll().orderBy('id', 'desc'))
+  return { items: rows.map(toQueueJobDto), total }
 }
 
 export async function findQueueJob(db: Executor, orgId: number, id: number): Promise<QueueJob | undefined> {

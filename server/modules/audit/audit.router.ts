@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { pageInput } from '../../../shared/schemas/common'
 import { orgAdminProcedure, router } from '../../trpc/init'
 import { contains } from '../../db/dialect'
+import { fetchPage } from '../../db/paginate'
 
 export const auditRouter = router({
   list: orgAdminProcedure
@@ -20,10 +21,9 @@ export const auditRouter = router({
       if (input.username) q = q.where('username', '=', input.username)
       if (input.from) q = q.where('created_at', '>=', input.from)
       if (input.to) q = q.where('created_at', '<', input.to)
-      const [{ total }] = await q.select((eb) => eb.fn.countAll<number>().as('total')).execute()
-      const rows = await q.selectAll().orderBy('id', 'desc').limit(input.pageSize).offset((input.page - 1) * input.pageSize).execute()
+      const { rows, total } = await fetchPage(q, input, (p) => p.selectAll().orderBy('id', 'desc'))
       return {
-        total: Number(total),
+        total,
         items: rows.map((r) => ({ id: r.id, username: r.username, action: r.action, inputSummary: r.input_summary, result: r.result, error: r.error, ip: r.ip, createdAt: r.created_at })),
       }
     }),

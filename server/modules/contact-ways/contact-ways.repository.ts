@@ -1,6 +1,7 @@
 // Queries for 「联系我」 contact ways and the follow relations attributed to them; the executor is always the first argument.
 import { sql, type Insertable, type RawBuilder, type Updateable } from 'kysely'
 import type { Executor } from '../../db/database'
+import { fetchPage } from '../../db/paginate'
 import { affected, contains, insertedId, num } from '../../db/dialect'
 import type { ContactWayRow, ContactWaysTable } from './contact-ways.table'
 
@@ -77,15 +78,7 @@ export async function listContactWays(db: Executor, orgId: number, f: ContactWay
       ),
     )
   }
-  const { total } = await q.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow()
-  const rows = await q
-    .selectAll()
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(f.pageSize)
-    .offset((f.page - 1) * f.pageSize)
-    .execute()
-  return { rows, total: num(total) }
+  return fetchPage(q, f, (p) => p.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc'))
 }
 
 export interface FollowCounts {

@@ -3,22 +3,21 @@ import { TRPCError } from '@trpc/server'
 import type { z } from 'zod'
 import type { Deps } from '../../deps'
 import { contains, insertedId } from '../../db/dialect'
+import { fetchPage } from '../../db/paginate'
 import type { orgCreateInput, orgUpdateInput } from '../../../shared/schemas/auth'
 import { createUser } from '../users/users.service'
 
 export async function listOrgs(deps: Deps, input: { page: number; pageSize: number; q?: string }) {
   let q = deps.db.selectFrom('orgs')
   if (input.q) q = q.where((eb) => eb.or([contains('name', input.q!), contains('slug', input.q!)]))
-  const [{ total }] = await q.select((eb) => eb.fn.countAll<number>().as('total')).execute()
-  const rows = await q
-    .select(['id', 'name', 'slug', 'status', 'created_at'])
-    .select((eb) => eb.selectFrom('admin_users').whereRef('admin_users.org_id', '=', 'orgs.id').select(eb.fn.countAll<number>().as('n')).as('userCount'))
-    .orderBy('id', 'desc')
-    .limit(input.pageSize)
-    .offset((input.page - 1) * input.pageSize)
-    .execute()
+  const { rows, total } = await fetchPage(q, input, (p) =>
+    p
+      .select(['id', 'name', 'slug', 'status', 'created_at'])
+      .select((eb) => eb.selectFrom('admin_users').whereRef('admin_users.org_id', '=', 'orgs.id').select(eb.fn.countAll<number>().as('n')).as('userCount'))
+      .orderBy('id', 'desc'),
+  )
   return {
-    total: Number(total),
+    total,
     items: rows.map((r) => ({ id: r.id, name: r.name, slug: r.slug, status: r.status, createdAt: r.created_at, userCount: Number(r.userCount ?? 0) })),
   }
 }

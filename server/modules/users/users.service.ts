@@ -3,6 +3,7 @@ import { TRPCError } from '@trpc/server'
 import type { z } from 'zod'
 import type { Deps } from '../../deps'
 import { contains, insertedId } from '../../db/dialect'
+import { fetchPage } from '../../db/paginate'
 import type { userCreateInput, userUpdateInput } from '../../../shared/schemas/auth'
 import type { Role } from '../../../shared/enums'
 import { hashPassword } from '../auth/password'
@@ -10,15 +11,11 @@ import { hashPassword } from '../auth/password'
 export async function listUsers(deps: Deps, orgId: number, input: { page: number; pageSize: number; q?: string }) {
   let q = deps.db.selectFrom('admin_users').where('org_id', '=', orgId)
   if (input.q) q = q.where((eb) => eb.or([contains('username', input.q!), contains('display_name', input.q!)]))
-  const [{ total }] = await q.select((eb) => eb.fn.countAll<number>().as('total')).execute()
-  const rows = await q
-    .select(['id', 'username', 'display_name', 'role', 'status', 'last_login_at', 'created_at'])
-    .orderBy('id', 'asc')
-    .limit(input.pageSize)
-    .offset((input.page - 1) * input.pageSize)
-    .execute()
+  const { rows, total } = await fetchPage(q, input, (p) =>
+    p.select(['id', 'username', 'display_name', 'role', 'status', 'last_login_at', 'created_at']).orderBy('id', 'asc'),
+  )
   return {
-    total: Number(total),
+    total,
     items: rows.map((r) => ({ id: r.id, username: r.username, displayName: r.display_name, role: r.role, status: r.status, lastLoginAt: r.last_login_at, createdAt: r.created_at })),
   }
 }
