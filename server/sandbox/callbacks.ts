@@ -45,6 +45,11 @@ export interface VerifyUrlResult {
 /** WeCom tries 3 times in total and gives each try 5 s. */
 export const CALLBACK_ATTEMPTS = 3
 
+/** The header every system event carries: sent by 'sys' to the corp, CreateTime in seconds. */
+function systemEvent(corpid: string, nowMs: number, event: string) {
+  return { ToUserName: corpid, FromUserName: 'sys', CreateTime: Math.floor(nowMs / 1000), MsgType: 'event', Event: event }
+}
+
 /** Customer-contact event plaintext, in WeCom's field order; undefined fields are left out. */
 export function externalContactEventXml(
   corpid: string,
@@ -53,11 +58,7 @@ export function externalContactEventXml(
   fields: { UserID: string; ExternalUserID: string; State?: string; WelcomeCode?: string; Source?: string; FailReason?: string },
 ): string {
   return buildXml({
-    ToUserName: corpid,
-    FromUserName: 'sys',
-    CreateTime: Math.floor(nowMs / 1000),
-    MsgType: 'event',
-    Event: 'change_external_contact',
+    ...systemEvent(corpid, nowMs, 'change_external_contact'),
     ChangeType: changeType,
     UserID: fields.UserID,
     ExternalUserID: fields.ExternalUserID,
@@ -77,11 +78,7 @@ export function externalTagEventXml(
   tagType: 'tag' | 'tag_group' | undefined,
 ): string {
   return buildXml({
-    ToUserName: corpid,
-    FromUserName: 'sys',
-    CreateTime: Math.floor(nowMs / 1000),
-    MsgType: 'event',
-    Event: 'change_external_tag',
+    ...systemEvent(corpid, nowMs, 'change_external_tag'),
     Id: id,
     TagType: changeType === 'shuffle' ? undefined : tagType,
     ChangeType: changeType,
@@ -97,11 +94,7 @@ export function externalChatEventXml(
   extra: XmlFields = {},
 ): string {
   return buildXml({
-    ToUserName: corpid,
-    FromUserName: 'sys',
-    CreateTime: Math.floor(nowMs / 1000),
-    MsgType: 'event',
-    Event: 'change_external_chat',
+    ...systemEvent(corpid, nowMs, 'change_external_chat'),
     ChatId: chatId,
     ChangeType: changeType,
     ...extra,
