@@ -8,6 +8,8 @@ import { openSession, screenshot, type BrowserSession, type TestServer } from '.
 const CHANNEL = { name: '小红书', state: 'xiaohongshu' }
 const STAFF = { userid: 'ZhangLi', name: '张丽' }
 const WECOM_TAG = 'A级意向'
+/** Added by hand in the customer drawer. */
+const EXTRA_TAG = 'B级意向'
 const WELCOME = '您好，欢迎咨询医美项目！'
 const CUSTOMER = '扫码测试客户'
 const SOURCE_TAG = `来源:企业微信-${CHANNEL.name}`
@@ -233,7 +235,7 @@ describe('WeCom pages', () => {
     await shot('customers')
   })
 
-  it('opens the profile drawer: follow card, source tag, timeline entry; a remark edit reaches WeCom', async () => {
+  it('opens the profile drawer: follow card, source tag, timeline entry; a remark edit and a tag added there reach WeCom', async () => {
     await page.locator('.el-table__body tr', { hasText: CUSTOMER }).locator('td').nth(4).click()
     const drawer = page.getByTestId('customer-drawer')
     await drawer.getByText(`客户详情 · ${CUSTOMER}`).waitFor()
@@ -250,9 +252,21 @@ describe('WeCom pages', () => {
     await follow.getByRole('button', { name: '保存' }).click()
     await toast('备注已保存到企业微信').waitFor()
     await follow.getByText('玻尿酸意向-e2e').waitFor()
+    // The edit reached WeCom itself: the sandbox logged an externalcontact/remark call with the new text.
+    const remarks = (await (await page.request.get(`${server.url}/sandbox/control/logs/remark`)).json()) as { items: { userid: string; changes: { remark?: string } }[] }
+    expect(remarks.items.some((r) => r.userid === STAFF.userid && r.changes.remark === '玻尿酸意向-e2e')).toBe(true)
+
+    // A WeCom tag added in the drawer goes through mark_tag before it shows on the relation.
+    await follow.locator('.tag-picker').click()
+    await page.locator('.el-select-dropdown:visible').getByRole('option', { name: EXTRA_TAG, exact: true }).click()
+    await toast(`已添加标签「${EXTRA_TAG}」`).waitFor()
+    await follow.getByText(EXTRA_TAG).waitFor()
+    const marks = (await (await page.request.get(`${server.url}/sandbox/control/logs/mark_tag`)).json()) as { items: { userid: string; add_tag: string[] }[] }
+    expect(marks.items.filter((m) => m.userid === STAFF.userid && m.add_tag.length === 1).length).toBeGreaterThanOrEqual(1)
     await timeline.scrollIntoViewIfNeeded()
     await shot('customer-detail')
-    await page.keyboard.press('Escape')
+    // The close button, not Escape: focus may still sit in the tag picker, which takes the key itself.
+    await drawer.locator('.el-drawer__close-btn').click()
     await drawer.waitFor({ state: 'hidden' })
   })
 
