@@ -1,5 +1,5 @@
 // jobs.*: the scheduled jobs in the admin — schedule, last run, run history with progress, and "run now".
-import { TRPCError } from '@trpc/server'
+import { ConflictError, ForbiddenError, InvalidInputError } from '../lib/errors'
 import { z } from 'zod'
 import { pageInput } from '../../shared/schemas/common'
 import type { Deps } from '../deps'
@@ -13,7 +13,7 @@ export const runJobInput = z.object({ name: z.string().trim().min(1).max(64) })
 
 /** Jobs are platform-wide: any admin (org or platform) may look; members may not. */
 const adminProcedure = authedProcedure.use(({ ctx, next }) => {
-  if (ctx.user.role === 'org_member') throw new TRPCError({ code: 'FORBIDDEN', message: '需要管理员权限' })
+  if (ctx.user.role === 'org_member') throw new ForbiddenError('需要管理员权限')
   return next()
 })
 
@@ -55,10 +55,10 @@ export const jobsRouter = router({
   runNow: superAdminProcedure.input(runJobInput).mutation(async ({ ctx, input }) => {
     const scheduler = schedulerFor(ctx.deps)
     if (!scheduler.jobs().some((j) => j.name === input.name)) {
-      throw new TRPCError({ code: 'BAD_REQUEST', message: `没有名为 ${input.name} 的任务` })
+      throw new InvalidInputError(`没有名为 ${input.name} 的任务`)
     }
     const started = await scheduler.runNow(input.name, 'manual')
-    if (!started) throw new TRPCError({ code: 'CONFLICT', message: '任务正在运行' })
+    if (!started) throw new ConflictError('任务正在运行')
     return started
   }),
 })

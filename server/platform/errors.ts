@@ -56,6 +56,14 @@ export class PlatformError extends Error {
   }
 }
 
+/** Codes the admin can fix by changing the request (wrong id, no relation, duplicate name…); the rest are the platform's side. */
+const CALLER_CODES = new Set([40003, 40058, 40063, 40068, 40071, 40096, 41009, 60111, 84061])
+
+/** The platform refused this request as such: sending it again unchanged cannot succeed. */
+export function isCallerError(err: PlatformError): boolean {
+  return err.platform === 'wecom' && CALLER_CODES.has(err.errcode)
+}
+
 /** The request never got a platform answer (network error, timeout, non-JSON or 5xx). */
 export class PlatformTransportError extends Error {
   constructor(

@@ -1,9 +1,9 @@
 // queue.*: the org's background jobs in the admin — counts, the list with errors, and retrying dead ones.
-import { TRPCError } from '@trpc/server'
 import { z } from 'zod'
 import { QUEUE_STATUSES } from '../../shared/enums'
 import { idInput, pageInput } from '../../shared/schemas/common'
-import { notFound, orgAdminProcedure, router } from '../trpc/init'
+import { InvalidInputError, notFound } from '../lib/errors'
+import { orgAdminProcedure, router } from '../trpc/init'
 import { findQueueJob, listQueueJobs } from './queue.repository'
 
 export const queueListInput = pageInput.extend({
@@ -21,7 +21,7 @@ export const queueRouter = router({
     if (!job) notFound('任务', input.id)
     // The update repeats the org and status conditions, so a job that started running meanwhile is refused too.
     const ok = (job.status === 'dead' || job.status === 'pending') && (await ctx.deps.queue.retry(input.id, ctx.orgId))
-    if (!ok) throw new TRPCError({ code: 'BAD_REQUEST', message: '只有失败或等待中的任务可以重试' })
+    if (!ok) throw new InvalidInputError('只有失败或等待中的任务可以重试')
     return { ok: true as const }
   }),
 

@@ -7,6 +7,8 @@ import type { DialectKind } from '../db/connect'
 import type { Clock } from '../lib/clock'
 import type { Logger } from '../lib/logger'
 import type { QueueJob, QueueStatus } from './queue.table'
+import { DomainError } from '../lib/errors'
+import { isCallerError, PlatformError } from '../platform/errors'
 
 export interface QueueJobInfo<P = unknown> {
   id: number
@@ -49,6 +51,17 @@ export type QueueStats = Record<QueueStatus, number>
 /** Thrown by a handler when retrying cannot help (bad payload, a record that no longer exists): the job goes dead at once. */
 export class PermanentJobError extends Error {
   override name = 'PermanentJobError'
+}
+
+/**
+ * The queue's one retry-or-give-up rule: a domain refusal (missing record, bad input, no config) or a request the
+ * platform refused as such cannot succeed later; everything else (timeouts, -1, rate limits, our own bugs) is retried.
+ */
+export function isPermanent(err: unknown): boolean {
+  if (err instanceof PermanentJobError) return true
+  if (err instanceof DomainError) return err.permanent
+  if (err instanceof PlatformError) return isCallerError(err)
+  return false
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 8
@@ -434,7 +447,7 @@ export class Queue {
     try {
       await handler({ id: job.id, orgId: job.org_id, kind: job.kind, payload, attempts: job.attempts })
     } catch (err) {
-      const permanent = err instanceof PermanentJobError
+      const permanent = isPermanent(err)
       const error = describeError(err)
       if (permanent || job.attempts >= job.max_attempts) {
         this.log.warn({ err, jobId: job.id, kind: job.kind, attempts: job.attempts }, 'queue job is dead')

@@ -10,6 +10,10 @@ export interface Context {
   ip: string
   userAgent: string
   cookies: SessionCookieWriter
+  /** The request id (X-Request-Id), quoted in masked internal errors. */
+  reqId: string
+  /** Sets a response header (Retry-After); a no-op without HTTP. */
+  setHeader: (name: string, value: string) => void
 }
 
 export interface InnerContextInput {
@@ -18,6 +22,8 @@ export interface InnerContextInput {
   ip?: string
   userAgent?: string
   cookies?: SessionCookieWriter
+  reqId?: string
+  setHeader?: (name: string, value: string) => void
 }
 
 const noCookies: SessionCookieWriter = { set: () => {}, clear: () => {}, token: null }
@@ -29,11 +35,18 @@ export function createContextInner(input: InnerContextInput): Context {
     ip: input.ip ?? '127.0.0.1',
     userAgent: input.userAgent ?? 'test',
     cookies: input.cookies ?? noCookies,
+    reqId: input.reqId ?? 'test',
+    setHeader: input.setHeader ?? (() => {}),
   }
 }
 
 export async function createExpressContext(deps: Deps, req: Request, res: Response): Promise<Context> {
   const cookies = readSessionCookie(req, res, deps.clock)
   const user = cookies.token ? await resolveSession(deps, cookies.token, cookies) : null
-  return createContextInner({ deps, user, ip: req.ip ?? '', userAgent: String(req.headers['user-agent'] ?? '').slice(0, 255), cookies })
+  return createContextInner({ deps, user, ip: req.ip ?? '', userAgent: String(req.headers['user-agent'] ?? '').slice(0, 255), cookies,
+    reqId: String(res.getHeader('X-Request-Id') ?? ''),
+    setHeader: (name, value) => {
+      if (!res.headersSent) res.setHeader(name, value)
+    },
+  })
 }

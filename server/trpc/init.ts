@@ -1,16 +1,20 @@
 // The one tRPC instance: procedure builders with auth, tenancy and audit middlewares.
-import { initTRPC, TRPCError } from '@trpc/server'
+import { initTRPC } from '@trpc/server'
 import { ZodError } from 'zod'
 import type { Context } from './context'
+import { toTrpcError } from './errors'
 import { writeAudit } from '../modules/audit/audit.service'
+import { ForbiddenError, RateLimitedError, UnauthorizedError } from '../lib/errors'
 import { PlatformError } from '../platform/errors'
 
 const t = initTRPC.context<Context>().create({
-  errorFormatter({ shape, error }) {
-    const zod = error.cause instanceof ZodError ? error.cause : null
+  errorFormatter({ shape, error, ctx }) {
+    const zod = zodCause(error.cause)
+    // In production an internal failure says only that it happened and which request it was; the detail is in the log.
+    const hidden = error.code === 'INTERNAL_SERVER_ERROR' && ctx?.deps.config.production
     return {
       ...shape,
-      message: zod ? describeZodError(zod) : shape.message,
+      message: zod ? describeZodError(zod) : hidden ? `服务器内部错误（请求编号 ${ctx?.reqId ?? '-'}）` : shape.message,
       data: {
         ...shape.data,
         stack: undefined,
@@ -23,6 +27,12 @@ const t = initTRPC.context<Context>().create({
     }
   },
 })
+
+/** The ZodError behind a failure: tRPC's own input errors, or a domain error raised from a schema check. */
+function zodCause(cause: unknown): ZodError | null {
+  if (cause instanceof ZodError) return cause
+  return cause instanceof Error && cause.cause instanceof ZodError ? cause.cause : null
+}
 
 function fieldErrors(e: ZodError): Record<string, string[]> {
   const out: Record<string, string[]> = {}
@@ -39,6 +49,19 @@ export const router = t.router
 export const mergeRouters = t.mergeRouters
 export const createCallerFactory = t.createCallerFactory
 export const middleware = t.middleware
+
+/** Every procedure: domain and platform errors become their tRPC codes here and nowhere else. */
+const mapErrors = t.middleware(async ({ ctx, next }) => {
+  const result = await next()
+  if (result.ok) return result
+  const cause = result.error.cause ?? result.error
+  if (cause instanceof RateLimitedError) ctx.setHeader('Retry-After', String(cause.retryAfterSec))
+  const mapped = toTrpcError(result.error)
+  if (mapped === result.error) return result
+  throw mapped
+})
+
+const baseProcedure = t.procedure.use(mapErrors)
 
 /** Records every mutation (after it ran) in audit_log, secrets removed from the input summary. */
 const audited = t.middleware(async ({ ctx, type, path, getRawInput, next }) => {
@@ -59,11 +82,11 @@ const audited = t.middleware(async ({ ctx, type, path, getRawInput, next }) => {
   return result
 })
 
-export const publicProcedure = t.procedure
+export const publicProcedure = baseProcedure
 
-export const authedProcedure = t.procedure
+export const authedProcedure = baseProcedure
   .use(({ ctx, next }) => {
-    if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: '请先登录' })
+    if (!ctx.user) throw new UnauthorizedError('请先登录')
     return next({ ctx: { ...ctx, user: ctx.user } })
   })
   .use(audited)
@@ -71,20 +94,16 @@ export const authedProcedure = t.procedure
 /** Tenant-scoped: orgId comes from the session (a super admin's chosen org), never from input. */
 export const orgProcedure = authedProcedure.use(({ ctx, next }) => {
   const orgId = ctx.user.role === 'super_admin' ? ctx.user.actingOrgId : ctx.user.orgId
-  if (!orgId) throw new TRPCError({ code: 'FORBIDDEN', message: '请先选择要管理的机构' })
+  if (!orgId) throw new ForbiddenError('请先选择要管理的机构')
   return next({ ctx: { ...ctx, orgId } })
 })
 
 export const orgAdminProcedure = orgProcedure.use(({ ctx, next }) => {
-  if (ctx.user.role === 'org_member') throw new TRPCError({ code: 'FORBIDDEN', message: '需要机构管理员权限' })
+  if (ctx.user.role === 'org_member') throw new ForbiddenError('需要机构管理员权限')
   return next()
 })
 
 export const superAdminProcedure = authedProcedure.use(({ ctx, next }) => {
-  if (ctx.user.role !== 'super_admin') throw new TRPCError({ code: 'FORBIDDEN', message: '需要平台管理员权限' })
+  if (ctx.user.role !== 'super_admin') throw new ForbiddenError('需要平台管理员权限')
   return next()
 })
-
-export function notFound(what: string, id: number | string): never {
-  throw new TRPCError({ code: 'NOT_FOUND', message: `${what} ${id} 不存在` })
-}

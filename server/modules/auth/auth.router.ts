@@ -1,5 +1,5 @@
 // auth.*: login, logout, who am I, change password, super admin's org switch.
-import { TRPCError } from '@trpc/server'
+import { InvalidInputError } from '../../lib/errors'
 import { z } from 'zod'
 import { changePasswordInput, loginInput } from '../../../shared/schemas/auth'
 import { authedProcedure, publicProcedure, router, superAdminProcedure } from '../../trpc/init'
@@ -29,7 +29,7 @@ export const authRouter = router({
   changePassword: authedProcedure.input(changePasswordInput).mutation(async ({ ctx, input }) => {
     const row = await ctx.deps.db.selectFrom('admin_users').select('password_hash').where('id', '=', ctx.user.id).executeTakeFirstOrThrow()
     if (!(await verifyPassword(input.oldPassword, row.password_hash))) {
-      throw new TRPCError({ code: 'BAD_REQUEST', message: '原密码不正确' })
+      throw new InvalidInputError('原密码不正确')
     }
     await ctx.deps.db
       .updateTable('admin_users')

@@ -1,6 +1,6 @@
 // Login with rate limiting, server-side sessions with sliding expiry, logout, org switching.
 import { createHash, randomBytes } from 'node:crypto'
-import { TRPCError } from '@trpc/server'
+import { ForbiddenError, NotFoundError, RateLimitedError, UnauthorizedError } from '../../lib/errors'
 import type { Deps } from '../../deps'
 import type { Role } from '../../../shared/enums'
 import type { Me } from '../../../shared/schemas/auth'
@@ -36,7 +36,7 @@ async function assertNotRateLimited(deps: Deps, username: string, ip: string) {
     const { count, oldest } = await countRecentFailures(deps.db, column, value, since)
     if (count >= max) {
       const retryInSec = Math.max(1, Math.ceil(((oldest ?? now) + LOGIN_WINDOW_MS - now) / 1000))
-      throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: `登录失败次数过多，请 ${Math.ceil(retryInSec / 60)} 分钟后再试（${retryInSec} 秒）` })
+      throw new RateLimitedError(`登录失败次数过多，请 ${Math.ceil(retryInSec / 60)} 分钟后再试（${retryInSec} 秒）`, retryInSec)
     }
   }
 }
@@ -56,11 +56,11 @@ export async function login(
       .insertInto('audit_log')
       .values({ org_id: user?.org_id ?? null, user_id: user?.id ?? null, username, action: 'auth.login', input_summary: null, result: 'error', error: '用户名或密码错误', ip: input.ip, created_at: now })
       .execute()
-    throw new TRPCError({ code: 'UNAUTHORIZED', message: user && ok ? '账号已停用' : '用户名或密码错误' })
+    throw new UnauthorizedError(user && ok ? '账号已停用' : '用户名或密码错误')
   }
   if (user.org_id) {
     const org = await deps.db.selectFrom('orgs').select('status').where('id', '=', user.org_id).executeTakeFirst()
-    if (org?.status !== 'active') throw new TRPCError({ code: 'FORBIDDEN', message: '所属机构已停用' })
+    if (org?.status !== 'active') throw new ForbiddenError('所属机构已停用')
   }
   const token = randomBytes(32).toString('base64url')
   const expiresAt = now + deps.config.sessionTtlMs
@@ -121,7 +121,7 @@ export async function logout(deps: Deps, sessionId: number): Promise<void> {
 
 export async function switchOrg(deps: Deps, user: SessionUser, orgId: number): Promise<void> {
   const org = await deps.db.selectFrom('orgs').select(['id', 'status']).where('id', '=', orgId).executeTakeFirst()
-  if (!org) throw new TRPCError({ code: 'NOT_FOUND', message: `机构 ${orgId} 不存在` })
+  if (!org) throw new NotFoundError(`机构 ${orgId} 不存在`)
   await deps.db.updateTable('sessions').set({ acting_org_id: orgId }).where('id', '=', user.sessionId).execute()
 }
 

@@ -113,7 +113,7 @@ describe('auth', () => {
     const s = await login(deps, { username: row.username, password: 'password-456', ip: '2.2.2.2', userAgent: 't' })
     await caller.users.update({ id, status: 'disabled' })
     expect(await resolveSession(deps, s.token)).toBeNull()
-    await expect(login(deps, { username: row.username, password: 'password-456', ip: '2.2.2.3', userAgent: 't' })).rejects.toMatchObject({ code: 'UNAUTHORIZED' })
+    await expect(login(deps, { username: row.username, password: 'password-456', ip: '2.2.2.3', userAgent: 't' })).rejects.toMatchObject({ kind: 'unauthorized', message: '账号已停用' })
   })
 
   it('a super admin acts in the org they switched to, and org data follows the switch', async () => {

@@ -1,5 +1,5 @@
 // 「联系我」 contact ways: WeCom first, then the local row; channel stats over the follow relations they brought in.
-import { TRPCError } from '@trpc/server'
+import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError, PreconditionError } from '../../lib/errors'
 import type { Insertable, Updateable } from 'kysely'
 import { z } from 'zod'
 import type { Deps } from '../../deps'
@@ -7,7 +7,6 @@ import { fromJson, toJson } from '../../db/dialect'
 import { PlatformError } from '../../platform/errors'
 import type { AddContactWayRequest, UpdateContactWayRequest } from '../../platform/wecom/types'
 import { ControlError } from '../../sandbox/errors'
-import { toTrpcError } from '../../trpc/platform-error'
 import {
   CHANNEL_PRESETS,
   contactWayRuleIssues,
@@ -121,11 +120,11 @@ function toView(row: ContactWayRow, counts: FollowCounts | undefined, now: numbe
 
 export async function requireContactWay(deps: Deps, orgId: number, id: number): Promise<ContactWayRow> {
   const row = await findContactWayById(deps.db, orgId, id)
-  if (!row) throw new TRPCError({ code: 'NOT_FOUND', message: `渠道活码 ${id} 不存在` })
+  if (!row) throw new NotFoundError(`渠道活码 ${id} 不存在`)
   return row
 }
 
-const stateTaken = (state: string) => new TRPCError({ code: 'CONFLICT', message: `渠道标识 ${state} 已被使用` })
+const stateTaken = (state: string) => new ConflictError(`渠道标识 ${state} 已被使用`)
 
 async function assertStateFree(deps: Deps, orgId: number, state: string, exceptId?: number): Promise<void> {
   const other = await findContactWayByState(deps.db, orgId, state)
@@ -137,14 +136,14 @@ async function assertKnownStaff(deps: Deps, orgId: number, userIds: readonly str
   const known = await findActiveStaff(deps.db, orgId, userIds)
   const unknown = userIds.filter((u) => !known.has(u))
   if (unknown.length) {
-    throw new TRPCError({ code: 'BAD_REQUEST', message: `以下成员不是本机构可联系客户的在职成员：${unknown.join('、')}（可在「企业微信配置」中测试连接以同步成员）` })
+    throw new InvalidInputError(`以下成员不是本机构可联系客户的在职成员：${unknown.join('、')}（可在「企业微信配置」中测试连接以同步成员）`)
   }
 }
 
 async function assertKnownTags(deps: Deps, orgId: number, tagIds: readonly string[]): Promise<void> {
   const known = await findWecomTagIds(deps.db, orgId, tagIds)
   const unknown = tagIds.filter((t) => !known.has(t))
-  if (unknown.length) throw new TRPCError({ code: 'BAD_REQUEST', message: `以下标签不是本机构的企业微信标签：${unknown.join('、')}` })
+  if (unknown.length) throw new InvalidInputError(`以下标签不是本机构的企业微信标签：${unknown.join('、')}`)
 }
 
 /** Cross-field problems as a zod failure, so the client gets the same message shape and fieldErrors as for input. */
@@ -155,7 +154,7 @@ function assertRules(issues: { path: string; message: string }[]): void {
     for (const i of issues) ctx.addIssue({ code: 'custom', path: [i.path], message: i.message })
   })
   const zod = failed.safeParse(undefined).error
-  throw new TRPCError({ code: 'BAD_REQUEST', message: zod?.message, cause: zod })
+  throw new InvalidInputError(zod?.message ?? '输入无效', { cause: zod })
 }
 
 function addRequest(input: ContactWayCreateInput): AddContactWayRequest {
@@ -183,11 +182,7 @@ export async function createContactWay(deps: Deps, orgId: number, userId: number
   await assertKnownTags(deps, orgId, input.tagIds)
   const client = await getWecomClient(deps, orgId)
   let created: { config_id: string; qr_code?: string }
-  try {
-    created = await client.contactWay.add(addRequest(input))
-  } catch (err) {
-    throw toTrpcError(err)
-  }
+  created = await client.contactWay.add(addRequest(input))
   const now = deps.clock.now()
   const values = {
     org_id: orgId,
@@ -256,7 +251,7 @@ export async function updateContactWay(deps: Deps, orgId: number, input: Contact
   const { id, ...patch } = input
   const row = await requireContactWay(deps, orgId, id)
   const view = toView(row, undefined, deps.clock.now())
-  if (view.expired) throw new TRPCError({ code: 'PRECONDITION_FAILED', message: '临时会话二维码已过期，不能再编辑' })
+  if (view.expired) throw new PreconditionError('临时会话二维码已过期，不能再编辑')
   assertRules(
     contactWayRuleIssues({
       type: view.type,
@@ -284,13 +279,9 @@ export async function updateContactWay(deps: Deps, orgId: number, input: Contact
   }
   // Channel name, welcome message and tags live only here; WeCom is called when it has something to change.
   if (Object.values(wecom).some((v) => v !== undefined)) {
-    if (!row.config_id) throw new TRPCError({ code: 'PRECONDITION_FAILED', message: '该渠道活码没有企业微信 config_id，无法同步修改' })
+    if (!row.config_id) throw new PreconditionError('该渠道活码没有企业微信 config_id，无法同步修改')
     const client = await getWecomClient(deps, orgId)
-    try {
-      await client.contactWay.update({ config_id: row.config_id, ...wecom })
-    } catch (err) {
-      throw toTrpcError(err)
-    }
+    await client.contactWay.update({ config_id: row.config_id, ...wecom })
   }
 
   const now = deps.clock.now()
@@ -336,7 +327,7 @@ export async function removeContactWay(deps: Deps, orgId: number, id: number): P
       await client.contactWay.del(row.config_id)
     } catch (err) {
       // Deleted at WeCom already (by another tool, or an earlier attempt whose local delete failed): finish the job here.
-      if (!(err instanceof PlatformError) || !(await goneAtWecom(client, row.config_id))) throw toTrpcError(err)
+      if (!(err instanceof PlatformError) || !(await goneAtWecom(client, row.config_id))) throw err
       alreadyGone = true
     }
   }
@@ -346,11 +337,7 @@ export async function removeContactWay(deps: Deps, orgId: number, id: number): P
 
 export async function closeTempChat(deps: Deps, orgId: number, input: { userid: string; externalUserid: string }): Promise<{ ok: true }> {
   const client = await getWecomClient(deps, orgId)
-  try {
-    await client.contactWay.closeTempChat({ userid: input.userid, external_userid: input.externalUserid })
-  } catch (err) {
-    throw toTrpcError(err)
-  }
+  await client.contactWay.closeTempChat({ userid: input.userid, external_userid: input.externalUserid })
   return { ok: true }
 }
 
@@ -403,7 +390,7 @@ export async function channelPresets(deps: Deps, orgId: number): Promise<{ chann
   return CHANNEL_PRESETS.filter((p) => !used.has(p.state)).map((p) => ({ channelName: p.channelName, state: p.state }))
 }
 
-const CONTROL_CODES = { 400: 'BAD_REQUEST', 404: 'NOT_FOUND', 409: 'CONFLICT' } as const
+const CONTROL_ERRORS = { 400: InvalidInputError, 404: NotFoundError, 409: ConflictError } as const
 
 /** Sandbox only: a customer scans the way's QR code, which sends the add_external_contact callback. */
 export async function simulateScan(
@@ -411,12 +398,12 @@ export async function simulateScan(
   orgId: number,
   input: { id: number; externalUserid?: string; name?: string },
 ): Promise<{ externalUserid: string; userid: string; welcomeCode: string }> {
-  if (!deps.config.sandbox) throw new TRPCError({ code: 'FORBIDDEN', message: '仅沙箱模式可以模拟扫码' })
+  if (!deps.config.sandbox) throw new ForbiddenError('仅沙箱模式可以模拟扫码')
   const control = getSandboxControl(deps)
-  if (!control) throw new TRPCError({ code: 'PRECONDITION_FAILED', message: '沙箱未在本服务进程中运行' })
+  if (!control) throw new PreconditionError('沙箱未在本服务进程中运行')
   const row = await requireContactWay(deps, orgId, input.id)
   const config = await findConfigByOrg(deps.db, orgId)
-  if (!row.config_id || !config) throw new TRPCError({ code: 'PRECONDITION_FAILED', message: '该渠道活码未关联企业微信' })
+  if (!row.config_id || !config) throw new PreconditionError('该渠道活码未关联企业微信')
   try {
     const r = await control.scan(config.corp_id, {
       config_id: row.config_id,
@@ -427,7 +414,7 @@ export async function simulateScan(
     })
     return { externalUserid: r.external_userid, userid: r.userid, welcomeCode: r.welcome_code }
   } catch (err) {
-    if (err instanceof ControlError) throw new TRPCError({ code: CONTROL_CODES[err.status], message: `沙箱拒绝了模拟扫码：${err.message}`, cause: err })
+    if (err instanceof ControlError) throw new CONTROL_ERRORS[err.status](`沙箱拒绝了模拟扫码：${err.message}`, { cause: err })
     throw err
   }
 }

@@ -142,7 +142,10 @@ async function rejection(p: Promise<unknown>): Promise<TRPCError> {
   expect(err, 'expected the call to fail').toBeInstanceOf(TRPCError)
   return err as TRPCError
 }
-const fieldsOf = (err: TRPCError) => (err.cause instanceof ZodError ? err.cause.issues.map((i) => i.path.join('.')) : [])
+const fieldsOf = (err: TRPCError) => {
+  const zod = err.cause instanceof ZodError ? err.cause : err.cause?.cause instanceof ZodError ? err.cause.cause : null
+  return zod ? zod.issues.map((i) => i.path.join('.')) : []
+}
 
 const baseWay = { channelName: '小红书', state: 'xiaohongshu', type: 2 as const, userIds: ['zhangli', 'wangfang'] }
 

@@ -1,8 +1,7 @@
 // Customers: the filtered list, the profile with its timeline, and remark/tag edits written to WeCom first, then locally.
-import { TRPCError } from '@trpc/server'
+import { InvalidInputError, NotFoundError, notFound } from '../../lib/errors'
 import type { Deps } from '../../deps'
 import { fromJson, toJson } from '../../db/dialect'
-import { platformCall } from '../../trpc/platform-error'
 import type { CustomerListInput, CustomerUpdateRemarkInput, CustomerUpdateTagsInput } from '../../../shared/schemas/customer'
 import type { Page } from '../../../shared/schemas/common'
 import { getWecomClient } from '../wecom-config/wecom-client'
@@ -66,8 +65,8 @@ export const FEW_MATCHES = 1000
 
 const tagView = (t: CustomerTagLite): CustomerTagView => ({ id: t.id, name: t.name, groupName: t.group_name, source: t.source })
 
-function notFound(id: number): never {
-  throw new TRPCError({ code: 'NOT_FOUND', message: `客户 ${id} 不存在` })
+function customerNotFound(id: number): never {
+  return notFound('客户', id)
 }
 
 /** `fewMatches` is the one-pass threshold; tests lower it to drive the count + page path on a small set. */
@@ -124,7 +123,7 @@ export async function listCustomers(deps: Deps, orgId: number, input: CustomerLi
 
 export async function getCustomer(deps: Deps, orgId: number, id: number) {
   const c = await findCustomer(deps.db, orgId, id)
-  if (!c) notFound(id)
+  if (!c) customerNotFound(id)
   const [follows, tags, channel, lead, events, messages] = await Promise.all([
     findAllFollows(deps.db, orgId, c.id),
     findTagsOf(deps.db, orgId, [c.id]),
@@ -191,9 +190,9 @@ export async function getCustomer(deps: Deps, orgId: number, id: number) {
 
 async function customerAndFollow(deps: Deps, orgId: number, id: number, userid: string) {
   const customer = await findCustomer(deps.db, orgId, id)
-  if (!customer) notFound(id)
+  if (!customer) customerNotFound(id)
   const follow = await findFollow(deps.db, orgId, customer.id, userid)
-  if (!follow) throw new TRPCError({ code: 'NOT_FOUND', message: `员工 ${userid} 不是客户 ${customer.name || id} 的跟进人` })
+  if (!follow) throw new NotFoundError(`员工 ${userid} 不是客户 ${customer.name || id} 的跟进人`)
   return { customer, follow }
 }
 
@@ -201,16 +200,14 @@ async function customerAndFollow(deps: Deps, orgId: number, id: number, userid: 
 export async function updateRemark(deps: Deps, orgId: number, input: CustomerUpdateRemarkInput) {
   const { customer, follow } = await customerAndFollow(deps, orgId, input.id, input.userid)
   const client = await getWecomClient(deps, orgId)
-  await platformCall(() =>
-    client.externalContact.remark({
+  await client.externalContact.remark({
       userid: follow.userid,
       external_userid: customer.external_userid,
       remark: input.remark,
       description: input.description,
       // WeCom overwrites the list; [""] is how an empty list is said.
       remark_mobiles: input.remarkMobiles === undefined ? undefined : input.remarkMobiles.length ? input.remarkMobiles : [''],
-    }),
-  )
+    })
   const set = {
     ...(input.remark !== undefined ? { remark: input.remark } : {}),
     ...(input.description !== undefined ? { description: input.description } : {}),
@@ -229,31 +226,29 @@ export async function updateRemark(deps: Deps, orgId: number, input: CustomerUpd
 /** WeCom tags through mark_tag on the staff member's relation first; CRM tags only here. */
 export async function updateTags(deps: Deps, orgId: number, input: CustomerUpdateTagsInput) {
   const customer = await findCustomer(deps.db, orgId, input.id)
-  if (!customer) notFound(input.id)
+  if (!customer) customerNotFound(input.id)
   const add = [...new Set(input.add)]
   const remove = [...new Set(input.remove)]
   const rows = await findTagsByIds(deps.db, orgId, [...add, ...remove])
   const byId = new Map(rows.map((t) => [t.id, t]))
   const missing = [...add, ...remove].filter((id) => !byId.has(id))
-  if (missing.length) throw new TRPCError({ code: 'NOT_FOUND', message: `标签 ${missing.join('、')} 不存在` })
+  if (missing.length) throw new NotFoundError(`标签 ${missing.join('、')} 不存在`)
   const pick = (ids: number[], source: TagSource) => ids.map((id) => byId.get(id)!).filter((t) => t.source === source)
   const wecomAdd = pick(add, 'wecom')
   const wecomRemove = pick(remove, 'wecom')
 
   let userid = ''
   if (wecomAdd.length || wecomRemove.length) {
-    if (!input.userid) throw new TRPCError({ code: 'BAD_REQUEST', message: '企业微信标签打在员工与客户的关系上，请指定跟进员工' })
+    if (!input.userid) throw new InvalidInputError('企业微信标签打在员工与客户的关系上，请指定跟进员工')
     const { follow } = await customerAndFollow(deps, orgId, customer.id, input.userid)
     userid = follow.userid
     const client = await getWecomClient(deps, orgId)
-    await platformCall(() =>
-      client.tag.mark({
+    await client.tag.mark({
         userid,
         external_userid: customer.external_userid,
         ...(wecomAdd.length ? { add_tag: wecomAdd.map((t) => t.tag_id as string) } : {}),
         ...(wecomRemove.length ? { remove_tag: wecomRemove.map((t) => t.tag_id as string) } : {}),
-      }),
-    )
+      })
   }
 
   const now = deps.clock.now()

@@ -1,5 +1,5 @@
 // Tenants: the platform operator creates orgs together with their first admin.
-import { TRPCError } from '@trpc/server'
+import { ConflictError, NotFoundError } from '../../lib/errors'
 import type { z } from 'zod'
 import type { Deps } from '../../deps'
 import { contains, insertedId } from '../../db/dialect'
@@ -26,7 +26,7 @@ export async function createOrg(deps: Deps, input: z.infer<typeof orgCreateInput
   const now = deps.clock.now()
   return deps.db.transaction().execute(async (trx) => {
     const exists = await trx.selectFrom('orgs').select('id').where('slug', '=', input.slug).executeTakeFirst()
-    if (exists) throw new TRPCError({ code: 'CONFLICT', message: `机构标识 ${input.slug} 已存在` })
+    if (exists) throw new ConflictError(`机构标识 ${input.slug} 已存在`)
     const id = insertedId(await trx.insertInto('orgs').values({ name: input.name, slug: input.slug, status: 'active', created_at: now, updated_at: now }).executeTakeFirstOrThrow())
     await createUser({ ...deps, db: trx as any }, id, { ...input.admin, role: 'org_admin' })
     return { id }
@@ -36,7 +36,7 @@ export async function createOrg(deps: Deps, input: z.infer<typeof orgCreateInput
 export async function updateOrg(deps: Deps, input: z.infer<typeof orgUpdateInput>) {
   const { id, ...patch } = input
   const res = await deps.db.updateTable('orgs').set({ ...patch, updated_at: deps.clock.now() }).where('id', '=', id).executeTakeFirst()
-  if (Number(res.numUpdatedRows) === 0) throw new TRPCError({ code: 'NOT_FOUND', message: `机构 ${id} 不存在` })
+  if (Number(res.numUpdatedRows) === 0) throw new NotFoundError(`机构 ${id} 不存在`)
   if (patch.status === 'disabled') {
     // Disabling an org ends its users' sessions at once.
     await deps.db.deleteFrom('sessions').where('user_id', 'in', (eb) => eb.selectFrom('admin_users').select('id').where('org_id', '=', id)).execute()

@@ -28,6 +28,6 @@ describe('orgs', () => {
     expect(s.user).toMatchObject({ role: 'org_admin', orgId: id })
     await caller.orgs.update({ id, status: 'disabled' })
     expect(await resolveSession(deps, s.token)).toBeNull()
-    await expect(login(deps, { username: 'meili-admin', password: 'password-321', ip: '5.5.5.6', userAgent: 't' })).rejects.toMatchObject({ code: 'FORBIDDEN' })
+    await expect(login(deps, { username: 'meili-admin', password: 'password-321', ip: '5.5.5.6', userAgent: 't' })).rejects.toMatchObject({ kind: 'forbidden', message: '所属机构已停用' })
   })
 })

@@ -1,9 +1,8 @@
 // Tags: mirrors WeCom corp tags (sync; create/rename/delete go to WeCom first) and manages CRM-only tags locally.
-import { TRPCError } from '@trpc/server'
+import { ConflictError, InvalidInputError, NotFoundError } from '../../lib/errors'
 import type { Deps } from '../../deps'
 import type { Executor } from '../../db/database'
 import type { CorpTag, CorpTagGroup } from '../../platform/wecom/types'
-import { platformCall } from '../../trpc/platform-error'
 import { CORP_TAG_CAP, type TagCreateGroupInput } from '../../../shared/schemas/tag'
 import { getWecomClient } from '../wecom-config/wecom-client'
 import {
@@ -180,9 +179,9 @@ async function mirrorAddedOrResync(deps: Deps, orgId: number, g: CorpTagGroup): 
     return await mirrorAddedTags(deps, orgId, g)
   } catch (err) {
     if (!(err instanceof StaleMirror)) throw err
-    await platformCall(() => fetchAndMirror(deps, orgId))
+    await fetchAndMirror(deps, orgId)
     const ref = (await findWecomGroupIdMap(deps.db, orgId, [g.group_id])).get(g.group_id)
-    if (ref === undefined) throw new TRPCError({ code: 'CONFLICT', message: '企业微信标签已变化，请刷新后重试' })
+    if (ref === undefined) throw new ConflictError('企业微信标签已变化，请刷新后重试')
     return ref
   }
 }
@@ -214,7 +213,7 @@ export async function listTagGroups(deps: Deps, orgId: number): Promise<TagGroup
 
 async function groupViewById(db: Executor, orgId: number, id: number): Promise<TagGroupView> {
   const g = await findGroupById(db, orgId, id)
-  if (!g) throw new TRPCError({ code: 'NOT_FOUND', message: `标签组 ${id} 不存在` })
+  if (!g) throw new NotFoundError(`标签组 ${id} 不存在`)
   const tags = (await findTagsOfGroup(db, orgId, id)).sort((a, b) => b.sort_order - a.sort_order || a.id - b.id)
   return groupView(g, tags, await countCustomersByTag(db, orgId, tags.map((t) => t.id)))
 }
@@ -230,7 +229,7 @@ function distinctByName<T extends { name: string }>(items: T[]): T[] {
 async function checkTagCap(db: Executor, orgId: number, adding: number): Promise<void> {
   const existing = await countWecomTags(db, orgId)
   if (existing + adding > CORP_TAG_CAP) {
-    throw new TRPCError({ code: 'BAD_REQUEST', message: `企业标签最多 ${CORP_TAG_CAP} 个，当前已有 ${existing} 个，无法再添加 ${adding} 个` })
+    throw new InvalidInputError(`企业标签最多 ${CORP_TAG_CAP} 个，当前已有 ${existing} 个，无法再添加 ${adding} 个`)
   }
 }
 
@@ -243,7 +242,7 @@ export function createTagGroup(deps: Deps, orgId: number, input: TagCreateGroupI
   return serialised(deps, orgId, async () => {
     const tags = distinctByName(input.tags)
     const existing = await findGroupByName(deps.db, orgId, input.source, input.name)
-    if (existing) throw new TRPCError({ code: 'CONFLICT', message: `标签组「${input.name}」已存在，请在该组中添加标签` })
+    if (existing) throw new ConflictError(`标签组「${input.name}」已存在，请在该组中添加标签`)
     const now = deps.clock.now()
 
     if (input.source === 'crm') {
@@ -252,7 +251,7 @@ export function createTagGroup(deps: Deps, orgId: number, input: TagCreateGroupI
         await insertCrmTags(trx, orgId, groupId, tags.map((t) => ({ name: t.name, sort_order: t.order ?? 0 })), now)
         return groupId
       }).catch((err) => {
-        if (isDuplicateKey(err)) throw new TRPCError({ code: 'CONFLICT', message: `标签组「${input.name}」已存在`, cause: err })
+        if (isDuplicateKey(err)) throw new ConflictError(`标签组「${input.name}」已存在`, { cause: err })
         throw err
       })
       return groupViewById(deps.db, orgId, id)
@@ -261,9 +260,7 @@ export function createTagGroup(deps: Deps, orgId: number, input: TagCreateGroupI
     await checkTagCap(deps.db, orgId, tags.length)
     const client = await getWecomClient(deps, orgId)
     // WeCom first: it cannot create an empty group, so the group is created together with its tags.
-    const res = await platformCall(() =>
-      client.tag.add({ group_name: input.name, order: input.order, tag: tags.map((t) => ({ name: t.name, order: t.order })) }),
-    )
+    const res = await client.tag.add({ group_name: input.name, order: input.order, tag: tags.map((t) => ({ name: t.name, order: t.order })) })
     return groupViewById(deps.db, orgId, await mirrorAddedOrResync(deps, orgId, res.tag_group))
   })
 }
@@ -271,7 +268,7 @@ export function createTagGroup(deps: Deps, orgId: number, input: TagCreateGroupI
 export function addTagsToGroup(deps: Deps, orgId: number, input: { groupId: number; names: string[] }): Promise<TagGroupView> {
   return serialised(deps, orgId, async () => {
     const group = await findGroupById(deps.db, orgId, input.groupId)
-    if (!group) throw new TRPCError({ code: 'NOT_FOUND', message: `标签组 ${input.groupId} 不存在` })
+    if (!group) throw new NotFoundError(`标签组 ${input.groupId} 不存在`)
     const names = distinctByName(input.names.map((name) => ({ name })))
     const now = deps.clock.now()
 
@@ -283,7 +280,7 @@ export function addTagsToGroup(deps: Deps, orgId: number, input: { groupId: numb
     const present = new Set((await findTagsOfGroup(deps.db, orgId, group.id)).map((t) => nameKey(t.name)))
     await checkTagCap(deps.db, orgId, names.filter((n) => !present.has(nameKey(n.name))).length)
     const client = await getWecomClient(deps, orgId)
-    const res = await platformCall(() => client.tag.add({ group_id: group.group_id as string, tag: names.map((n) => ({ name: n.name })) }))
+    const res = await client.tag.add({ group_id: group.group_id as string, tag: names.map((n) => ({ name: n.name })) })
     return groupViewById(deps.db, orgId, await mirrorAddedOrResync(deps, orgId, res.tag_group))
   })
 }
@@ -291,21 +288,21 @@ export function addTagsToGroup(deps: Deps, orgId: number, input: { groupId: numb
 export function renameTagOrGroup(deps: Deps, orgId: number, input: { id: number; kind: 'tag' | 'group'; name: string }): Promise<{ id: number; name: string }> {
   return serialised(deps, orgId, async () => {
     const row = input.kind === 'group' ? await findGroupById(deps.db, orgId, input.id) : (await findTagsByIds(deps.db, orgId, [input.id]))[0]
-    if (!row) throw new TRPCError({ code: 'NOT_FOUND', message: `${input.kind === 'group' ? '标签组' : '标签'} ${input.id} 不存在` })
+    if (!row) throw new NotFoundError(`${input.kind === 'group' ? '标签组' : '标签'} ${input.id} 不存在`)
     if (row.name === input.name) return { id: row.id, name: row.name }
     const siblings =
       input.kind === 'group' ? await findGroups(deps.db, orgId, row.source) : await findTagsOfGroup(deps.db, orgId, (row as TagRowLite).group_ref)
     const clash = siblings.some((s) => s.id !== row.id && nameKey(s.name) === nameKey(input.name))
 
     if (row.source === 'crm') {
-      if (clash) throw new TRPCError({ code: 'CONFLICT', message: `名称「${input.name}」已被使用` })
+      if (clash) throw new ConflictError(`名称「${input.name}」已被使用`)
     } else {
       const remoteId = input.kind === 'group' ? (row as GroupRow).group_id : (row as TagRowLite).tag_id
       const client = await getWecomClient(deps, orgId)
-      await platformCall(() => client.tag.edit({ id: remoteId as string, name: input.name }))
+      await client.tag.edit({ id: remoteId as string, name: input.name })
       // WeCom accepted the name, so a local row holding it is stale: take WeCom's whole list instead.
       if (clash) {
-        await platformCall(() => fetchAndMirror(deps, orgId))
+        await fetchAndMirror(deps, orgId)
         return { id: row.id, name: input.name }
       }
     }
@@ -323,7 +320,7 @@ export function removeTags(deps: Deps, orgId: number, input: { tagIds: number[];
     const missingTags = [...new Set(input.tagIds)].filter((id) => !tags.some((t) => t.id === id))
     const missingGroups = [...new Set(input.groupIds)].filter((id) => !groups.some((g) => g.id === id))
     if (missingTags.length || missingGroups.length) {
-      throw new TRPCError({ code: 'NOT_FOUND', message: `标签 ${[...missingTags, ...missingGroups.map((g) => `组${g}`)].join('、')} 不存在` })
+      throw new NotFoundError(`标签 ${[...missingTags, ...missingGroups.map((g) => `组${g}`)].join('、')} 不存在`)
     }
     const groupRefs = new Set(groups.map((g) => g.id))
     // A tag inside a group that is deleted anyway is not named separately.
@@ -332,9 +329,7 @@ export function removeTags(deps: Deps, orgId: number, input: { tagIds: number[];
     const wecomGroupIds = groups.filter((g) => g.source === 'wecom').map((g) => g.group_id as string)
     if (wecomTagIds.length || wecomGroupIds.length) {
       const client = await getWecomClient(deps, orgId)
-      await platformCall(() =>
-        client.tag.del({ ...(wecomTagIds.length ? { tag_id: wecomTagIds } : {}), ...(wecomGroupIds.length ? { group_id: wecomGroupIds } : {}) }),
-      )
+      await client.tag.del({ ...(wecomTagIds.length ? { tag_id: wecomTagIds } : {}), ...(wecomGroupIds.length ? { group_id: wecomGroupIds } : {}) })
     }
     return deps.db.transaction().execute(async (trx) => {
       await lockOrgTags(trx, orgId)

@@ -1,5 +1,5 @@
 // Users of one org, managed by that org's admin; every query is filtered by the org.
-import { TRPCError } from '@trpc/server'
+import { ConflictError, InvalidInputError, NotFoundError } from '../../lib/errors'
 import type { z } from 'zod'
 import type { Deps } from '../../deps'
 import { contains, insertedId } from '../../db/dialect'
@@ -23,7 +23,7 @@ export async function listUsers(deps: Deps, orgId: number, input: { page: number
 export async function createUser(deps: Pick<Deps, 'db' | 'clock'>, orgId: number | null, input: z.infer<typeof userCreateInput> | { username: string; displayName: string; password: string; role: Role }) {
   const username = input.username.trim().toLowerCase()
   const taken = await deps.db.selectFrom('admin_users').select('id').where('username', '=', username).executeTakeFirst()
-  if (taken) throw new TRPCError({ code: 'CONFLICT', message: `用户名 ${username} 已被使用` })
+  if (taken) throw new ConflictError(`用户名 ${username} 已被使用`)
   const now = deps.clock.now()
   const id = insertedId(
     await deps.db
@@ -37,7 +37,7 @@ export async function createUser(deps: Pick<Deps, 'db' | 'clock'>, orgId: number
 export async function updateUser(deps: Deps, orgId: number, actorId: number, input: z.infer<typeof userUpdateInput>) {
   const { id, displayName, role, status } = input
   if (id === actorId && (status === 'disabled' || role === 'org_member')) {
-    throw new TRPCError({ code: 'BAD_REQUEST', message: '不能停用自己或降低自己的权限' })
+    throw new InvalidInputError('不能停用自己或降低自己的权限')
   }
   const res = await deps.db
     .updateTable('admin_users')
@@ -45,7 +45,7 @@ export async function updateUser(deps: Deps, orgId: number, actorId: number, inp
     .where('id', '=', id)
     .where('org_id', '=', orgId)
     .executeTakeFirst()
-  if (Number(res.numUpdatedRows) === 0) throw new TRPCError({ code: 'NOT_FOUND', message: `用户 ${id} 不存在` })
+  if (Number(res.numUpdatedRows) === 0) throw new NotFoundError(`用户 ${id} 不存在`)
   if (status === 'disabled') await deps.db.deleteFrom('sessions').where('user_id', '=', id).execute()
   return { ok: true as const }
 }
@@ -57,7 +57,7 @@ export async function resetPassword(deps: Deps, orgId: number, input: { id: numb
     .where('id', '=', input.id)
     .where('org_id', '=', orgId)
     .executeTakeFirst()
-  if (Number(res.numUpdatedRows) === 0) throw new TRPCError({ code: 'NOT_FOUND', message: `用户 ${input.id} 不存在` })
+  if (Number(res.numUpdatedRows) === 0) throw new NotFoundError(`用户 ${input.id} 不存在`)
   await deps.db.deleteFrom('sessions').where('user_id', '=', input.id).execute()
   return { ok: true as const }
 }

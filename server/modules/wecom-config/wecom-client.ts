@@ -1,5 +1,5 @@
 // The WeCom client of one org, built from its stored (sealed) configuration.
-import { TRPCError } from '@trpc/server'
+import { PreconditionError } from '../../lib/errors'
 import type { Deps } from '../../deps'
 import { createWecomClient, type WecomClient } from '../../platform/wecom/client'
 import { findConfigByOrg } from './wecom-config.repository'
@@ -11,7 +11,7 @@ const cache = new WeakMap<Deps, Map<string, { updatedAt: number; client: WecomCl
 /** The org's client for the customer-contact secret ('contact') or the app-message secret ('agent'). */
 export async function getWecomClient(deps: Deps, orgId: number, app: WecomApp = 'contact'): Promise<WecomClient & { corpId: string; agentId: string | null }> {
   const row = await findConfigByOrg(deps.db, orgId)
-  if (!row) throw new TRPCError({ code: 'PRECONDITION_FAILED', message: '请先在「企业微信配置」中完成配置' })
+  if (!row) throw new PreconditionError('请先在「企业微信配置」中完成配置')
   const sealed = app === 'agent' ? (row.agent_secret_sealed ?? row.contact_secret_sealed) : row.contact_secret_sealed
   let perDeps = cache.get(deps)
   if (!perDeps) cache.set(deps, (perDeps = new Map()))

@@ -1,6 +1,6 @@
 // An org's WeCom configuration: save with secrets sealed, show masked, test the connection, sync staff.
 import { randomBytes } from 'node:crypto'
-import { TRPCError } from '@trpc/server'
+import { InvalidInputError } from '../../lib/errors'
 import type { Deps } from '../../deps'
 import { upsert } from '../../db/dialect'
 import { maskSecret } from '../../lib/secret-box'
@@ -40,7 +40,7 @@ export async function saveConfig(deps: Deps, orgId: number, input: WecomConfigSa
   const need = (value: string | undefined, stored: string | null | undefined, label: string) => {
     if (value) return deps.secrets.seal(value)
     if (stored) return stored
-    throw new TRPCError({ code: 'BAD_REQUEST', message: `输入无效：${label} 不能为空` })
+    throw new InvalidInputError(`输入无效：${label} 不能为空`)
   }
   const now = deps.clock.now()
   const contactSecret = need(input.contactSecret, existing?.contact_secret_sealed, 'contactSecret')

@@ -1,0 +1,35 @@
+// The one mapping from what services throw (domain errors, PlatformError) to tRPC errors the client understands.
+import { TRPCError } from '@trpc/server'
+import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc'
+import { DomainError, type DomainErrorKind } from '../lib/errors'
+import { isCallerError, PlatformError, PlatformTransportError } from '../platform/errors'
+
+const CODES: Record<DomainErrorKind, TRPC_ERROR_CODE_KEY> = {
+  not_found: 'NOT_FOUND',
+  conflict: 'CONFLICT',
+  precondition: 'PRECONDITION_FAILED',
+  invalid_input: 'BAD_REQUEST',
+  forbidden: 'FORBIDDEN',
+  unauthorized: 'UNAUTHORIZED',
+  rate_limited: 'TOO_MANY_REQUESTS',
+}
+
+/** A TRPCError for anything a procedure threw; the original stays as `cause` (the formatter reads PlatformError from it). */
+export function toTrpcError(err: unknown): TRPCError {
+  if (err instanceof TRPCError) {
+    const inner = err.cause
+    return inner instanceof DomainError || inner instanceof PlatformError || inner instanceof PlatformTransportError ? toTrpcError(inner) : err
+  }
+  if (err instanceof DomainError) return new TRPCError({ code: CODES[err.kind], message: err.message, cause: err })
+  if (err instanceof PlatformError) {
+    return new TRPCError({ code: isCallerError(err) ? 'BAD_REQUEST' : 'BAD_GATEWAY', message: `${err.hint}（错误码 ${err.errcode}）`, cause: err })
+  }
+  if (err instanceof PlatformTransportError) {
+    return new TRPCError({ code: 'BAD_GATEWAY', message: `无法连接${platformLabel(err.platform)}：${err.message}`, cause: err })
+  }
+  return new TRPCError({ code: 'INTERNAL_SERVER_ERROR', cause: err instanceof Error ? err : undefined, message: err instanceof Error ? err.message : String(err) })
+}
+
+function platformLabel(p: PlatformTransportError['platform']): string {
+  return p === 'wecom' ? '企业微信' : p === 'oa' ? '微信公众平台' : '短信平台'
+}
