@@ -23,17 +23,14 @@ import type { Deps } from '../server/deps'
 import { createMetrics } from '../server/http/metrics'
 import { systemClock } from '../server/lib/clock'
 import { createLogger } from '../server/lib/logger'
-import { SecretBox } from '../server/lib/secret-box'
 import { encryptMessage, generateEncodingAesKey, msgSignature, randomNonce } from '../server/platform/crypto'
-import { TokenCenter } from '../server/platform/token-center'
-import { createWecomRateLimiter } from '../server/platform/wecom/client'
 import { buildXml } from '../server/platform/xml'
 import { Queue } from '../server/queue/queue'
 import { WecomCallbackReceiver } from '../server/modules/callbacks/callback.route'
 import { withFastPaths } from '../server/http/fast-path'
 import { createContactWay } from '../server/modules/contact-ways/contact-ways.service'
 import { syncCorpTags } from '../server/modules/tags/tags.service'
-import { getWecomClient } from '../server/modules/wecom-config/wecom-client'
+import { buildDeps } from '../server/build-deps'
 import { findConfigByOrg } from '../server/modules/wecom-config/wecom-config.repository'
 import { callbackUrlFor, saveConfig, syncStaff } from '../server/modules/wecom-config/wecom-config.service'
 import { createOrgWithUser } from '../server/testing/deps'
@@ -160,18 +157,7 @@ async function startBenchServer(name: string, sandbox: SandboxProcess): Promise<
   const instanceId = `bench-${name}`
   // QUEUE_CONCURRENCY stops at 64 in config.ts; a larger --concurrency is passed to the queue directly.
   const queue = new Queue({ db: handle.db, clock: systemClock, log, instanceId, concurrency: Math.max(CONCURRENCY, config.queueConcurrency) })
-  const secrets = new SecretBox(config.appSecretKey)
-  const deps: Deps = {
-    config,
-    db: handle.db,
-    dialect: handle.kind,
-    clock: systemClock,
-    log,
-    secrets,
-    queue,
-    tokens: new TokenCenter({ db: handle.db, clock: systemClock, secrets, log, instanceId }),
-    wecomLimiter: createWecomRateLimiter(),
-  }
+  const deps = buildDeps({ config, db: handle.db, dialect: handle.kind, clock: systemClock, log, instanceId, queue })
   const metrics = createMetrics(deps, { defaultMetrics: true })
   // Wired as server/main.ts wires it: callback POSTs on the fast path, everything else (the ceiling too) through the app.
   const callbacks = new WecomCallbackReceiver(deps, metrics)
@@ -190,7 +176,7 @@ async function startBenchServer(name: string, sandbox: SandboxProcess): Promise<
   const callbackUrl = callbackUrlFor(deps, (await findConfigByOrg(deps.db, orgId))!.callback_key)
   await sandbox.api('PUT', `/corps/${corp.corpid}/callback`, { url: callbackUrl, token, encodingAesKey: aesKey })
   await syncStaff(deps, orgId)
-  const client = await getWecomClient(deps, orgId)
+  const client = await deps.wecom.for(orgId)
   const added = await client.tag.add({ group_name: '客户等级', tag: [{ name: 'A级意向' }] })
   await syncCorpTags(deps, orgId)
   const wayState = 'xiaohongshu'
@@ -318,7 +304,7 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
 async function p1(sandbox: SandboxProcess, rows: Row[], workDir: string): Promise<Record<string, unknown>> {
   const s = await startBenchServer('p1', sandbox)
   try {
-    const client = await getWecomClient(s.deps, s.orgId)
+    const client = await s.deps.wecom.for(s.orgId)
     // Customers the callbacks talk about exist at the sandbox, so the workers in the second half do real work.
     const total = 2 * ROUNDS * PER_RUN + 4000
     await sandbox.api('POST', `/corps/${s.corpid}/seed-bulk`, { customers: total, userids: STAFF, states: [s.wayState] })
@@ -406,8 +392,8 @@ async function p2(sandbox: SandboxProcess, rows: Row[]): Promise<Record<string, 
     await sandbox.api('PUT', '/faults', { rules: [{ latencyMs: 50 }] })
     s.deps.queue.start()
     // Warm the tokens (contact and agent apps) as a running server would have them.
-    await (await getWecomClient(s.deps, s.orgId)).getToken()
-    await (await getWecomClient(s.deps, s.orgId, 'agent')).getToken()
+    await (await s.deps.wecom.for(s.orgId)).getToken()
+    await (await s.deps.wecom.for(s.orgId, 'agent')).getToken()
 
     // The scans come from a separate process, so the load generator does not eat the server's CPU.
     const drive = async (rate: number, seconds: number) => {

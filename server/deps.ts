@@ -8,6 +8,12 @@ import type { SecretBox } from './lib/secret-box'
 import type { Queue } from './queue/queue'
 import type { TokenCenter } from './platform/token-center'
 import type { RateLimiter } from './platform/rate-limiter'
+import type { Scheduler } from './jobs/scheduler'
+import type { WecomClients } from './modules/wecom-config/wecom-client'
+import type { Control } from './sandbox/index'
+
+/** What the product asks of an in-process sandbox: acting as a customer who scans a QR code (模拟扫码). */
+export type SandboxControl = Pick<Control, 'scan'>
 
 export interface Deps {
   config: Config
@@ -21,4 +27,10 @@ export interface Deps {
   tokens: TokenCenter
   /** One WeCom budget per corp and endpoint for the whole process. */
   wecomLimiter: RateLimiter
+  /** Each org's WeCom clients: `deps.wecom.for(orgId, app)`. */
+  wecom: WecomClients
+  /** The scheduled jobs; started only where SCHEDULER is on, but able to run a job on demand everywhere. */
+  scheduler: Scheduler
+  /** The in-process sandbox's control API (demo and tests); absent in production. */
+  sandbox?: SandboxControl
 }

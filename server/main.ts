@@ -10,22 +10,16 @@ import { ConfigError, loadConfig } from './config'
 import { connectDb } from './db/connect'
 import { migrateToLatest } from './db/migrate'
 import type { Deps } from './deps'
+import { buildDeps } from './build-deps'
 import { createMetrics } from './http/metrics'
 import { systemClock, type Clock } from './lib/clock'
 import { createLogger } from './lib/logger'
-import { SecretBox } from './lib/secret-box'
-import { Queue } from './queue/queue'
-import { TokenCenter } from './platform/token-center'
-import { createWecomRateLimiter } from './platform/wecom/client'
-import { attachScheduler, Scheduler } from './jobs/scheduler'
-import { allJobs } from './jobs/index'
 import { WecomCallbackReceiver } from './modules/callbacks/callback.route'
 import { withFastPaths } from './http/fast-path'
 import { registerWorkers } from './workers'
 import { createSandbox, DEMO_CORP_NAME } from './sandbox/index'
 import { linkDemoOrg } from './sandbox-link'
 import { createContactWayQrRouter } from './modules/contact-ways/contact-ways.qr.route'
-import { attachSandboxControl } from './modules/contact-ways/sandbox-bridge'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -55,15 +49,12 @@ export async function startServer(envOverrides: Record<string, string | undefine
   if (applied.length) log.info({ applied }, 'migrations applied')
 
   const instanceId = `${process.pid}-${randomBytes(3).toString('hex')}`
-  const queue = new Queue({ db: handle.db, clock, log, instanceId, concurrency: config.queueConcurrency })
-  const secrets = new SecretBox(config.appSecretKey)
-  const tokens = new TokenCenter({ db: handle.db, clock, secrets, log, instanceId })
-  const deps: Deps = { config, db: handle.db, dialect: handle.kind, clock, log, secrets, queue, tokens, wecomLimiter: createWecomRateLimiter() }
-  const boot = await bootstrap(deps, { demo: !config.production })
-
   const sandbox = config.sandbox
     ? createSandbox({ publicBaseUrl: config.publicBaseUrl, seed: 'demo', clock, stateFile: join(config.dataDir, 'sandbox-state.json'), onError: (err, where) => log.error({ err, where }, 'sandbox error') })
     : null
+  const deps = buildDeps({ config, db: handle.db, dialect: handle.kind, clock, log, instanceId, sandbox: sandbox?.control })
+  const { queue, scheduler } = deps
+  const boot = await bootstrap(deps, { demo: !config.production })
   const metrics = createMetrics(deps, { defaultMetrics: true })
   const callbacks = new WecomCallbackReceiver(deps, metrics)
   const app = createApp({
@@ -75,13 +66,10 @@ export async function startServer(envOverrides: Record<string, string | undefine
   })
   // WeCom's POSTs are acked without Express (see WecomCallbackReceiver.fastPath); everything else is the app.
   server.on('request', withFastPaths(app, [callbacks.fastPath()]))
-  if (sandbox) attachSandboxControl(deps, sandbox.control)
   const url = envOverrides.PUBLIC_BASE_URL || process.env.PUBLIC_BASE_URL ? config.publicBaseUrl : `http://127.0.0.1:${port}`
 
   registerWorkers(deps)
   queue.start()
-  const scheduler = new Scheduler({ deps, jobs: allJobs(), instanceId })
-  attachScheduler(deps, scheduler)
   if (config.scheduler) scheduler.start()
 
   if (sandbox && boot.demoOrgId) {

@@ -8,7 +8,6 @@ import type { ManualClock } from '../lib/clock'
 import { createOrgWithUser, createTestDeps } from '../testing/deps'
 import { callerFor } from '../testing/tenant'
 import { createTestDb } from '../testing/test-db'
-import { getSchedulerFor } from './scheduler'
 
 const DAY = 24 * 3600_000
 let handle: DbHandle
@@ -27,7 +26,7 @@ beforeEach(async () => {
 })
 
 afterEach(async () => {
-  await getSchedulerFor(deps)?.stop()
+  await deps.scheduler.stop()
   await handle.close()
 })
 
@@ -56,7 +55,7 @@ describe('jobs router', () => {
 
     const caller = callerFor(deps, user)
     const { runId } = await caller.jobs.runNow({ name: 'purge-queue' })
-    await getSchedulerFor(deps)!.idle()
+    await deps.scheduler.idle()
 
     const runs = await caller.jobs.runs({ jobName: 'purge-queue' })
     expect(runs.total).toBe(1)

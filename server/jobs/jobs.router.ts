@@ -2,11 +2,8 @@
 import { ConflictError, ForbiddenError, InvalidInputError } from '../lib/errors'
 import { z } from 'zod'
 import { pageInput } from '../../shared/schemas/common'
-import type { Deps } from '../deps'
 import { authedProcedure, router, superAdminProcedure } from '../trpc/init'
-import { allJobs } from './index'
 import { isJobLeaseHeld, lastJobRun, listJobRuns, toJobRunDto } from './jobs.repository'
-import { attachScheduler, getSchedulerFor, Scheduler } from './scheduler'
 
 export const jobRunsInput = pageInput.extend({ jobName: z.string().trim().min(1).max(64).optional() })
 export const runJobInput = z.object({ name: z.string().trim().min(1).max(64) })
@@ -17,22 +14,9 @@ const adminProcedure = authedProcedure.use(({ ctx, next }) => {
   return next()
 })
 
-/**
- * The scheduler main.ts attached, or (tests, instances with the scheduler switched off) one that is never started but
- * can still run a job on demand; it is attached so later calls and tests find the same instance.
- */
-function schedulerFor(deps: Deps): Scheduler {
-  let scheduler = getSchedulerFor(deps)
-  if (!scheduler) {
-    scheduler = new Scheduler({ deps, jobs: allJobs(), instanceId: deps.queue.instanceId })
-    attachScheduler(deps, scheduler)
-  }
-  return scheduler
-}
-
 export const jobsRouter = router({
   list: adminProcedure.query(async ({ ctx }) => {
-    const scheduler = schedulerFor(ctx.deps)
+    const scheduler = ctx.deps.scheduler
     const now = ctx.deps.clock.now()
     return Promise.all(
       scheduler.jobs().map(async (def) => {
@@ -53,7 +37,7 @@ export const jobsRouter = router({
 
   // Platform-wide work (every org's tokens, purges): only the platform operator starts it by hand.
   runNow: superAdminProcedure.input(runJobInput).mutation(async ({ ctx, input }) => {
-    const scheduler = schedulerFor(ctx.deps)
+    const scheduler = ctx.deps.scheduler
     if (!scheduler.jobs().some((j) => j.name === input.name)) {
       throw new InvalidInputError(`没有名为 ${input.name} 的任务`)
     }

@@ -2,7 +2,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { ManualClock } from '../lib/clock'
 import { silentLogger } from '../lib/logger'
-import { getWecomClient } from '../modules/wecom-config/wecom-client'
 import { linkOrgToSandboxCorp } from '../sandbox-link'
 import { createOrgWithUser } from '../testing/deps'
 import { createWecomEnv, type WecomEnv } from '../testing/wecom-env'
@@ -53,9 +52,9 @@ async function twoOrgs(clock: ManualClock) {
   clock.advance(1 * MIN)
   // WeCom drops A's token early; A's next call renews it, a minute after B's.
   e.sandbox.control.invalidateTokens({ corpid: e.corpid })
-  await (await getWecomClient(e.deps, e.orgId, 'contact')).externalContact.getFollowUserList()
+  await (await e.deps.wecom.for(e.orgId, 'contact')).externalContact.getFollowUserList()
   clock.advance(49 * MIN)
-  await (await getWecomClient(e.deps, e.orgId, 'agent')).getToken()
+  await (await e.deps.wecom.for(e.orgId, 'agent')).getToken()
   clock.advance(60 * MIN)
   const contactB = e.sandbox.state.corps.get(corpB.corpid)!.apps.find((a) => a.kind === 'contact')!
   contactB.secret = 'reset-in-the-wecom-console-000000000000000'
@@ -95,7 +94,7 @@ describe('refresh-tokens', () => {
 
     // The contact app keeps working on the token the job stored, without another gettoken.
     e.sandbox.control.resetCounters()
-    const client = await getWecomClient(e.deps, e.orgId, 'contact')
+    const client = await e.deps.wecom.for(e.orgId, 'contact')
     expect((await client.externalContact.getFollowUserList()).follow_user).toHaveLength(3)
     expect(gettokens(e).calls).toBe(0)
   })

@@ -1,5 +1,5 @@
 // Every 5 minutes: WeCom access tokens that expire within 15 minutes are fetched anew, so no API call waits on gettoken.
-import { getWecomClient, type WecomApp } from '../modules/wecom-config/wecom-client'
+import { type WecomApp } from '../modules/wecom-config/wecom-client'
 import type { TokenFetcher } from '../platform/token-center'
 import { defineJob } from './scheduler'
 
@@ -10,7 +10,7 @@ import { defineJob } from './scheduler'
  */
 export const REFRESH_LOOKAHEAD_MS = 15 * 60_000
 
-/** Token-center keys of the WeCom apps (see getWecomClient) → the app whose secret fetches them. */
+/** Token-center keys of the WeCom apps (see WecomClients) → the app whose secret fetches them. */
 const WECOM_APPS: Record<string, WecomApp> = { 'wecom:contact': 'contact', 'wecom:agent': 'agent' }
 
 export const refreshTokensJob = defineJob({
@@ -27,7 +27,7 @@ export const refreshTokensJob = defineJob({
     for (const [i, t] of due.entries()) {
       if (signal.aborted) break
       try {
-        const client = await getWecomClient(deps, t.orgId, WECOM_APPS[t.app])
+        const client = await deps.wecom.for(t.orgId, WECOM_APPS[t.app])
         const fetcher: TokenFetcher = async () => {
           const res = await client.gettoken()
           return { token: res.access_token, expiresIn: res.expires_in }

@@ -314,14 +314,3 @@ function cronLogger(log: Logger): CronLogger {
     debug: (m, err) => (m instanceof Error ? c.debug({ err: m }, m.message) : c.debug({ err }, m)),
   }
 }
-
-const schedulers = new WeakMap<Deps, Scheduler>()
-
-/** Makes `scheduler` the one routers find for these deps (Deps has no field for it). */
-export function attachScheduler(deps: Deps, scheduler: Scheduler): void {
-  schedulers.set(deps, scheduler)
-}
-
-export function getSchedulerFor(deps: Deps): Scheduler | undefined {
-  return schedulers.get(deps)
-}

@@ -4,12 +4,10 @@ import { join } from 'node:path'
 import { loadConfig, type Config } from '../config'
 import type { DbHandle } from '../db/connect'
 import type { Deps } from '../deps'
+import { buildDeps } from '../build-deps'
 import { ManualClock } from '../lib/clock'
 import { silentLogger } from '../lib/logger'
-import { SecretBox } from '../lib/secret-box'
 import { Queue } from '../queue/queue'
-import { TokenCenter } from '../platform/token-center'
-import { createWecomRateLimiter } from '../platform/wecom/client'
 import type { SessionUser } from '../modules/auth/auth.service'
 import { createUser } from '../modules/users/users.service'
 import { insertedId } from '../db/dialect'
@@ -26,20 +24,9 @@ export function createTestDeps(handle: DbHandle, overrides: Partial<Deps> = {}):
   const clock = (overrides.clock as ManualClock | undefined) ?? new ManualClock()
   const config = overrides.config ?? testConfig()
   const queue = overrides.queue ?? new Queue({ db: handle.db, clock, log: silentLogger, instanceId: 'test' })
-  const secrets = new SecretBox(config.appSecretKey)
-  const tokens = overrides.tokens ?? new TokenCenter({ db: handle.db, clock, secrets, log: silentLogger, instanceId: 'test' })
-  return {
-    config,
-    db: handle.db,
-    dialect: handle.kind,
-    clock,
-    log: silentLogger,
-    secrets,
-    queue,
-    tokens,
-    wecomLimiter: createWecomRateLimiter(),
-    ...overrides,
-  } as Deps & { clock: ManualClock }
+  // The scheduler is never started here: tests run jobs on demand through it, as an instance with SCHEDULER=0 does.
+  const deps = buildDeps({ config, db: handle.db, dialect: handle.kind, clock, log: silentLogger, instanceId: 'test', queue, tokens: overrides.tokens, sandbox: overrides.sandbox })
+  return Object.assign(deps, overrides) as Deps & { clock: ManualClock }
 }
 
 let orgSeq = 0

@@ -13,7 +13,6 @@ import { WecomCallbackReceiver } from '../modules/callbacks/callback.route'
 import { withFastPaths } from '../http/fast-path'
 import { registerWorkers } from '../workers'
 import { createContactWayQrRouter } from '../modules/contact-ways/contact-ways.qr.route'
-import { attachSandboxControl } from '../modules/contact-ways/sandbox-bridge'
 import { createTestDb } from './test-db'
 import { createOrgWithUser, createTestDeps, testConfig } from './deps'
 import { callerFor, type Caller } from './tenant'
@@ -49,11 +48,10 @@ export async function createWecomEnv(opts: WecomEnvOptions = {}): Promise<WecomE
   const clock = opts.clock ?? systemClock
   const config = testConfig({ publicBaseUrl: baseUrl, wecomApiBase: `${baseUrl}/sandbox/wecom` })
   const queue = new Queue({ db: handle.db, clock, log: silentLogger, instanceId: 'e2e', pollIntervalMs: 200 })
-  const deps = createTestDeps(handle, { config, clock, queue }) as Deps
   const sandbox = createSandbox({ publicBaseUrl: baseUrl, seed: 'none', clock, callbackTimeoutMs: 2000, callbackRetryDelayMs: 20, ...opts.sandbox })
+  const deps = createTestDeps(handle, { config, clock, queue, sandbox: sandbox.control }) as Deps
   const callbacks = new WecomCallbackReceiver(deps)
   const app = createApp({ deps, sandboxRouter: sandbox.router, rawRoutes: [callbacks.router(), createContactWayQrRouter(deps)] })
-  attachSandboxControl(deps, sandbox.control)
   // Wired as in main.ts: callback POSTs take the fast path.
   server.on('request', withFastPaths(app, [callbacks.fastPath()]))
 

@@ -4,7 +4,6 @@ import { buildXml } from '../../platform/xml'
 import { encryptMessage, msgSignature, randomNonce } from '../../platform/crypto'
 import type { WecomEnv } from '../../testing/wecom-env'
 import { syncCorpTags } from '../tags/tags.service'
-import { getWecomClient } from '../wecom-config/wecom-client'
 
 export interface Channel {
   wayId: number
@@ -21,7 +20,7 @@ let seq = 0
 /** A WeCom corp tag (mirrored locally) and a contact way carrying it and a welcome message, created through contactWays.create. */
 export async function createChannel(env: WecomEnv, opts: { channelName?: string; welcome?: boolean; userid?: string } = {}): Promise<Channel> {
   const n = ++seq
-  const client = await getWecomClient(env.deps, env.orgId)
+  const client = await env.deps.wecom.for(env.orgId)
   const added = await client.tag.add({ group_name: '客户等级', tag: [{ name: `A级意向${n}` }] })
   const tagId = added.tag_group.tag.find((t) => t.name === `A级意向${n}`)!.id
   await syncCorpTags(env.deps, env.orgId)

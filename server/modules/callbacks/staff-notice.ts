@@ -1,7 +1,6 @@
 // Best-effort app messages to a staff member about their customers (new customer, customer left): never failing the event.
 import type { Deps } from '../../deps'
 import { PlatformError, PlatformTransportError } from '../../platform/errors'
-import { getWecomClient } from '../wecom-config/wecom-client'
 
 export interface StaffNotice {
   userid: string
@@ -21,7 +20,7 @@ export function agentIdOf(agentId: string | null | undefined): number | null {
  */
 export async function notifyStaff(deps: Deps, orgId: number, agentid: number, notice: StaffNotice): Promise<void> {
   try {
-    const client = await getWecomClient(deps, orgId, 'agent')
+    const client = await deps.wecom.for(orgId, 'agent')
     await client.message.send({ touser: notice.userid, msgtype: 'text', agentid, text: { content: notice.content } })
   } catch (err) {
     // A member outside the app's range (81013), a missing agent secret, a network hiccup: logged, not escalated.

@@ -3,7 +3,6 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { ManualClock } from '../../lib/clock'
 import { parseXml } from '../../platform/xml'
 import { createWecomEnv, type WecomEnv } from '../../testing/wecom-env'
-import { getWecomClient } from '../wecom-config/wecom-client'
 import { createChannel, type Channel } from './callbacks.fixtures'
 import { addExternalContact } from './handlers/external-contact/add-external-contact'
 
@@ -64,7 +63,7 @@ describe('welcome message', () => {
 
   it('a code someone else used first is recorded as already_used', async () => {
     const s = await scan()
-    const client = await getWecomClient(env.deps, env.orgId)
+    const client = await env.deps.wecom.for(env.orgId)
     await client.welcome.send({ welcome_code: s.welcome_code, text: { content: '另一个应用抢先发送' } })
     await env.deps.queue.runUntilIdle()
     const ev = await eventOf(s.external_userid)

@@ -16,7 +16,7 @@ import {
   type WelcomeMessage,
 } from '../../../shared/schemas/contact-way'
 import { findConfigByOrg } from '../wecom-config/wecom-config.repository'
-import { getWecomClient } from '../wecom-config/wecom-client'
+import type { OrgWecomClient } from '../wecom-config/wecom-client'
 import type { ContactWayRow, ContactWaysTable } from './contact-ways.table'
 import {
   countAddedByDay,
@@ -36,7 +36,6 @@ import {
   type DayCount,
   type FollowCounts,
 } from './contact-ways.repository'
-import { getSandboxControl } from './sandbox-bridge'
 
 /** WeCom's defaults for temp-chat ways (fact sheet A.3), stored so expiry can be computed locally. */
 const DEFAULT_EXPIRES_S = 7 * 86400
@@ -180,7 +179,7 @@ export async function createContactWay(deps: Deps, orgId: number, userId: number
   await assertStateFree(deps, orgId, input.state)
   await assertKnownStaff(deps, orgId, input.userIds)
   await assertKnownTags(deps, orgId, input.tagIds)
-  const client = await getWecomClient(deps, orgId)
+  const client = await deps.wecom.for(orgId)
   let created: { config_id: string; qr_code?: string }
   created = await client.contactWay.add(addRequest(input))
   const now = deps.clock.now()
@@ -280,7 +279,7 @@ export async function updateContactWay(deps: Deps, orgId: number, input: Contact
   // Channel name, welcome message and tags live only here; WeCom is called when it has something to change.
   if (Object.values(wecom).some((v) => v !== undefined)) {
     if (!row.config_id) throw new PreconditionError('该渠道活码没有企业微信 config_id，无法同步修改')
-    const client = await getWecomClient(deps, orgId)
+    const client = await deps.wecom.for(orgId)
     await client.contactWay.update({ config_id: row.config_id, ...wecom })
   }
 
@@ -309,7 +308,7 @@ export async function updateContactWay(deps: Deps, orgId: number, input: Contact
 }
 
 /** get_contact_way has one parameter, so its 40058 "invalid parameter" means the config_id no longer exists. */
-async function goneAtWecom(client: Awaited<ReturnType<typeof getWecomClient>>, configId: string): Promise<boolean> {
+async function goneAtWecom(client: OrgWecomClient, configId: string): Promise<boolean> {
   try {
     await client.contactWay.get(configId)
     return false
@@ -322,7 +321,7 @@ export async function removeContactWay(deps: Deps, orgId: number, id: number): P
   const row = await requireContactWay(deps, orgId, id)
   let alreadyGone = false
   if (row.config_id) {
-    const client = await getWecomClient(deps, orgId)
+    const client = await deps.wecom.for(orgId)
     try {
       await client.contactWay.del(row.config_id)
     } catch (err) {
@@ -336,7 +335,7 @@ export async function removeContactWay(deps: Deps, orgId: number, id: number): P
 }
 
 export async function closeTempChat(deps: Deps, orgId: number, input: { userid: string; externalUserid: string }): Promise<{ ok: true }> {
-  const client = await getWecomClient(deps, orgId)
+  const client = await deps.wecom.for(orgId)
   await client.contactWay.closeTempChat({ userid: input.userid, external_userid: input.externalUserid })
   return { ok: true }
 }
@@ -399,7 +398,7 @@ export async function simulateScan(
   input: { id: number; externalUserid?: string; name?: string },
 ): Promise<{ externalUserid: string; userid: string; welcomeCode: string }> {
   if (!deps.config.sandbox) throw new ForbiddenError('仅沙箱模式可以模拟扫码')
-  const control = getSandboxControl(deps)
+  const control = deps.sandbox
   if (!control) throw new PreconditionError('沙箱未在本服务进程中运行')
   const row = await requireContactWay(deps, orgId, input.id)
   const config = await findConfigByOrg(deps.db, orgId)

@@ -17,11 +17,9 @@ import { callerFor, expectTenantIsolation, type Caller } from '../../testing/ten
 import { createWecomEnv, type WecomEnv } from '../../testing/wecom-env'
 import { login, switchOrg } from '../auth/auth.service'
 import { createUser } from '../users/users.service'
-import { getWecomClient } from '../wecom-config/wecom-client'
 import type { Role } from '../../../shared/enums'
 import { CHANNEL_PRESETS } from '../../../shared/schemas/contact-way'
 import { createContactWayQrRouter, qrContentDisposition } from './contact-ways.qr.route'
-import { attachSandboxControl } from './sandbox-bridge'
 
 const clock = new ManualClock(Date.UTC(2026, 10, 21, 1, 0, 0))
 let env: WecomEnv
@@ -30,7 +28,6 @@ let app: Express
 beforeAll(async () => {
   // Workers off: no scan worker writes follow relations behind the tests' back, so counts are exactly what we insert.
   env = await createWecomEnv({ clock, workers: false })
-  attachSandboxControl(env.deps, env.sandbox.control)
   app = createApp({ deps: env.deps, rawRoutes: [createContactWayQrRouter(env.deps)], sandboxRouter: env.sandbox.router })
 })
 afterAll(async () => env?.close())
@@ -377,7 +374,7 @@ describe('contactWays.update / remove', () => {
     expect(await localCount(o.orgId)).toBe(0)
 
     const b = await o.caller.contactWays.create({ ...baseWay, state: 'b' })
-    await (await getWecomClient(env.deps, o.orgId)).contactWay.del(b.configId!)
+    await (await env.deps.wecom.for(o.orgId)).contactWay.del(b.configId!)
     await expect(o.caller.contactWays.remove({ id: b.id })).resolves.toEqual({ ok: true, alreadyGoneAtWecom: true })
     expect(await localCount(o.orgId)).toBe(0)
 
@@ -549,7 +546,7 @@ describe('temp chats and simulated scans', () => {
     const production: Deps = { ...env.deps, config: { ...env.deps.config, sandbox: false } }
     expect(await rejection(callerFor(production, sameOrg).contactWays.simulateScan({ id: way.id }))).toMatchObject({ code: 'FORBIDDEN' })
     // Sandbox mode, but no sandbox attached to these deps (another process runs it).
-    const detached: Deps = { ...env.deps }
+    const detached: Deps = { ...env.deps, sandbox: undefined }
     expect(await rejection(callerFor(detached, sameOrg).contactWays.simulateScan({ id: way.id }))).toMatchObject({ code: 'PRECONDITION_FAILED' })
   })
 })

@@ -4,7 +4,6 @@ import type { Deps } from '../../deps'
 import { fromJson, toJson } from '../../db/dialect'
 import type { CustomerListInput, CustomerUpdateRemarkInput, CustomerUpdateTagsInput } from '../../../shared/schemas/customer'
 import type { Page } from '../../../shared/schemas/common'
-import { getWecomClient } from '../wecom-config/wecom-client'
 import { findTagsByIds } from '../tags/tags.repository'
 import type { TagSource } from '../tags/tags.table'
 import {
@@ -199,7 +198,7 @@ async function customerAndFollow(deps: Deps, orgId: number, id: number, userid: 
 /** externalcontact/remark first; the local relation changes only after WeCom accepted. */
 export async function updateRemark(deps: Deps, orgId: number, input: CustomerUpdateRemarkInput) {
   const { customer, follow } = await customerAndFollow(deps, orgId, input.id, input.userid)
-  const client = await getWecomClient(deps, orgId)
+  const client = await deps.wecom.for(orgId)
   await client.externalContact.remark({
       userid: follow.userid,
       external_userid: customer.external_userid,
@@ -242,7 +241,7 @@ export async function updateTags(deps: Deps, orgId: number, input: CustomerUpdat
     if (!input.userid) throw new InvalidInputError('企业微信标签打在员工与客户的关系上，请指定跟进员工')
     const { follow } = await customerAndFollow(deps, orgId, customer.id, input.userid)
     userid = follow.userid
-    const client = await getWecomClient(deps, orgId)
+    const client = await deps.wecom.for(orgId)
     await client.tag.mark({
         userid,
         external_userid: customer.external_userid,

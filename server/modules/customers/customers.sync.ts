@@ -5,7 +5,6 @@ import { findContactWayByState } from '../contact-ways/contact-ways.repository'
 import { SOURCE_TAG_GROUP, sourceTagName } from '../../../shared/schemas/contact-way'
 import { syncCorpTags } from '../tags/tags.service'
 import { syncStaff } from '../wecom-config/wecom-config.service'
-import { getWecomClient } from '../wecom-config/wecom-client'
 import { ingestContact, replaceFollowTags } from './customers.ingest'
 
 /** batch/get_by_user takes at most 100 members per call and 100 rows per page. */
@@ -26,7 +25,7 @@ function asFollowUser(f: FollowInfo): FollowUser {
 }
 
 export async function syncCustomers(deps: Deps, orgId: number, progress: (done: number, total: number) => Promise<void> = async () => {}): Promise<SyncResult> {
-  const client = await getWecomClient(deps, orgId)
+  const client = await deps.wecom.for(orgId)
   const staffCount = await syncStaff(deps, orgId)
   await syncCorpTags(deps, orgId)
   const { follow_user: userids } = await client.externalContact.getFollowUserList()

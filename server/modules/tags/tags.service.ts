@@ -4,7 +4,6 @@ import type { Deps } from '../../deps'
 import type { Executor } from '../../db/database'
 import type { CorpTag, CorpTagGroup } from '../../platform/wecom/types'
 import { CORP_TAG_CAP, type TagCreateGroupInput } from '../../../shared/schemas/tag'
-import { getWecomClient } from '../wecom-config/wecom-client'
 import {
   countCustomersByTag,
   countWecomTags,
@@ -92,7 +91,7 @@ export function syncCorpTags(deps: Deps, orgId: number): Promise<{ groups: numbe
 }
 
 async function fetchAndMirror(deps: Deps, orgId: number): Promise<{ groups: number; tags: number }> {
-  const client = await getWecomClient(deps, orgId)
+  const client = await deps.wecom.for(orgId)
   const { tag_group } = await client.tag.list({})
   return mirrorCorpTags(deps, orgId, tag_group)
 }
@@ -258,7 +257,7 @@ export function createTagGroup(deps: Deps, orgId: number, input: TagCreateGroupI
     }
 
     await checkTagCap(deps.db, orgId, tags.length)
-    const client = await getWecomClient(deps, orgId)
+    const client = await deps.wecom.for(orgId)
     // WeCom first: it cannot create an empty group, so the group is created together with its tags.
     const res = await client.tag.add({ group_name: input.name, order: input.order, tag: tags.map((t) => ({ name: t.name, order: t.order })) })
     return groupViewById(deps.db, orgId, await mirrorAddedOrResync(deps, orgId, res.tag_group))
@@ -279,7 +278,7 @@ export function addTagsToGroup(deps: Deps, orgId: number, input: { groupId: numb
 
     const present = new Set((await findTagsOfGroup(deps.db, orgId, group.id)).map((t) => nameKey(t.name)))
     await checkTagCap(deps.db, orgId, names.filter((n) => !present.has(nameKey(n.name))).length)
-    const client = await getWecomClient(deps, orgId)
+    const client = await deps.wecom.for(orgId)
     const res = await client.tag.add({ group_id: group.group_id as string, tag: names.map((n) => ({ name: n.name })) })
     return groupViewById(deps.db, orgId, await mirrorAddedOrResync(deps, orgId, res.tag_group))
   })
@@ -298,7 +297,7 @@ export function renameTagOrGroup(deps: Deps, orgId: number, input: { id: number;
       if (clash) throw new ConflictError(`名称「${input.name}」已被使用`)
     } else {
       const remoteId = input.kind === 'group' ? (row as GroupRow).group_id : (row as TagRowLite).tag_id
-      const client = await getWecomClient(deps, orgId)
+      const client = await deps.wecom.for(orgId)
       await client.tag.edit({ id: remoteId as string, name: input.name })
       // WeCom accepted the name, so a local row holding it is stale: take WeCom's whole list instead.
       if (clash) {
@@ -328,7 +327,7 @@ export function removeTags(deps: Deps, orgId: number, input: { tagIds: number[];
     const wecomTagIds = loneTags.filter((t) => t.source === 'wecom').map((t) => t.tag_id as string)
     const wecomGroupIds = groups.filter((g) => g.source === 'wecom').map((g) => g.group_id as string)
     if (wecomTagIds.length || wecomGroupIds.length) {
-      const client = await getWecomClient(deps, orgId)
+      const client = await deps.wecom.for(orgId)
       await client.tag.del({ ...(wecomTagIds.length ? { tag_id: wecomTagIds } : {}), ...(wecomGroupIds.length ? { group_id: wecomGroupIds } : {}) })
     }
     return deps.db.transaction().execute(async (trx) => {

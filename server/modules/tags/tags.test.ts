@@ -164,7 +164,7 @@ describe('syncCorpTags', () => {
     // Bypass the in-process queue: two transactions apply the same new list concurrently (two pool connections on MySQL).
     await env.deps.db.deleteFrom('tags').where('org_id', '=', orgId).execute()
     await env.deps.db.deleteFrom('tag_groups').where('org_id', '=', orgId).execute()
-    const client = await (await import('../wecom-config/wecom-client')).getWecomClient(env.deps, orgId)
+    const client = await env.deps.wecom.for(orgId)
     const { tag_group } = await client.tag.list({})
     await Promise.all([mirrorCorpTags(env.deps, orgId, tag_group), mirrorCorpTags(env.deps, orgId, tag_group), mirrorCorpTags(env.deps, orgId, tag_group)])
     expect(await localMirror(orgId)).toEqual(sandboxTags(corpid))

@@ -1,38 +1,62 @@
-// The WeCom client of one org, built from its stored (sealed) configuration.
+// The per-org WeCom clients of one process, built from each org's stored (sealed) configuration; held in Deps as deps.wecom.
+import type { DB } from '../../db/database'
 import { PreconditionError } from '../../lib/errors'
-import type { Deps } from '../../deps'
+import type { Logger } from '../../lib/logger'
+import type { SecretBox } from '../../lib/secret-box'
+import type { RateLimiter } from '../../platform/rate-limiter'
+import type { TokenCenter } from '../../platform/token-center'
 import { createWecomClient, type WecomClient } from '../../platform/wecom/client'
 import { findConfigByOrg } from './wecom-config.repository'
 
 export type WecomApp = 'contact' | 'agent'
 
-const cache = new WeakMap<Deps, Map<string, { updatedAt: number; client: WecomClient }>>()
+/** A client plus the ids handlers need beside it. */
+export type OrgWecomClient = WecomClient & { corpId: string; agentId: string | null }
 
-/** The org's client for the customer-contact secret ('contact') or the app-message secret ('agent'). */
-export async function getWecomClient(deps: Deps, orgId: number, app: WecomApp = 'contact'): Promise<WecomClient & { corpId: string; agentId: string | null }> {
-  const row = await findConfigByOrg(deps.db, orgId)
-  if (!row) throw new PreconditionError('请先在「企业微信配置」中完成配置')
-  const sealed = app === 'agent' ? (row.agent_secret_sealed ?? row.contact_secret_sealed) : row.contact_secret_sealed
-  let perDeps = cache.get(deps)
-  if (!perDeps) cache.set(deps, (perDeps = new Map()))
-  const key = `${orgId}:${app}`
-  let entry = perDeps.get(key)
-  if (!entry || entry.updatedAt !== row.updated_at) {
-    // The token key does not change with the secret or corp, and saveConfig deletes only the stored tokens: without
-    // this, this instance would keep serving the old corp's cached token. Every instance gets here on its next call.
-    deps.tokens.forget(orgId, `wecom:${app}`)
-    const client = createWecomClient({
-      baseUrl: deps.config.wecomApiBase,
-      orgId,
-      corpId: row.corp_id,
-      secret: deps.secrets.open(sealed),
-      app: `wecom:${app}`,
-      tokens: deps.tokens,
-      limiter: deps.wecomLimiter,
-      log: deps.log,
-    })
-    entry = { updatedAt: row.updated_at, client }
-    perDeps.set(key, entry)
+export interface WecomClientsOptions {
+  db: DB
+  secrets: SecretBox
+  tokens: TokenCenter
+  limiter: RateLimiter
+  log: Logger
+  apiBase: string
+}
+
+export class WecomClients {
+  // One entry per (org, app): bounded by the orgs in the database, never by request input.
+  private readonly cache = new Map<string, { updatedAt: number; client: WecomClient }>()
+
+  constructor(private readonly opts: WecomClientsOptions) {}
+
+  /** The org's client for the customer-contact secret ('contact') or the app-message secret ('agent'). */
+  async for(orgId: number, app: WecomApp = 'contact'): Promise<OrgWecomClient> {
+    const row = await findConfigByOrg(this.opts.db, orgId)
+    if (!row) throw new PreconditionError('请先在「企业微信配置」中完成配置')
+    const sealed = app === 'agent' ? (row.agent_secret_sealed ?? row.contact_secret_sealed) : row.contact_secret_sealed
+    const key = `${orgId}:${app}`
+    let entry = this.cache.get(key)
+    if (!entry || entry.updatedAt !== row.updated_at) {
+      // The token key does not change with the secret or corp, and saveConfig deletes only the stored tokens: without
+      // this, this instance would keep serving the old corp's cached token. Every instance gets here on its next call.
+      this.opts.tokens.forget(orgId, `wecom:${app}`)
+      const client = createWecomClient({
+        baseUrl: this.opts.apiBase,
+        orgId,
+        corpId: row.corp_id,
+        secret: this.opts.secrets.open(sealed),
+        app: `wecom:${app}`,
+        tokens: this.opts.tokens,
+        limiter: this.opts.limiter,
+        log: this.opts.log,
+      })
+      entry = { updatedAt: row.updated_at, client }
+      this.cache.set(key, entry)
+    }
+    return { ...entry.client, corpId: row.corp_id, agentId: row.agent_id }
   }
-  return { ...entry.client, corpId: row.corp_id, agentId: row.agent_id }
+
+  /** Drops the org's clients (config saved or org removed); the next call builds them afresh. */
+  forget(orgId: number): void {
+    for (const app of ['contact', 'agent'] as const) this.cache.delete(`${orgId}:${app}`)
+  }
 }

@@ -1,7 +1,6 @@
 // syncStaff against the sandbox: members get their WeCom names, a missing name never fails the sync, concurrency is bounded.
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createWecomEnv, type WecomEnv } from '../../testing/wecom-env'
-import { getWecomClient } from './wecom-client'
 import { saveConfig, STAFF_NAME_CONCURRENCY, syncStaff, testConnection } from './wecom-config.service'
 
 let env: WecomEnv | undefined
@@ -61,8 +60,8 @@ describe('syncStaff', () => {
     env.sandbox.control.addMembers(env.corpid, { members })
     // Slow answers, so calls that are allowed to overlap do overlap.
     env.sandbox.control.setFaults({ rules: [{ endpoint: 'user/get', latencyMs: 40 }] })
-    // getWecomClient hands out shallow copies of one cached client, so this wraps the `user` group syncStaff uses.
-    const { user } = await getWecomClient(env.deps, env.orgId)
+    // deps.wecom.for hands out shallow copies of one cached client, so this wraps the `user` group syncStaff uses.
+    const { user } = await env.deps.wecom.for(env.orgId)
     const original = user.get.bind(user)
     let inFlight = 0
     let peak = 0

@@ -7,7 +7,6 @@ import { maskSecret } from '../../lib/secret-box'
 import { PlatformError, PlatformTransportError } from '../../platform/errors'
 import type { WecomConfigSaveInput, WecomConfigView } from '../../../shared/schemas/wecom-config'
 import { findConfigByOrg } from './wecom-config.repository'
-import { getWecomClient } from './wecom-client'
 
 export function callbackUrlFor(deps: Deps, callbackKey: string): string {
   return `${deps.config.publicBaseUrl}/api/wework/callback/${callbackKey}`
@@ -114,7 +113,7 @@ export const STAFF_NAME_CONCURRENCY = 5
  * fails the sync. Names are fetched before the transaction, which must not stay open across HTTP calls.
  */
 export async function syncStaff(deps: Deps, orgId: number): Promise<number> {
-  const client = await getWecomClient(deps, orgId)
+  const client = await deps.wecom.for(orgId)
   const { follow_user } = await client.externalContact.getFollowUserList()
   const known = new Map(
     (await deps.db.selectFrom('wecom_staff').select(['userid', 'name']).where('org_id', '=', orgId).execute()).map((r) => [r.userid, r.name]),

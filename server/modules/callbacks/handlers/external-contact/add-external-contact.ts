@@ -7,14 +7,14 @@ import { SOURCE_TAG_GROUP, sourceTagName } from '../../../../../shared/schemas/c
 import type { ContactWayRow } from '../../../contact-ways/contact-ways.table'
 import { findContactWayByState } from '../../../contact-ways/contact-ways.repository'
 import { ingestContact, linkFollowTags } from '../../../customers/customers.ingest'
-import { getWecomClient } from '../../../wecom-config/wecom-client'
+import type { OrgWecomClient } from '../../../wecom-config/wecom-client'
 import { writeTransaction } from '../../callbacks.repository'
 import type { CallbackHandler, HandlerContext } from '../../dispatch'
 import { agentIdOf, notifyStaff } from '../../staff-notice'
 import { sendWelcomeOnce } from '../../welcome-send'
 import { fetchCustomerDetail } from './detail'
 
-type Client = Awaited<ReturnType<typeof getWecomClient>>
+type Client = OrgWecomClient
 
 export const addExternalContact: CallbackHandler = async (ctx) => {
   const { deps, orgId, event, doc } = ctx
@@ -23,7 +23,7 @@ export const addExternalContact: CallbackHandler = async (ctx) => {
   if (!userid || !externalUserid) throw new PermanentJobError(`${event.change_type} without UserID or ExternalUserID`)
   const state = field(doc, 'State')
   const way = state ? await findContactWayByState(deps.db, orgId, state) : undefined
-  const client = await getWecomClient(deps, orgId, 'contact')
+  const client = await deps.wecom.for(orgId, 'contact')
 
   // (a) The welcome_code dies 20 s after the event, so nothing may come before it.
   await sendWelcomeOnce(deps, client, { orgId, event, userid, externalUserid, way, welcomeCode: field(doc, 'WelcomeCode') })

@@ -2,7 +2,6 @@
 import { field } from '../../../../platform/xml'
 import { PermanentJobError } from '../../../../queue/queue'
 import { ingestContact } from '../../../customers/customers.ingest'
-import { getWecomClient } from '../../../wecom-config/wecom-client'
 import { writeTransaction } from '../../callbacks.repository'
 import type { CallbackHandler } from '../../dispatch'
 import { fetchCustomerDetail } from './detail'
@@ -11,7 +10,7 @@ export const editExternalContact: CallbackHandler = async ({ deps, orgId, doc })
   const userid = field(doc, 'UserID')
   const externalUserid = field(doc, 'ExternalUserID')
   if (!userid || !externalUserid) throw new PermanentJobError('edit_external_contact without UserID or ExternalUserID')
-  const client = await getWecomClient(deps, orgId, 'contact')
+  const client = await deps.wecom.for(orgId, 'contact')
   const detail = await fetchCustomerDetail(client, externalUserid)
   const follow = detail.follow_user.find((f) => f.userid === userid)
   await writeTransaction(deps.db, (trx) => ingestContact(trx, { orgId, contact: detail.external_contact, userid, follow, now: deps.clock.now() }))
