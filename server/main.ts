@@ -11,6 +11,7 @@ import { connectDb } from './db/connect'
 import { migrateToLatest } from './db/migrate'
 import type { Deps } from './deps'
 import { buildDeps } from './build-deps'
+import { hasAnyCustomer } from './modules/customers/customers.repository'
 import { createMetrics } from './http/metrics'
 import { systemClock, type Clock } from './lib/clock'
 import { createLogger } from './lib/logger'
@@ -79,8 +80,7 @@ export async function startServer(envOverrides: Record<string, string | undefine
       return null
     })
     // A fresh demo shows the sandbox's seeded customers at once instead of waiting for the nightly sync.
-    const known = await handle.db.selectFrom('customers').select('id').where('org_id', '=', boot.demoOrgId).limit(1).executeTakeFirst()
-    if (linked && !known) await scheduler.runNow('sync-customers')
+    if (linked && !(await hasAnyCustomer(handle.db, boot.demoOrgId))) await scheduler.runNow('sync-customers')
   }
 
   let closing: Promise<void> | null = null

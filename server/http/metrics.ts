@@ -11,7 +11,7 @@ export interface Metrics {
   middleware(req: Request, res: Response, next: NextFunction): void
 }
 
-export function createMetrics(deps: Pick<Deps, 'db'>, opts: { defaultMetrics?: boolean } = {}): Metrics {
+export function createMetrics(deps: Pick<Deps, 'queue'>, opts: { defaultMetrics?: boolean } = {}): Metrics {
   const registry = new Registry()
   if (opts.defaultMetrics) collectDefaultMetrics({ register: registry })
   const httpDuration = new Histogram({
@@ -29,9 +29,9 @@ export function createMetrics(deps: Pick<Deps, 'db'>, opts: { defaultMetrics?: b
     labelNames: ['status'] as const,
     registers: [registry],
     async collect() {
-      const rows = await deps.db.selectFrom('queue_jobs').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute()
+      const stats = await deps.queue.stats()
       this.reset()
-      for (const r of rows) this.set({ status: r.status }, Number(r.n))
+      for (const [status, n] of Object.entries(stats) as [string, number][]) this.set({ status }, n)
     },
   })
   return {

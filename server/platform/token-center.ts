@@ -1,12 +1,12 @@
 // Access tokens per (org, app): stored sealed, refreshed single-flight in-process and across instances (DB lease).
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/database'
-import { upsert } from '../db/dialect'
 import { releaseLease, tryAcquireLease } from '../db/lease'
 import type { Clock } from '../lib/clock'
 import type { Logger } from '../lib/logger'
 import type { SecretBox } from '../lib/secret-box'
 import { realSleep, type Sleep } from './http'
+import { deleteTokenIfUnchanged, findToken, listTokensExpiringBefore, saveToken } from './token.repository'
 
 export type TokenFetcher = () => Promise<{ token: string; /** seconds */ expiresIn: number }>
 
@@ -107,13 +107,7 @@ export class TokenCenter {
     if (this.cache.get(key)?.token === failedToken) this.cache.delete(key)
     const row = await this.read(orgId, app)
     if (!row || row.token !== failedToken) return false
-    // Compare-and-delete on the sealed text: the seal is randomised, so it identifies this exact write.
-    const res = await this.db
-      .deleteFrom('platform_tokens')
-      .where('id', '=', row.id)
-      .where('token_sealed', '=', row.sealed)
-      .executeTakeFirst()
-    const deleted = Number(res.numDeletedRows) === 1
+    const deleted = await deleteTokenIfUnchanged(this.db, row.id, row.sealed)
     if (deleted) this.log.info({ orgId, app }, 'platform token invalidated')
     return deleted
   }
@@ -128,12 +122,7 @@ export class TokenCenter {
 
   /** Stored tokens that expire within `ms` from now, for the refresh job. */
   async expiringWithin(ms: number): Promise<ExpiringToken[]> {
-    const rows = await this.db
-      .selectFrom('platform_tokens')
-      .select(['org_id', 'app', 'expires_at'])
-      .where('expires_at', '<', this.clock.now() + ms)
-      .orderBy('expires_at')
-      .execute()
+    const rows = await listTokensExpiringBefore(this.db, this.clock.now() + ms)
     return rows.map((r) => ({ orgId: Number(r.org_id), app: r.app, expiresAt: Number(r.expires_at) }))
   }
 
@@ -164,13 +153,7 @@ export class TokenCenter {
     if (!token || !(expiresIn > 0)) throw new Error(`token fetcher for ${app} returned no usable token`)
     const now = this.clock.now()
     const expiresAt = now + expiresIn * 1000
-    await upsert(
-      this.db,
-      'platform_tokens',
-      { org_id: orgId, app, token_sealed: this.secrets.seal(token), expires_at: expiresAt, refreshed_at: now },
-      ['org_id', 'app'],
-      ['token_sealed', 'expires_at', 'refreshed_at'],
-    )
+    await saveToken(this.db, { orgId, app, sealed: this.secrets.seal(token), expiresAt, refreshedAt: now })
     this.cache.set(cacheKey(orgId, app), { token, expiresAt, refreshedAt: now })
     this.log.info({ orgId, app, expiresAt }, 'platform token refreshed')
     // Returned even if expiresIn is shorter than the margin: it is the newest token there is, and still valid.
@@ -190,12 +173,7 @@ export class TokenCenter {
   }
 
   private async read(orgId: number, app: string): Promise<Stored | undefined> {
-    const row = await this.db
-      .selectFrom('platform_tokens')
-      .select(['id', 'token_sealed', 'expires_at', 'refreshed_at'])
-      .where('org_id', '=', orgId)
-      .where('app', '=', app)
-      .executeTakeFirst()
+    const row = await findToken(this.db, orgId, app)
     if (!row) return undefined
     try {
       return {

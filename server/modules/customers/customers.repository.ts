@@ -350,3 +350,8 @@ export async function removeCustomerTags(db: Executor, orgId: number, customerId
     .where('tag_ref', 'in', [...tagRefs])
     .execute()
 }
+
+/** Whether the org has any customer yet (a fresh demo syncs at start instead of waiting for the nightly run). */
+export async function hasAnyCustomer(db: Executor, orgId: number): Promise<boolean> {
+  return (await db.selectFrom('customers').select('id').where('org_id', '=', orgId).limit(1).executeTakeFirst()) !== undefined
+}
