@@ -8,7 +8,7 @@ import type { SecretBox } from './lib/secret-box'
 import type { Queue } from './queue/queue'
 import type { TokenCenter } from './platform/token-center'
 import type { RateLimiter } from './platform/rate-limiter'
-import type { Scheduler } from './jobs/scheduler'
+import type { JobScheduler } from './jobs/job-scheduler'
 import type { WecomClients } from './modules/wecom-config/wecom-client'
 import type { Control } from './sandbox/index'
 
@@ -30,7 +30,7 @@ export interface Deps {
   /** Each org's WeCom clients: `deps.wecom.for(orgId, app)`. */
   wecom: WecomClients
   /** The scheduled jobs; started only where SCHEDULER is on, but able to run a job on demand everywhere. */
-  scheduler: Scheduler
+  scheduler: JobScheduler
   /** The in-process sandbox's control API (demo and tests); absent in production. */
   sandbox?: SandboxControl
 }

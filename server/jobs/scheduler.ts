@@ -6,9 +6,9 @@ import { releaseLease, renewLease, tryAcquireLease } from '../db/lease'
 import type { Clock } from '../lib/clock'
 import type { Logger } from '../lib/logger'
 import { describeError } from '../queue/queue'
+import type { JobScheduler, JobTrigger } from './job-scheduler'
 import { failOrphanedRuns, finishJobRun, insertJobRun, jobLeaseName, setJobRunProgress } from './jobs.repository'
 
-export type JobTrigger = 'scheduled' | 'manual'
 
 export interface JobRunContext {
   deps: Deps
@@ -67,7 +67,9 @@ interface StartedRun {
   finished: Promise<RunOutcome>
 }
 
-export class Scheduler {
+export type { JobTrigger } from './job-scheduler'
+
+export class Scheduler implements JobScheduler {
   readonly instanceId: string
   readonly timezone: string
   private readonly deps: Deps

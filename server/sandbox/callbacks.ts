@@ -3,33 +3,12 @@ import { randomBytes } from 'node:crypto'
 import type { Clock } from '../lib/clock'
 import { encryptMessage, msgSignature, randomNonce } from '../platform/crypto'
 import { buildXml } from '../platform/xml'
-import type { CappedLog, CorpState } from './state'
+import type { CappedLog, CorpState, Delivery } from './state'
 
 export type XmlFields = Record<string, string | number | undefined>
 
-export interface DeliveryAttempt {
-  attempt: number
-  /** wall-clock ms when the attempt started (timeouts are real time, not sandbox time) */
-  started_at: number
-  /** HTTP status, null when there was no answer */
-  status: number | null
-  ms: number
-  error?: string
-}
-
-export interface Delivery {
-  id: number
-  corpid: string
-  /** 'change_external_contact:add_external_contact', 'change_external_tag:create', 'text', … */
-  kind: string
-  url: string
-  /** sandbox-clock ms */
-  created_at: number
-  plaintext: string
-  encrypt: string
-  attempts: DeliveryAttempt[]
-  status: 'pending' | 'delivered' | 'failed'
-}
+// Deliveries are part of a corp's recorded state (its callback log), so their types live with the state.
+export type { Delivery, DeliveryAttempt } from './state'
 
 export interface VerifyUrlResult {
   ok: boolean

@@ -1,6 +1,29 @@
 // The emulator's in-memory world: corps, staff, customers, follow relations, tags, contact ways, messages, tokens, logs.
-import type { Delivery } from './callbacks'
 import { IdGen } from './ids'
+
+export interface DeliveryAttempt {
+  attempt: number
+  /** wall-clock ms when the attempt started (timeouts are real time, not sandbox time) */
+  started_at: number
+  /** HTTP status, null when there was no answer */
+  status: number | null
+  ms: number
+  error?: string
+}
+
+export interface Delivery {
+  id: number
+  corpid: string
+  /** 'change_external_contact:add_external_contact', 'change_external_tag:create', 'text', … */
+  kind: string
+  url: string
+  /** sandbox-clock ms */
+  created_at: number
+  plaintext: string
+  encrypt: string
+  attempts: DeliveryAttempt[]
+  status: 'pending' | 'delivered' | 'failed'
+}
 
 export type AppKind = 'contact' | 'agent'
 
