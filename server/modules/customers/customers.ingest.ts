@@ -2,7 +2,7 @@
 import { sql, type Selectable, type Updateable } from 'kysely'
 import type { Executor } from '../../db/database'
 import { insertedId, toJson } from '../../db/dialect'
-import type { ExternalContact, FollowUser } from '../../platform/wecom/types'
+import type { ExternalContact, FollowUser } from '../../platform/wecom/external-contact.types'
 import type { CustomersTable, CustomerFollowsTable, FollowStatus } from './customers.table'
 
 /** Strings are cut to their column sizes: MySQL in strict mode refuses longer values, SQLite would keep them. */
