@@ -400,9 +400,3 @@ export async function endFollow(trx: Executor, input: EndFollowInput): Promise<E
   }
   return { ...base, changed: true, customerLost }
 }
-
-/** The local customer id of an external_userid, if known. */
-export async function findCustomerId(db: Executor, orgId: number, externalUserid: string): Promise<number | null> {
-  const row = await db.selectFrom('customers').select('id').where('org_id', '=', orgId).where('external_userid', '=', externalUserid).executeTakeFirst()
-  return row?.id ?? null
-}
