@@ -1,8 +1,37 @@
-// Migrations apply cleanly from empty on this run's dialect and create every table the code declares.
+// Migrations apply cleanly from empty on this run's dialect, create exactly the tables the Database type declares, and undo.
+import { Migrator, NO_MIGRATIONS } from 'kysely'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { DbHandle } from '../server/db/connect'
+import type { Database } from '../server/db/database'
 import { migrateToLatest, migrationsPending } from '../server/db/migrate'
 import { createTestDb } from '../server/testing/test-db'
+import { migrationProvider } from './index'
+
+/** Every table of the Database interface: a table added there but not here (or the reverse) is a type error. */
+const DECLARED: Record<keyof Database, true> = {
+  orgs: true,
+  admin_users: true,
+  sessions: true,
+  login_failures: true,
+  audit_log: true,
+  queue_jobs: true,
+  job_locks: true,
+  job_runs: true,
+  platform_tokens: true,
+  wecom_configs: true,
+  wecom_staff: true,
+  contact_ways: true,
+  customers: true,
+  customer_follows: true,
+  crm_leads: true,
+  messages: true,
+  tag_groups: true,
+  tags: true,
+  customer_tags: true,
+  callback_events: true,
+  welcome_sends: true,
+}
+const declared = Object.keys(DECLARED).sort()
 
 let handle: DbHandle
 beforeAll(async () => {
@@ -10,11 +39,47 @@ beforeAll(async () => {
 })
 afterAll(async () => handle.close())
 
-it('applies every migration from empty, and a second run does nothing', async () => {
+/** The app's tables (Kysely's own bookkeeping tables are left out by the introspector). */
+const tables = async () => (await handle.db.introspection.getTables()).map((t) => t.name).sort()
+
+function step(r: { error?: unknown; results?: { migrationName: string; status: string }[] }): string {
+  if (r.error) throw r.error
+  expect(r.results).toHaveLength(1)
+  expect(r.results![0].status).toBe('Success')
+  return r.results![0].migrationName
+}
+
+it('applies every migration from empty: exactly the declared tables, none missing or extra; a second run does nothing', async () => {
   expect(await migrationsPending(handle.db)).toBe(0)
   expect(await migrateToLatest(handle.db)).toEqual([])
-  const tables = (await handle.db.introspection.getTables()).map((t) => t.name)
-  for (const t of ['orgs', 'admin_users', 'sessions', 'audit_log', 'queue_jobs', 'job_locks', 'job_runs', 'platform_tokens', 'wecom_configs', 'contact_ways', 'customers', 'customer_follows', 'tags', 'callback_events', 'messages', 'welcome_sends']) {
-    expect(tables).toContain(t)
+  expect(await tables()).toEqual(declared)
+})
+
+it('each migration’s down drops exactly what its up created, back to no tables, and up again restores them', async () => {
+  const migrator = new Migrator({ db: handle.db, provider: migrationProvider })
+  const names = Object.keys(await migrationProvider.getMigrations()).sort()
+  const r = await migrator.migrateTo(NO_MIGRATIONS)
+  if (r.error) throw r.error
+  expect(await tables()).toEqual([])
+
+  const created = new Map<string, string[]>()
+  for (const name of names) {
+    const before = new Set(await tables())
+    expect(step(await migrator.migrateUp())).toBe(name)
+    const added = (await tables()).filter((t) => !before.has(t))
+    expect(added.length, `${name} creates no table`).toBeGreaterThan(0)
+    created.set(name, added)
   }
+  expect([...created.values()].flat().sort()).toEqual(declared)
+
+  for (const name of [...names].reverse()) {
+    const before = await tables()
+    expect(step(await migrator.migrateDown())).toBe(name)
+    const after = new Set(await tables())
+    expect(before.filter((t) => !after.has(t)), name).toEqual(created.get(name))
+  }
+  expect(await tables()).toEqual([])
+
+  expect(await migrateToLatest(handle.db)).toEqual(names)
+  expect(await tables()).toEqual(declared)
 })

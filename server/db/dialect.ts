@@ -51,9 +51,6 @@ export function affected(result: { numUpdatedRows?: bigint; numDeletedRows?: big
   return Number((r as any).numUpdatedRows ?? (r as any).numDeletedRows ?? 0n)
 }
 
-/** 0/1 for boolean columns. */
-export const bit = (v: boolean | null | undefined): number => (v ? 1 : 0)
-
 export function toJson(value: unknown): string {
   return JSON.stringify(value ?? null)
 }

@@ -1,6 +1,6 @@
 // jobs.* procedures through createCaller: the job list, run history and "run now" on the registered jobs.
 import { TRPCError } from '@trpc/server'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { DbHandle } from '../db/connect'
 import { tryAcquireLease } from '../db/lease'
 import type { Deps } from '../deps'
@@ -33,10 +33,14 @@ afterEach(async () => {
 describe('jobs router', () => {
   it('lists the registered jobs with schedule, next run and last run', async () => {
     const { user } = await createOrgWithUser(deps, 'org_admin')
-    const jobs = await callerFor(deps, user).jobs.list()
+    // node-cron computes next runs from the system time, not from deps.clock: pin Date to the manual clock for this call only.
+    vi.useFakeTimers({ toFake: ['Date'], now: deps.clock.now() })
+    const jobs = await callerFor(deps, user).jobs.list().finally(() => vi.useRealTimers())
     const purge = jobs.find((j) => j.name === 'purge-queue')
     expect(purge).toMatchObject({ title: expect.any(String), schedule: '30 3 * * *', lastRun: null, running: false })
-    expect(purge!.nextRunAt).toBeGreaterThan(Date.now() - 1)
+    // The clock stands at 2026-11-21 09:00 in Shanghai; '30 3 * * *' next fires at 03:30 there the following morning.
+    expect(deps.clock.now()).toBe(Date.UTC(2026, 10, 21, 1, 0, 0))
+    expect(purge!.nextRunAt).toBe(Date.UTC(2026, 10, 21, 19, 30, 0))
   })
 
   it('runNow runs purge-queue on the transient scheduler and the run shows in runs and list', async () => {

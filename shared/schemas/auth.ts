@@ -1,6 +1,6 @@
 // Login, session and user-management inputs shared by the admin web and the server.
 import { z } from 'zod'
-import { ROLES, type Role } from '../enums'
+import type { Role } from '../enums'
 
 export const usernameSchema = z
   .string()
@@ -60,5 +60,3 @@ export interface Me {
   actingOrgId: number | null
   actingOrgName: string | null
 }
-
-export const ROLE_VALUES = ROLES

@@ -5,7 +5,7 @@ import { z } from 'zod'
 import type { Deps } from '../../deps'
 import { fromJson, toJson } from '../../db/dialect'
 import { PlatformError } from '../../platform/errors'
-import type { AddContactWayRequest, UpdateContactWayRequest } from '../../platform/wecom/types'
+import type { AddContactWayRequest, UpdateContactWayRequest } from '../../platform/wecom/contact-way.types'
 import { ControlError } from '../../sandbox/errors'
 import {
   CHANNEL_PRESETS,

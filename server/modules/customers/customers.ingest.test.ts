@@ -1,7 +1,7 @@
 // Ingest rules on both dialects: races between workers, out-of-order relation ends, only-changed writes, one CRM tag per name.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { DbHandle } from '../../db/connect'
-import type { ExternalContact, FollowUser } from '../../platform/wecom/types'
+import type { ExternalContact, FollowUser } from '../../platform/wecom/external-contact.types'
 import { createOrgWithUser, createTestDeps } from '../../testing/deps'
 import { createTestDb } from '../../testing/test-db'
 import { writeTransaction } from '../callbacks/callbacks.repository'

@@ -2,7 +2,7 @@
 import { sql, type Selectable, type Updateable } from 'kysely'
 import type { Executor } from '../../db/database'
 import { insertedId, toJson } from '../../db/dialect'
-import type { ExternalContact, FollowUser } from '../../platform/wecom/types'
+import type { ExternalContact, FollowUser } from '../../platform/wecom/external-contact.types'
 import type { CustomersTable, CustomerFollowsTable, FollowStatus } from './customers.table'
 
 /** Strings are cut to their column sizes: MySQL in strict mode refuses longer values, SQLite would keep them. */
@@ -399,10 +399,4 @@ export async function endFollow(trx: Executor, input: EndFollowInput): Promise<E
     await trx.updateTable('customers').set({ status: 'lost', updated_at: input.now }).where('id', '=', row.id).execute()
   }
   return { ...base, changed: true, customerLost }
-}
-
-/** The local customer id of an external_userid, if known. */
-export async function findCustomerId(db: Executor, orgId: number, externalUserid: string): Promise<number | null> {
-  const row = await db.selectFrom('customers').select('id').where('org_id', '=', orgId).where('external_userid', '=', externalUserid).executeTakeFirst()
-  return row?.id ?? null
 }

@@ -1,6 +1,6 @@
 // Full customer sync of one org (Flow 2): follow users → batch/get_by_user pages → upserts; unseen relations become lost.
 import type { Deps } from '../../deps'
-import type { FollowInfo, FollowUser } from '../../platform/wecom/types'
+import type { FollowInfo, FollowUser } from '../../platform/wecom/external-contact.types'
 import { findContactWayByState } from '../contact-ways/contact-ways.repository'
 import { SOURCE_TAG_GROUP, sourceTagName } from '../../../shared/schemas/contact-way'
 import { syncCorpTags } from '../tags/tags.service'

@@ -2,7 +2,7 @@
 import { ConflictError, InvalidInputError, NotFoundError } from '../../lib/errors'
 import type { Deps } from '../../deps'
 import type { Executor } from '../../db/database'
-import type { CorpTag, CorpTagGroup } from '../../platform/wecom/types'
+import type { CorpTag, CorpTagGroup } from '../../platform/wecom/tag.types'
 import { CORP_TAG_CAP, type TagCreateGroupInput } from '../../../shared/schemas/tag'
 import {
   countCustomersByTag,

@@ -1,7 +1,7 @@
 // H5 member OAuth (code → identity) and JS-SDK tickets (doc 91023, 96909).
 import type { WecomCall } from './call'
 import { WecomPaths } from './paths'
-import { JsapiTicketResponse, type GetUserInfoResponse } from './types'
+import { JsapiTicketResponse, type GetUserInfoResponse } from './auth.types'
 
 export function authApi(call: WecomCall) {
   return {

@@ -17,7 +17,7 @@ import { keepAliveFetch } from '../keepalive-fetch'
 import type { RateLimiter } from '../rate-limiter'
 import type { TokenFetcher } from '../token-center'
 import { WecomPaths, type WecomPath } from './paths'
-import { GetTokenResponse } from './types'
+import { GetTokenResponse } from './token.types'
 
 /** What the client needs from the token center; a contract test may hand in its own. */
 export interface TokenSource {

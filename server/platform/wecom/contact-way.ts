@@ -2,16 +2,16 @@
 import type { WecomCall } from './call'
 import { walkCursor } from './cursor'
 import { WecomPaths } from './paths'
+import type { BaseResponse } from './types'
 import type {
   AddContactWayRequest,
   AddContactWayResponse,
-  BaseResponse,
   CloseTempChatRequest,
   GetContactWayResponse,
   ListContactWayRequest,
   ListContactWayResponse,
   UpdateContactWayRequest,
-} from './types'
+} from './contact-way.types'
 
 const P = WecomPaths.ContactWay
 

@@ -15,7 +15,8 @@ import { PlatformError, PlatformTransportError } from '../errors'
 import { TokenCenter } from '../token-center'
 import { createWecomClient, type WecomClient, type WecomClientOptions } from './client'
 import { allWecomPaths, WecomPaths, type WecomPath } from './paths'
-import { wecomResponseSchemas, type GroupMsgSendRow, type GroupMsgTask } from './types'
+import type { GroupMsgSendRow, GroupMsgTask } from './group-msg.types'
+import { wecomResponseSchemas } from './response-schemas'
 
 /** A 1×1 PNG: the sandbox checks the signature, as WeCom checks the format. */
 const PNG_1X1 = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=', 'base64')

@@ -2,8 +2,8 @@
 import type { WecomCall } from './call'
 import { walkCursor } from './cursor'
 import { WecomPaths } from './paths'
+import type { BaseResponse } from './types'
 import type {
-  BaseResponse,
   BatchGetByUserRequest,
   BatchGetByUserResponse,
   ExternalContactWithFollowInfo,
@@ -11,7 +11,7 @@ import type {
   GetFollowUserListResponse,
   ListExternalContactResponse,
   RemarkRequest,
-} from './types'
+} from './external-contact.types'
 
 const P = WecomPaths.ExternalContact
 

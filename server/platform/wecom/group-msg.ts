@@ -2,10 +2,10 @@
 import type { WecomCall } from './call'
 import { walkCursor } from './cursor'
 import { WecomPaths } from './paths'
+import type { BaseResponse } from './types'
 import type {
   AddMsgTemplateRequest,
   AddMsgTemplateResponse,
-  BaseResponse,
   GetGroupMsgSendResultRequest,
   GetGroupMsgSendResultResponse,
   GetGroupMsgTaskRequest,
@@ -15,7 +15,7 @@ import type {
   GroupMsgTask,
   ListGroupMsgV2Request,
   ListGroupMsgV2Response,
-} from './types'
+} from './group-msg.types'
 
 const P = WecomPaths.GroupMsg
 

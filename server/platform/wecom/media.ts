@@ -2,7 +2,7 @@
 import { extname } from 'node:path'
 import type { WecomCall } from './call'
 import { WecomPaths } from './paths'
-import type { UploadMediaResponse } from './types'
+import type { UploadMediaResponse } from './media.types'
 
 const IMAGE_TYPES: Record<string, string> = { '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png' }
 

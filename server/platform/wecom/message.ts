@@ -1,7 +1,7 @@
 // App messages to members (doc 90236): text, textcard, news, text_notice cards.
 import type { WecomCall } from './call'
 import { WecomPaths } from './paths'
-import type { AppMessage, SendMessageResponse } from './types'
+import type { AppMessage, SendMessageResponse } from './message.types'
 
 export function messageApi(call: WecomCall) {
   return {

@@ -1,16 +1,16 @@
 // Corporate customer tags (doc 92117/92118; fact sheet A.5).
 import type { WecomCall } from './call'
 import { WecomPaths } from './paths'
+import type { BaseResponse } from './types'
 import type {
   AddCorpTagRequest,
   AddCorpTagResponse,
-  BaseResponse,
   DelCorpTagRequest,
   EditCorpTagRequest,
   ListCorpTagsRequest,
   ListCorpTagsResponse,
   MarkTagRequest,
-} from './types'
+} from './tag.types'
 
 const P = WecomPaths.Tag
 

@@ -1,7 +1,7 @@
 // Members (通讯录 → 读取成员, doc 90196): the name behind a userid, which the customer-contact APIs never give.
 import type { WecomCall } from './call'
 import { WecomPaths } from './paths'
-import { GetUserResponse } from './types'
+import { GetUserResponse } from './user.types'
 
 export function userApi(call: WecomCall) {
   return {

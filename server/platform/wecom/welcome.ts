@@ -1,7 +1,8 @@
 // Welcome message on a new customer (doc 92137): the code lives 20 s and works once.
 import type { WecomCall } from './call'
 import { WecomPaths } from './paths'
-import type { BaseResponse, SendWelcomeMsgRequest } from './types'
+import type { BaseResponse } from './types'
+import type { SendWelcomeMsgRequest } from './welcome.types'
 
 export function welcomeApi(call: WecomCall) {
   return {

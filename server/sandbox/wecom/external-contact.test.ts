@@ -79,6 +79,33 @@ describe('customer data', () => {
     expect(new Set(seen.map((s) => s.split('/')[1])).size).toBe(250)
   })
 
+  it('batch/get_by_user also takes the older single `userid` field, pages it the same way, and prefers userid_list', async () => {
+    t = setupSandbox()
+    t.control.seedBulk(t.corp.corpid, { customers: 30, userids: ['alice'] })
+    t.control.seedBulk(t.corp.corpid, { customers: 5, userids: ['bob'] })
+    const walk = async (body: Record<string, unknown>) => {
+      const rows: string[] = []
+      let cursor = ''
+      do {
+        const page = await t.post('externalcontact/batch/get_by_user', { ...body, limit: 10, cursor })
+        expect(page.errcode).toBe(0)
+        rows.push(...page.external_contact_list.map((i: any) => `${i.follow_info.userid}/${i.external_contact.external_userid}`))
+        cursor = page.next_cursor
+      } while (cursor)
+      return rows
+    }
+    const legacy = await walk({ userid: 'alice' })
+    expect(legacy).toHaveLength(30)
+    expect(legacy.every((r) => r.startsWith('alice/'))).toBe(true)
+    expect(legacy).toEqual(await walk({ userid_list: ['alice'] }))
+    const both = await walk({ userid: 'alice', userid_list: ['bob'] })
+    expect(both).toHaveLength(5)
+    expect(both.every((r) => r.startsWith('bob/'))).toBe(true)
+    const neither = await t.post('externalcontact/batch/get_by_user', {})
+    expect(neither.errcode).toBe(40058)
+    expect(neither.errmsg).toMatch(/userid_list/)
+  })
+
   it('keeps a cursor stable when relations are deleted between pages', async () => {
     t = setupSandbox()
     t.control.seedBulk(t.corp.corpid, { customers: 30, userids: ['alice'] })

@@ -116,7 +116,9 @@ export const externalContactEndpoints: Endpoint[] = [
     method: 'POST',
     scope: 'contact',
     handle({ corp, body }) {
-      const users = optStringArray(body, 'userid_list')
+      // SDKs written against the older doc still send one member as `userid`; userid_list wins when both come.
+      const legacyUser = optString(body, 'userid')
+      const users = optStringArray(body, 'userid_list') ?? (legacyUser ? [legacyUser] : undefined)
       if (!users || users.length === 0) throw invalidParam('missing field `userid_list`')
       if (users.length > 100) throw invalidParam('field `userid_list` exceed max length 100')
       const limitIn = optInt(body, 'limit')

@@ -1,6 +1,6 @@
 // user/get: member fields without the withheld sensitive ones, case-insensitive userids, and the error codes.
 import { afterEach, describe, expect, it } from 'vitest'
-import { GetUserResponse } from '../../platform/wecom/types'
+import { GetUserResponse } from '../../platform/wecom/user.types'
 import { type TestSandbox, setupSandbox } from '../testing'
 
 let t: TestSandbox

@@ -19,9 +19,11 @@ export const wecomRoutes: RouteRecordRaw[] = [
     meta: { title: '联系我', section, icon: Postcard, needsOrg: true },
   },
   {
-    path: 'employees',
-    name: 'WecomEmployees',
+    path: 'staff',
+    name: 'WecomStaff',
     component: () => import('../../views/staff/list.vue'),
     meta: { title: '员工', section, icon: UserFilled, needsOrg: true },
   },
+  // WeCom members are "staff" everywhere; "employees" is kept for Official Account alert recipients. Old bookmarks still land.
+  { path: 'employees', redirect: { name: 'WecomStaff' }, meta: { hideInMenu: true } },
 ]

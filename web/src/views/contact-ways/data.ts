@@ -19,7 +19,6 @@ import { formatDateTime } from '../../utils/format'
 import { zodRule } from '../../utils/zod-rule'
 
 export const TYPE_LABELS: Record<1 | 2, string> = { 1: '单人', 2: '多人' }
-export const SCENE_LABELS: Record<1 | 2, string> = { 1: '小程序按钮', 2: '二维码' }
 export const ATTACHMENT_LABELS = { link: '链接', image: '图片', miniprogram: '小程序' } as const
 export type AttachmentKind = keyof typeof ATTACHMENT_LABELS
 export const MAX_ATTACHMENTS = 9

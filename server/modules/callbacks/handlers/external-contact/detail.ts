@@ -1,7 +1,7 @@
 // The customer detail behind a customer-contact event (all follow_user pages); a customer WeCom no longer knows is final.
 import { PlatformError } from '../../../../platform/errors'
 import type { WecomClient } from '../../../../platform/wecom/client'
-import type { GetExternalContactResponse } from '../../../../platform/wecom/types'
+import type { GetExternalContactResponse } from '../../../../platform/wecom/external-contact.types'
 import { PermanentJobError } from '../../../../queue/queue'
 
 /** 40096: no such external_userid; 84061: nobody in the corp follows them any more. Retrying cannot change either. */
