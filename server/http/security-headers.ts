@@ -13,9 +13,11 @@ export interface SecurityHeadersOptions {
 type Directives = Record<string, string[]>
 
 /**
- * The admin's policy. style-src needs 'unsafe-inline': element-plus and echarts write style attributes (popper
- * placement, table column widths, tooltip markup). Scripts stay 'self' only. img-src allows https: because customer
- * avatars and WeCom's QR images come from Tencent's CDNs (wework.qpic.cn, thirdwx.qlogo.cn …).
+ * The admin's policy. Scripts are 'self' only (zod runs jitless in the pages, so no 'unsafe-eval'). Styles: stylesheets
+ * from 'self' only, so injected <style> blocks are refused; style *attributes* are allowed (style-src-attr), since
+ * element-plus and echarts position poppers, size columns and build tooltip markup with them — Vue's own style
+ * bindings go through the CSSOM, which CSP does not restrict. img-src allows https: because customer avatars and
+ * WeCom's QR images come from Tencent's CDNs (wework.qpic.cn, thirdwx.qlogo.cn …).
  */
 export function adminDirectives(https: boolean): Directives {
   return {
@@ -29,7 +31,8 @@ export function adminDirectives(https: boolean): Directives {
     'object-src': ["'none'"],
     'script-src': ["'self'"],
     'script-src-attr': ["'none'"],
-    'style-src': ["'self'", "'unsafe-inline'"],
+    'style-src': ["'self'"],
+    'style-src-attr': ["'unsafe-inline'"],
     ...(https ? { 'upgrade-insecure-requests': [] } : {}),
   }
 }
@@ -41,7 +44,7 @@ export function h5Directives(https: boolean): Directives {
 
 /** The emulator's own HTML pages (scan page, OAuth picker) are demo tools with inline script and style. */
 export function sandboxDirectives(https: boolean): Directives {
-  return { ...adminDirectives(https), 'script-src': ["'self'", "'unsafe-inline'"] }
+  return { ...adminDirectives(https), 'script-src': ["'self'", "'unsafe-inline'"], 'style-src': ["'self'", "'unsafe-inline'"] }
 }
 
 function helmetWith(directives: Directives, https: boolean): RequestHandler {

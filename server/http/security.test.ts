@@ -52,7 +52,7 @@ function appWith(env: Record<string, string> = {}) {
 }
 
 const ADMIN_CSP =
-  "default-src 'self';base-uri 'self';connect-src 'self';font-src 'self' data:;form-action 'self';frame-ancestors 'none';img-src 'self' data: blob: https:;object-src 'none';script-src 'self';script-src-attr 'none';style-src 'self' 'unsafe-inline'"
+  "default-src 'self';base-uri 'self';connect-src 'self';font-src 'self' data:;form-action 'self';frame-ancestors 'none';img-src 'self' data: blob: https:;object-src 'none';script-src 'self';script-src-attr 'none';style-src 'self';style-src-attr 'unsafe-inline'"
 
 describe('security headers', () => {
   it('the admin page gets nosniff, DENY framing, the strict CSP and the referrer policy; no HSTS on http', async () => {
@@ -96,6 +96,7 @@ describe('security headers', () => {
     }
     // The emulator's scan page runs an inline script; only /sandbox gets that allowance.
     expect(responses[4]!.headers['content-security-policy']).toContain("script-src 'self' 'unsafe-inline'")
+    expect(responses[4]!.headers['content-security-policy']).toContain("style-src 'self' 'unsafe-inline'")
     expect(responses[0]!.headers['content-security-policy']).toContain("script-src 'self';")
   })
 
@@ -213,7 +214,10 @@ describe('sandbox control API', () => {
   const lanAddress = Object.values(networkInterfaces())
     .flat()
     .find((i) => i && i.family === 'IPv4' && !i.internal)?.address
-  it.skipIf(!lanAddress)('from a non-loopback address: control needs the token, the emulated WeCom API and pages stay open (no non-loopback IPv4 here: skipped)', async () => {
+  const lanTitle = lanAddress
+    ? `from ${lanAddress} (not loopback): control needs the token, the emulated WeCom API stays open, /metrics is refused`
+    : 'from a non-loopback address — skipped: this machine has no non-loopback IPv4 address to bind a test server to'
+  it.skipIf(!lanAddress)(lanTitle, async () => {
     const { app } = appWith()
     const server: Server = createServer(app)
     await new Promise<void>((resolve) => server.listen(0, lanAddress, resolve))
