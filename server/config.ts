@@ -135,13 +135,17 @@ function isLoopbackHost(host: string): boolean {
 /** Stable across restarts so a script or a second terminal can keep using it; readable only by the owner. */
 function demoSandboxToken(dataDir: string): string {
   const file = join(dataDir, 'sandbox-token.txt')
-  if (existsSync(file)) {
-    const saved = readFileSync(file, 'utf8').trim()
-    if (saved.length >= 16) return saved
-  }
+  const saved = existsSync(file) ? readFileSync(file, 'utf8').trim() : null
+  if (saved && saved.length >= 16) return saved
   mkdirSync(dataDir, { recursive: true })
   const token = randomBytes(24).toString('base64url')
-  writeFileSync(file, token, { mode: 0o600 })
+  try {
+    // 'wx' for a fresh file: when two processes start on one DATA_DIR at once, the first token written is the one both keep.
+    writeFileSync(file, token, { mode: 0o600, flag: saved === null ? 'wx' : 'w' })
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+    return readFileSync(file, 'utf8').trim()
+  }
   return token
 }
 
