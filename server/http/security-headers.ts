@@ -47,9 +47,10 @@ export function sandboxDirectives(https: boolean): Directives {
   return { ...adminDirectives(https), 'script-src': ["'self'", "'unsafe-inline'"], 'style-src': ["'self'", "'unsafe-inline'"] }
 }
 
-function helmetWith(directives: Directives, https: boolean): RequestHandler {
+function helmetWith(directives: Directives, https: boolean, resourcePolicy: 'same-origin' | 'cross-origin' = 'same-origin'): RequestHandler {
   return helmet({
     contentSecurityPolicy: { useDefaults: false, directives },
+    crossOriginResourcePolicy: { policy: resourcePolicy },
     xFrameOptions: { action: 'deny' },
     referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
     strictTransportSecurity: https ? { maxAge: 31_536_000, includeSubDomains: false } : false,
@@ -61,7 +62,9 @@ const under = (path: string, prefix: string) => path === prefix || path.startsWi
 export function securityHeaders(opts: SecurityHeadersOptions): RequestHandler {
   const admin = helmetWith(adminDirectives(opts.https), opts.https)
   const h5 = helmetWith(h5Directives(opts.https), opts.https)
-  const sandbox = helmetWith(sandboxDirectives(opts.https), opts.https)
+  // The sandbox stands in for Tencent's CDNs (QR images, avatars, media), which the admin embeds from another origin
+  // whenever PUBLIC_BASE_URL (e.g. a LAN address) differs from the address the admin was opened at.
+  const sandbox = helmetWith(sandboxDirectives(opts.https), opts.https, 'cross-origin')
   return (req: Request, res: Response, next: NextFunction) => {
     const handler = under(req.path, '/h5') ? h5 : under(req.path, '/sandbox') ? sandbox : admin
     handler(req, res, next)

@@ -98,6 +98,8 @@ describe('security headers', () => {
     expect(responses[4]!.headers['content-security-policy']).toContain("script-src 'self' 'unsafe-inline'")
     expect(responses[4]!.headers['content-security-policy']).toContain("style-src 'self' 'unsafe-inline'")
     expect(responses[0]!.headers['content-security-policy']).toContain("script-src 'self';")
+    // Sandbox images play Tencent's CDN, embedded cross-origin; our own responses stay same-origin.
+    expect(responses.map((r) => r.headers['cross-origin-resource-policy'])).toEqual(['same-origin', 'same-origin', 'same-origin', 'same-origin', 'cross-origin', 'same-origin'])
   })
 
   it('HSTS and upgrade-insecure-requests only when PUBLIC_BASE_URL is https', async () => {
