@@ -58,7 +58,7 @@ function loadScript(page: Page, src: string): Promise<'load' | 'error'> {
 }
 
 describe('content security policy', () => {
-  it('the admin login page and, after logging in, the dashboard render with no CSP violation', async () => {
+  it('the admin login page, the dashboard and every menu section render with no CSP violation', async () => {
     const { page, context, server } = session!
     const csp = await watchCsp(context, page)
     const res = await page.goto(`${server.url}/web/login`)
