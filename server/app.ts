@@ -4,7 +4,9 @@ import { createExpressMiddleware } from '@trpc/server/adapters/express'
 import express, { type Express, type NextFunction, type Request, type Response, type Router } from 'express'
 import type { Deps } from './deps'
 import { migrationsPending } from './db/migrate'
+import { tokenOrLoopback } from './http/access-guard'
 import { createMetrics, type Metrics } from './http/metrics'
+import { securityHeaders } from './http/security-headers'
 import { mountStatic } from './http/static'
 import { createExpressContext } from './trpc/context'
 import { appRouter } from './trpc/router'
@@ -27,9 +29,11 @@ export function createApp(opts: AppOptions): Express {
   const metrics = opts.metrics ?? createMetrics(deps)
   const app = express()
   app.disable('x-powered-by')
-  app.set('trust proxy', deps.config.trustProxy)
+  // A hop count, never `true`: behind an appending proxy `true` would take the client-written left-most X-Forwarded-For.
+  app.set('trust proxy', deps.config.trustProxy > 0 ? deps.config.trustProxy : false)
   app.use(metrics.middleware)
   app.use(requestLog(deps))
+  app.use(securityHeaders({ https: deps.config.publicBaseUrl.startsWith('https://') }))
 
   for (const r of opts.rawRoutes ?? []) app.use(r)
 
@@ -48,7 +52,8 @@ export function createApp(opts: AppOptions): Express {
       res.status(503).json({ ok: false, reason: `database unreachable: ${(err as Error).message}` })
     }
   })
-  app.get('/metrics', async (_req, res) => {
+  // Queue depth and traffic of every org: operators only (see README, Security).
+  app.get('/metrics', tokenOrLoopback({ token: deps.config.metricsToken, loopbackWithoutToken: false, realm: 'metrics' }), async (_req, res) => {
     res.set('Content-Type', metrics.registry.contentType)
     res.send(await metrics.registry.metrics())
   })
@@ -65,7 +70,13 @@ export function createApp(opts: AppOptions): Express {
     }),
   )
 
-  if (opts.sandboxRouter) app.use('/sandbox', opts.sandboxRouter)
+  if (opts.sandboxRouter) {
+    // The control API plays the outside world (scans, deletions, faults); the emulated WeCom API stays open, it checks
+    // access_token like WeCom does.
+    const token = deps.config.sandboxToken
+    app.use('/sandbox/control', tokenOrLoopback({ token, loopbackWithoutToken: true, headerNames: ['x-sandbox-token'], realm: 'sandbox control' }))
+    app.use('/sandbox', opts.sandboxRouter)
+  }
   if (opts.distDir) mountStatic(app, opts.distDir)
 
   app.use((_req, res) => {

@@ -11,7 +11,8 @@ const flag = z
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().default('0.0.0.0'),
+  // Default depends on NODE_ENV (see loadConfig): the demo's sandbox control API must not face the LAN by accident.
+  HOST: z.string().min(1).optional(),
   DATA_DIR: z.string().default('./data'),
   DATABASE_URL: z
     .string()
@@ -24,7 +25,16 @@ const envSchema = z.object({
   ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SESSION_TTL_HOURS: z.coerce.number().positive().default(12),
-  TRUST_PROXY: flag.default(false),
+  // Hops of reverse proxies in front of us; `true` is the old spelling of 1. Never "trust all": with an appending proxy
+  // that would take the client-supplied left-most X-Forwarded-For as the client address.
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .regex(/^(\d{1,2}|true|false|yes|no|on|off|)$/i, 'must be a hop count (0, 1, 2 …) or true/false')
+    .transform((v) => (/^\d+$/.test(v) ? Number(v) : ['true', 'yes', 'on'].includes(v.toLowerCase()) ? 1 : 0))
+    .default(0),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  SANDBOX_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   WECOM_API_BASE: z.url().optional(),
   SCHEDULER: flag.default(true),
   // Jobs mostly wait on WeCom (welcome, detail, mark_tag), so bursts of scans need more than a handful in flight.
@@ -46,7 +56,12 @@ export interface Config {
   admin: { username: string; password?: string }
   logLevel: Env['LOG_LEVEL']
   sessionTtlMs: number
-  trustProxy: boolean
+  /** Number of trusted reverse-proxy hops (0 = none): the client IP is the address that many hops from the right. */
+  trustProxy: number
+  /** Bearer token for /metrics; without it /metrics answers loopback requests only. */
+  metricsToken: string | null
+  /** Token for the sandbox control API from non-loopback clients; null when the sandbox is off. */
+  sandboxToken: string | null
   scheduler: boolean
   queueConcurrency: number
   /** Base URL of the WeCom API: Tencent in production, the mounted sandbox in the demo. */
@@ -77,7 +92,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     env: e.NODE_ENV,
     production,
     port: e.PORT,
-    host: e.HOST,
+    host: e.HOST ?? (production ? '0.0.0.0' : '127.0.0.1'),
     dataDir,
     databaseUrl: e.DATABASE_URL ?? `sqlite:${join(dataDir, 'crm.sqlite')}`,
     appSecretKey,
@@ -87,10 +102,51 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     sessionTtlMs: e.SESSION_TTL_HOURS * 3600_000,
     trustProxy: e.TRUST_PROXY,
+    metricsToken: e.METRICS_TOKEN ?? null,
+    sandboxToken: sandbox ? (e.SANDBOX_TOKEN ?? demoSandboxToken(dataDir)) : null,
     scheduler: e.SCHEDULER,
     queueConcurrency: e.QUEUE_CONCURRENCY,
     wecomApiBase: (e.WECOM_API_BASE ?? (sandbox ? `${publicBaseUrl}/sandbox/wecom` : 'https://qyapi.weixin.qq.com')).replace(/\/$/, ''),
   }
+}
+
+/**
+ * Settings that run but are probably wrong, for main to log at start. The https check is the one that matters most:
+ * behind a TLS-terminating proxy without TRUST_PROXY, req.secure is false and session cookies go out without Secure.
+ */
+export function securityWarnings(config: Config): string[] {
+  const out: string[] = []
+  const https = config.publicBaseUrl.startsWith('https://')
+  if (https && config.trustProxy === 0) {
+    out.push('PUBLIC_BASE_URL 是 https，但未设置 TRUST_PROXY：经反向代理（TLS 终止）访问时会话 Cookie 不带 Secure、客户端 IP 为代理地址。请设置 TRUST_PROXY=1（代理层数）')
+  }
+  if (config.production && config.sandbox) out.push('生产模式下启用了沙箱（SANDBOX=1）：/sandbox 对外可见，控制接口需 SANDBOX_TOKEN')
+  if (config.sandbox && !isLoopbackHost(config.host)) {
+    out.push(`沙箱控制接口在 ${config.host} 上可从局域网访问：非本机请求须带 Authorization: Bearer <SANDBOX_TOKEN>`)
+  }
+  if (config.production && !config.metricsToken) out.push('未设置 METRICS_TOKEN：/metrics 只接受本机直连请求')
+  return out
+}
+
+function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host)
+}
+
+/** Stable across restarts so a script or a second terminal can keep using it; readable only by the owner. */
+function demoSandboxToken(dataDir: string): string {
+  const file = join(dataDir, 'sandbox-token.txt')
+  const saved = existsSync(file) ? readFileSync(file, 'utf8').trim() : null
+  if (saved && saved.length >= 16) return saved
+  mkdirSync(dataDir, { recursive: true })
+  const token = randomBytes(24).toString('base64url')
+  try {
+    // 'wx' for a fresh file: when two processes start on one DATA_DIR at once, the first token written is the one both keep.
+    writeFileSync(file, token, { mode: 0o600, flag: saved === null ? 'wx' : 'w' })
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+    return readFileSync(file, 'utf8').trim()
+  }
+  return token
 }
 
 /** The demo keeps a generated key beside its data so secrets stay readable across restarts. */

@@ -1,5 +1,6 @@
 // Queries on job_runs and the job leases: recording runs and reading them back for the admin.
-import type { Executor } from '../db/database'
+import type { SelectQueryBuilder } from 'kysely'
+import type { Database, Executor } from '../db/database'
 import { fetchPage } from '../db/paginate'
 import { fromJson } from '../db/dialect'
 import type { JobRun, JobRunStatus } from './jobs.table'
@@ -7,6 +8,7 @@ import type { JobRun, JobRunStatus } from './jobs.table'
 export interface JobRunDto {
   id: number
   jobName: string
+  orgId: number | null
   trigger: 'scheduled' | 'manual'
   status: JobRunStatus
   progressDone: number
@@ -22,6 +24,7 @@ export function toJobRunDto(r: JobRun): JobRunDto {
   return {
     id: r.id,
     jobName: r.job_name,
+    orgId: r.org_id == null ? null : Number(r.org_id),
     trigger: r.trigger,
     status: r.status,
     progressDone: Number(r.progress_done),
@@ -34,6 +37,16 @@ export function toJobRunDto(r: JobRun): JobRunDto {
   }
 }
 
+/**
+ * Whose runs a reader may see: the platform operator every run, an org admin only runs recorded for their org —
+ * platform-wide runs carry counters across all orgs (orgs synced, relations, purged rows).
+ */
+export type JobRunScope = { all: true } | { orgId: number }
+
+function scoped<O>(q: SelectQueryBuilder<Database, 'job_runs', O>, scope: JobRunScope): SelectQueryBuilder<Database, 'job_runs', O> {
+  return 'orgId' in scope ? q.where('org_id', '=', scope.orgId) : q
+}
+
 /** The lease name a job's runs hold. */
 export const jobLeaseName = (jobName: string): string => `job:${jobName}`
 
@@ -43,11 +56,12 @@ export const jobLeaseName = (jobName: string): string => `job:${jobName}`
  */
 export async function insertJobRun(
   db: Executor,
-  row: { jobName: string; tickKey: string; trigger: 'scheduled' | 'manual'; instance: string; startedAt: number },
+  row: { jobName: string; tickKey: string; trigger: 'scheduled' | 'manual'; instance: string; startedAt: number; orgId?: number | null },
   ignoreDuplicate: boolean,
 ): Promise<number | null> {
   const q = db.insertInto('job_runs').values({
     job_name: row.jobName,
+    org_id: row.orgId ?? null,
     tick_key: row.tickKey,
     trigger: row.trigger,
     status: 'running',
@@ -101,10 +115,8 @@ export async function failOrphanedRuns(db: Executor, jobName: string, exceptId: 
 }
 
 /** The latest run that actually ran (skipped ticks are noise for "last run"). */
-export async function lastJobRun(db: Executor, jobName: string): Promise<JobRun | undefined> {
-  return db
-    .selectFrom('job_runs')
-    .selectAll()
+export async function lastJobRun(db: Executor, jobName: string, scope: JobRunScope): Promise<JobRun | undefined> {
+  return scoped(db.selectFrom('job_runs').selectAll(), scope)
     .where('job_name', '=', jobName)
     .where('status', '!=', 'skipped')
     .orderBy('id', 'desc')
@@ -127,8 +139,9 @@ export async function isJobLeaseHeld(db: Executor, jobName: string, now: number)
 export async function listJobRuns(
   db: Executor,
   f: { page: number; pageSize: number; jobName?: string },
+  scope: JobRunScope,
 ): Promise<{ items: JobRunDto[]; total: number }> {
-  let q = db.selectFrom('job_runs')
+  let q = scoped(db.selectFrom('job_runs'), scope)
   if (f.jobName) q = q.where('job_name', '=', f.jobName)
   const { rows, total } = await fetchPage(q, f, (p) => p.selectAll().orderBy('id', 'desc'))
   return { items: rows.map(toJobRunDto), total }

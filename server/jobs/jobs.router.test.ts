@@ -98,4 +98,42 @@ describe('jobs router', () => {
     expect(await codeOf(callerFor(deps, member.user).jobs.list())).toMatch(/^FORBIDDEN/)
     expect(await codeOf(callerFor(deps, admin.user).jobs.runNow({ name: 'purge-queue' }))).toMatch(/^FORBIDDEN/)
   })
+
+  it("scopes runs: an org admin sees only their org's runs, never platform-wide ones; the platform admin sees all", async () => {
+    const a = await createOrgWithUser(deps, 'org_admin')
+    const b = await createOrgWithUser(deps, 'org_admin')
+    const root = await createOrgWithUser(deps, 'super_admin')
+    const now = deps.clock.now()
+    const run = (tick: string, orgId: number | null, summary: Record<string, number>) => ({
+      job_name: 'sync-customers',
+      org_id: orgId,
+      tick_key: tick,
+      trigger: 'scheduled' as const,
+      status: 'succeeded' as const,
+      instance: 'x',
+      summary: JSON.stringify(summary),
+      error: null,
+      started_at: now,
+      finished_at: now,
+    })
+    await deps.db
+      .insertInto('job_runs')
+      .values([run('platform', null, { orgs: 2, relations: 900 }), run('org-a', a.orgId, { relations: 40 })])
+      .execute()
+
+    const asB = callerFor(deps, b.user)
+    expect(await asB.jobs.runs({})).toEqual({ items: [], total: 0 })
+    expect(await asB.jobs.runs({ jobName: 'sync-customers' })).toEqual({ items: [], total: 0 })
+    expect((await asB.jobs.list()).find((j) => j.name === 'sync-customers')!.lastRun).toBeNull()
+
+    const asA = await callerFor(deps, a.user).jobs.runs({})
+    expect(asA.total).toBe(1)
+    expect(asA.items.map((r) => [r.orgId, r.summary])).toEqual([[a.orgId, { relations: 40 }]])
+    expect((await callerFor(deps, a.user).jobs.list()).find((j) => j.name === 'sync-customers')!.lastRun).toMatchObject({ orgId: a.orgId })
+
+    const all = await callerFor(deps, root.user).jobs.runs({})
+    expect(all.total).toBe(2)
+    expect(all.items.map((r) => r.orgId).sort()).toEqual([a.orgId, null].sort())
+    expect((await callerFor(deps, root.user).jobs.list()).find((j) => j.name === 'sync-customers')!.lastRun).toMatchObject({ summary: { relations: 40 } })
+  })
 })

@@ -3,15 +3,20 @@ import { ConflictError, ForbiddenError, InvalidInputError } from '../lib/errors'
 import { z } from 'zod'
 import { pageInput } from '../../shared/schemas/common'
 import { authedProcedure, router, superAdminProcedure } from '../trpc/init'
-import { isJobLeaseHeld, lastJobRun, listJobRuns, toJobRunDto } from './jobs.repository'
+import { isJobLeaseHeld, lastJobRun, listJobRuns, toJobRunDto, type JobRunScope } from './jobs.repository'
 
 export const jobRunsInput = pageInput.extend({ jobName: z.string().trim().min(1).max(64).optional() })
 export const runJobInput = z.object({ name: z.string().trim().min(1).max(64) })
 
-/** Jobs are platform-wide: any admin (org or platform) may look; members may not. */
+/**
+ * Any admin may look, members may not. The platform operator sees every run; an org admin only runs recorded for
+ * their org, never the platform-wide ones (their counters span every org).
+ */
 const adminProcedure = authedProcedure.use(({ ctx, next }) => {
   if (ctx.user.role === 'org_member') throw new ForbiddenError('需要管理员权限')
-  return next()
+  if (ctx.user.role === 'super_admin') return next({ ctx: { ...ctx, runScope: { all: true } as JobRunScope } })
+  if (!ctx.user.orgId) throw new ForbiddenError('需要管理员权限')
+  return next({ ctx: { ...ctx, runScope: { orgId: ctx.user.orgId } as JobRunScope } })
 })
 
 export const jobsRouter = router({
@@ -20,7 +25,7 @@ export const jobsRouter = router({
     const now = ctx.deps.clock.now()
     return Promise.all(
       scheduler.jobs().map(async (def) => {
-        const last = await lastJobRun(ctx.deps.db, def.name)
+        const last = await lastJobRun(ctx.deps.db, def.name, ctx.runScope)
         return {
           name: def.name,
           title: def.title,
@@ -33,7 +38,7 @@ export const jobsRouter = router({
     )
   }),
 
-  runs: adminProcedure.input(jobRunsInput).query(({ ctx, input }) => listJobRuns(ctx.deps.db, input)),
+  runs: adminProcedure.input(jobRunsInput).query(({ ctx, input }) => listJobRuns(ctx.deps.db, input, ctx.runScope)),
 
   // Platform-wide work (every org's tokens, purges): only the platform operator starts it by hand.
   runNow: superAdminProcedure.input(runJobInput).mutation(async ({ ctx, input }) => {

@@ -1,5 +1,5 @@
 // Row types of scheduler leases and job runs.
-import type { Generated, Selectable } from 'kysely'
+import type { ColumnType, Generated, Selectable } from 'kysely'
 
 export interface JobLocksTable {
   name: string
@@ -13,6 +13,8 @@ export type JobRunStatus = 'running' | 'succeeded' | 'failed' | 'skipped'
 export interface JobRunsTable {
   id: Generated<number>
   job_name: string
+  /** The org the run worked for; null for platform-wide runs (every current job), which only the super admin sees. */
+  org_id: ColumnType<number | null, number | null | undefined, number | null>
   tick_key: string
   trigger: 'scheduled' | 'manual'
   status: JobRunStatus

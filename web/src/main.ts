@@ -1,4 +1,5 @@
 // Admin SPA entry: pinia, router, zh-CN validation messages, and the session-expiry redirect.
+import './zod-jitless'
 import { createApp } from 'vue'
 import { createPinia } from 'pinia'
 import { z } from 'zod'

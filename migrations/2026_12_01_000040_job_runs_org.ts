@@ -1,0 +1,12 @@
+// job_runs.org_id: the org a run worked for (null for platform-wide runs), so org admins see only their own org's runs.
+import type { Kysely } from 'kysely'
+
+export async function up(db: Kysely<any>): Promise<void> {
+  await db.schema.alterTable('job_runs').addColumn('org_id', 'integer').execute()
+  await db.schema.createIndex('job_runs_org').on('job_runs').columns(['org_id', 'id']).execute()
+}
+
+export async function down(db: Kysely<any>): Promise<void> {
+  await db.schema.dropIndex('job_runs_org').on('job_runs').execute()
+  await db.schema.alterTable('job_runs').dropColumn('org_id').execute()
+}
