@@ -29,7 +29,7 @@ export default tseslint.config(
   },
   {
     // Migrations are typed against Kysely<any> on purpose (they must not import today's table types); tests poke at internals.
-    files: ['migrations/**/*.ts', '**/*.test.ts', 'server/sandbox/testing.ts'],
+    files: ['migrations/**/*.ts', '**/*.test.ts', '**/*.e2e.ts', 'server/sandbox/testing.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
