@@ -27,6 +27,8 @@ const envSchema = z.object({
   TRUST_PROXY: flag.default(false),
   WECOM_API_BASE: z.url().optional(),
   SCHEDULER: flag.default(true),
+  /** 0: this instance only serves HTTP (no queue workers, no scheduler); another instance does the work. */
+  WORKERS: flag.default(true),
   // Jobs mostly wait on WeCom (welcome, detail, mark_tag), so bursts of scans need more than a handful in flight.
   QUEUE_CONCURRENCY: z.coerce.number().int().min(1).max(128).default(16),
 })
@@ -48,6 +50,8 @@ export interface Config {
   sessionTtlMs: number
   trustProxy: boolean
   scheduler: boolean
+  /** Queue workers run here; false also turns the scheduler off. */
+  workers: boolean
   queueConcurrency: number
   /** Base URL of the WeCom API: Tencent in production, the mounted sandbox in the demo. */
   wecomApiBase: string
@@ -87,7 +91,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     sessionTtlMs: e.SESSION_TTL_HOURS * 3600_000,
     trustProxy: e.TRUST_PROXY,
-    scheduler: e.SCHEDULER,
+    scheduler: e.SCHEDULER && e.WORKERS,
+    workers: e.WORKERS,
     queueConcurrency: e.QUEUE_CONCURRENCY,
     wecomApiBase: (e.WECOM_API_BASE ?? (sandbox ? `${publicBaseUrl}/sandbox/wecom` : 'https://qyapi.weixin.qq.com')).replace(/\/$/, ''),
   }
