@@ -153,13 +153,21 @@ async function listenEarly(host: string): Promise<{ port: number; ready(listener
  */
 function serveWhenReady(inner: RequestListener): { listener: RequestListener; drain(server: Server): Promise<void> } {
   let draining = false
+  const unanswered = new Set<ServerResponse>()
   return {
     listener(req, res) {
       if (draining) res.setHeader('Connection', 'close')
+      else {
+        unanswered.add(res)
+        res.once('finish', () => unanswered.delete(res)).once('close', () => unanswered.delete(res))
+      }
       inner(req, res)
     },
     async drain(server) {
       draining = true
+      // Requests already in flight answer after this point too: their headers are not written yet.
+      for (const res of unanswered) if (!res.headersSent) res.setHeader('Connection', 'close')
+      unanswered.clear()
       const closed = new Promise<void>((resolve) => server.close(() => resolve()))
       server.closeIdleConnections()
       // In-flight requests get this long; then whatever is left (a hung client) is cut.
@@ -171,7 +179,7 @@ function serveWhenReady(inner: RequestListener): { listener: RequestListener; dr
   }
 }
 
-export async function main(opts: StartOptions = {}) {
+async function main(opts: StartOptions = {}) {
   let running: RunningServer
   try {
     running = await startServer({}, opts)
