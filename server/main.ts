@@ -179,7 +179,7 @@ function serveWhenReady(inner: RequestListener): { listener: RequestListener; dr
   }
 }
 
-async function main(opts: StartOptions = {}) {
+export async function main(opts: StartOptions = {}) {
   let running: RunningServer
   try {
     running = await startServer({}, opts)
