@@ -32,7 +32,9 @@ describe.skipIf(TEST_DIALECT !== 'mysql')('several instances on one MySQL', () =
     clinic = await setUpClinic(db.url, sandbox)
     // Both with workers and scheduler: the claims, the ticks and the token refresh are what is shared.
     const opts = { databaseUrl: db.url, sandboxUrl: sandbox.url, entry: 'server/testing/cluster-instance.ts', env: { QUEUE_CONCURRENCY: '8' } }
-    instances.push(...(await Promise.all([startInstance({ ...opts, name: 'a' }), startInstance({ ...opts, name: 'b' })])))
+    // One after the other: two first starts at once race on creating the platform admin (see bootstrap.ts).
+    instances.push(await startInstance({ ...opts, name: 'a' }))
+    instances.push(await startInstance({ ...opts, name: 'b' }))
   }, 90_000)
 
   afterAll(async () => {
@@ -81,6 +83,12 @@ describe.skipIf(TEST_DIALECT !== 'mysql')('several instances on one MySQL', () =
     expect(await queueDrained(db.url)).toBe(true)
     const handle = await connectDb(db.url, { poolSize: 2 })
     try {
+      // At least three refresh-tokens ticks (every 2 s) have passed while both instances ran; bounded wait.
+      for (let i = 0; i < 100; i++) {
+        const n = await handle.db.selectFrom('job_runs').select((eb) => eb.fn.countAll<number>().as('n')).where('trigger', '=', 'scheduled').executeTakeFirstOrThrow()
+        if (Number(n.n) >= 3) break
+        await new Promise((r) => setTimeout(r, 200))
+      }
       const events = await handle.db.selectFrom('callback_events').select(['external_userid']).where('org_id', '=', clinic.orgId).execute()
       const customers = await handle.db.selectFrom('customers').select(['external_userid']).where('org_id', '=', clinic.orgId).execute()
       const welcomes = await handle.db.selectFrom('welcome_sends').select(['customer_external_userid', 'status']).where('org_id', '=', clinic.orgId).execute()
