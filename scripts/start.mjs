@@ -1,6 +1,13 @@
-// `npm start`: builds the pages if this checkout has no build yet, then runs the server.
+// `npm start`: loads .env when present, builds the pages if this checkout has no build yet, then runs the server.
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
+
+// Variables already set in the environment win over the file (loadEnvFile never overwrites them).
+const envFile = process.env.ENV_FILE ?? '.env'
+if (existsSync(envFile)) {
+  process.loadEnvFile(envFile)
+  console.log(`Loaded ${envFile}`)
+}
 
 if (!existsSync('dist/web/index.html') || !existsSync('dist/h5/index.html')) {
   console.log('Building the admin and H5 pages (first start)…')

@@ -4,7 +4,7 @@ import type { DB } from './db/database'
 import type { DialectKind } from './db/connect'
 import type { Deps, SandboxControl } from './deps'
 import { allJobs } from './jobs/index'
-import { Scheduler } from './jobs/scheduler'
+import { Scheduler, type JobDefinition } from './jobs/scheduler'
 import type { Clock } from './lib/clock'
 import type { Logger } from './lib/logger'
 import { SecretBox } from './lib/secret-box'
@@ -24,6 +24,8 @@ export interface DepsParts {
   queue?: Queue
   tokens?: TokenCenter
   sandbox?: SandboxControl
+  /** Scheduled jobs (default: every job of the product); multi-instance tests run them on a faster schedule. */
+  jobs?: JobDefinition[]
 }
 
 export function buildDeps(parts: DepsParts): Deps {
@@ -35,6 +37,6 @@ export function buildDeps(parts: DepsParts): Deps {
   const wecom = new WecomClients({ db, secrets, tokens, limiter: wecomLimiter, log, apiBase: config.wecomApiBase })
   const deps = { config, db, dialect: parts.dialect, clock, log, secrets, queue, tokens, wecomLimiter, wecom, sandbox: parts.sandbox } as Deps
   // The scheduler needs the finished deps (its jobs run with them), so it is the one member set afterwards.
-  deps.scheduler = new Scheduler({ deps, jobs: allJobs(), instanceId })
+  deps.scheduler = new Scheduler({ deps, jobs: parts.jobs ?? allJobs(), instanceId })
   return deps
 }

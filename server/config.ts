@@ -37,6 +37,8 @@ const envSchema = z.object({
   SANDBOX_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   WECOM_API_BASE: z.url().optional(),
   SCHEDULER: flag.default(true),
+  /** 0: this instance only serves HTTP (no queue workers, no scheduler); another instance does the work. */
+  WORKERS: flag.default(true),
   // Jobs mostly wait on WeCom (welcome, detail, mark_tag), so bursts of scans need more than a handful in flight.
   QUEUE_CONCURRENCY: z.coerce.number().int().min(1).max(128).default(16),
 })
@@ -63,6 +65,8 @@ export interface Config {
   /** Token for the sandbox control API from non-loopback clients; null when the sandbox is off. */
   sandboxToken: string | null
   scheduler: boolean
+  /** Queue workers run here; false also turns the scheduler off. */
+  workers: boolean
   queueConcurrency: number
   /** Base URL of the WeCom API: Tencent in production, the mounted sandbox in the demo. */
   wecomApiBase: string
@@ -104,7 +108,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     metricsToken: e.METRICS_TOKEN ?? null,
     sandboxToken: sandbox ? (e.SANDBOX_TOKEN ?? demoSandboxToken(dataDir)) : null,
-    scheduler: e.SCHEDULER,
+    scheduler: e.SCHEDULER && e.WORKERS,
+    workers: e.WORKERS,
     queueConcurrency: e.QUEUE_CONCURRENCY,
     wecomApiBase: (e.WECOM_API_BASE ?? (sandbox ? `${publicBaseUrl}/sandbox/wecom` : 'https://qyapi.weixin.qq.com')).replace(/\/$/, ''),
   }

@@ -12,6 +12,8 @@ export interface ScheduledJobInfo {
 
 export interface JobScheduler {
   jobs(): readonly ScheduledJobInfo[]
+  /** Whether this instance's cron ticks are running. */
+  readonly started: boolean
   /** Starts the cron ticks (only where SCHEDULER is on). */
   start(): void
   stop(): Promise<void>
