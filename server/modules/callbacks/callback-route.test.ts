@@ -13,7 +13,7 @@ import { createWecomEnv, type WecomEnv } from '../../testing/wecom-env'
 import { saveConfig } from '../wecom-config/wecom-config.service'
 import { findConfigByOrg } from '../wecom-config/wecom-config.repository'
 import { createWecomCallbackRouter } from './callback.route'
-import { captureCallback, countRows, createChannel, post, sealCallback } from './callbacks.fixtures'
+import { captureCallback, countRows, createChannel, post, sealCallback } from './callbacks.test-fixtures'
 
 interface VerifyVector {
   kind: string

@@ -32,7 +32,7 @@ describe('CallbackStore', () => {
     expect(jobs).toHaveLength(60)
     const events = await deps.db.selectFrom('callback_events').select(['id', 'dedupe_key', 'change_type', 'external_userid', 'create_time', 'status']).execute()
     for (const e of events) {
-      expect(jobs).toContainEqual({ kind: CALLBACK_JOB, payload: JSON.stringify({ eventId: e.id }), dedupe_key: `cb:${e.dedupe_key}`, org_id: orgId })
+      expect(jobs).toContainEqual({ kind: CALLBACK_JOB, payload: JSON.stringify({ eventId: e.id }), dedupe_key: `cb:${orgId}:${e.dedupe_key}`, org_id: orgId })
       expect(e).toMatchObject({ change_type: 'add_external_contact', create_time: 1795000000_000, status: 'pending' })
     }
     expect(commits.length).toBeLessThan(60)
@@ -54,7 +54,7 @@ describe('CallbackStore', () => {
   })
 
   it('a batch that fails is retried one event at a time: only the bad event is refused', async () => {
-    const poisoned = `cb:${(await import('node:crypto')).createHash('sha256').update(plaintext('wmBAD')).digest('hex')}`
+    const poisoned = `cb:${orgId}:${(await import('node:crypto')).createHash('sha256').update(plaintext('wmBAD')).digest('hex')}`
     const enqueueMany = deps.queue.enqueueMany.bind(deps.queue)
     deps.queue.enqueueMany = async (exec, jobs) => {
       if (jobs.some((j) => j.opts?.dedupeKey === poisoned)) throw new Error('simulated failure for one event')

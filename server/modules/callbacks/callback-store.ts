@@ -1,8 +1,10 @@
-// Group commit for incoming callbacks: events that arrive together are stored with their jobs in one transaction, then acked.
+// Group commit for incoming callbacks: events that arrive together are stored with their jobs in one transaction, then acked; held events of disabled orgs released.
 import { createHash } from 'node:crypto'
 import type { Insertable } from 'kysely'
+import type { Executor } from '../../db/database'
 import type { Deps } from '../../deps'
 import type { XmlObject } from '../../platform/xml'
+import { findDisabledOrgIds, findEventsByDedupeKeys, insertEvents, releaseHeldEvents } from './callbacks.repository'
 import type { CallbackEventsTable } from './callbacks.table'
 
 export const CALLBACK_JOB = 'wecom.callback'
@@ -102,19 +104,43 @@ export class CallbackStore {
   }
 
   private async write(batch: Waiting[]): Promise<void> {
-    // The same plaintext twice in one batch (a retry racing its original) is one row; both requests get their ack.
-    const rows = [...new Map(batch.map((w) => [w.row.dedupe_key, w.row])).values()]
-    const keys = rows.map((r) => r.dedupe_key)
+    // The same plaintext twice for one org in one batch (a retry racing its original) is one row; both requests get their ack.
+    const rows = [...new Map(batch.map((w) => [eventKey(w.row.org_id, w.row.dedupe_key), w.row])).values()]
     const inserted = await this.deps.db.transaction().execute(async (trx) => {
-      const res = await trx.insertInto('callback_events').values(rows).ignore().executeTakeFirst()
+      const orgIds = [...new Set(rows.map((r) => r.org_id))]
+      // A disabled org's events are kept (they were acked) but wait, without a job, until the org is enabled again.
+      const disabled = await findDisabledOrgIds(trx, orgIds)
+      const n = await insertEvents(
+        trx,
+        rows.map((r) => (disabled.has(r.org_id) ? { ...r, status: 'held' as const } : r)),
+      )
       // Jobs for every event of the batch still pending: a duplicate's job exists already and its dedupe key skips it.
-      const stored = await trx.selectFrom('callback_events').select(['id', 'org_id', 'dedupe_key']).where('dedupe_key', 'in', keys).where('status', '=', 'pending').execute()
+      const wanted = new Set(rows.map((r) => eventKey(r.org_id, r.dedupe_key)))
+      const stored = (await findEventsByDedupeKeys(trx, orgIds, rows.map((r) => r.dedupe_key))).filter(
+        (r) => r.status === 'pending' && wanted.has(eventKey(r.org_id, r.dedupe_key)),
+      )
       await this.deps.queue.enqueueMany(
         trx,
-        stored.map((r) => ({ kind: CALLBACK_JOB, payload: { eventId: r.id }, opts: { orgId: r.org_id, dedupeKey: `cb:${r.dedupe_key}` } })),
+        stored.map((r) => ({ kind: CALLBACK_JOB, payload: { eventId: r.id }, opts: { orgId: r.org_id, dedupeKey: `cb:${eventKey(r.org_id, r.dedupe_key)}` } })),
       )
-      return Number(res.numInsertedOrUpdatedRows ?? 0n)
+      return n
     })
     this.onStored(inserted, batch.length - inserted)
   }
+}
+
+/** Events are unique per org: two orgs connected to one corp each get (and keep) every event. */
+const eventKey = (orgId: number, dedupeKey: string) => `${orgId}:${dedupeKey}`
+
+/** Queues the org's held events again; call it in the transaction that enables the org. Returns how many. */
+export async function releaseHeldCallbacks(deps: Pick<Deps, 'queue'>, trx: Executor, orgId: number): Promise<number> {
+  const ids = await releaseHeldEvents(trx, orgId)
+  // No dedupe key: the held → pending flip in this transaction is what makes each release happen once.
+  for (let i = 0; i < ids.length; i += MAX_BATCH) {
+    await deps.queue.enqueueMany(
+      trx,
+      ids.slice(i, i + MAX_BATCH).map((id) => ({ kind: CALLBACK_JOB, payload: { eventId: id }, opts: { orgId } })),
+    )
+  }
+  return ids.length
 }

@@ -1,7 +1,8 @@
 // Row types of stored platform callback events and the welcome-message attempts they cause.
 import type { Generated, Selectable } from 'kysely'
 
-export type CallbackStatus = 'pending' | 'processed' | 'ignored' | 'failed'
+/** 'held': stored while its org was disabled; queued again when the org is enabled. */
+export type CallbackStatus = 'pending' | 'held' | 'processed' | 'ignored' | 'failed'
 
 export interface CallbackEventsTable {
   id: Generated<number>

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildXml } from '../../platform/xml'
 import { createWecomEnv, type WecomEnv } from '../../testing/wecom-env'
-import { createChannel, deliver, type Channel } from './callbacks.fixtures'
+import { createChannel, deliver, type Channel } from './callbacks.test-fixtures'
 
 let env: WecomEnv
 let channel: Channel

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createWecomEnv, type WecomEnv } from '../../testing/wecom-env'
 import { sourceTagName, SOURCE_TAG_GROUP } from '../../../shared/schemas/contact-way'
-import { captureCallback, countRows, createChannel, post, type Channel } from './callbacks.fixtures'
+import { captureCallback, countRows, createChannel, post, type Channel } from './callbacks.test-fixtures'
 
 let env: WecomEnv
 let channel: Channel

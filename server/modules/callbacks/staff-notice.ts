@@ -18,9 +18,12 @@ export function agentIdOf(agentId: string | null | undefined): number | null {
  * (a relation that became active, or ended), so a replayed event, which changes nothing, tells nobody twice; a crash
  * between that commit and this call loses the notice, which is the price of never sending it twice.
  */
-export async function notifyStaff(deps: Deps, orgId: number, agentid: number, notice: StaffNotice): Promise<void> {
+export async function notifyStaff(deps: Deps, orgId: number, notice: StaffNotice): Promise<void> {
   try {
     const client = await deps.wecom.for(orgId, 'agent')
+    // An org without an app for messages has nobody to tell.
+    const agentid = agentIdOf(client.agentId)
+    if (agentid === null) return
     await client.message.send({ touser: notice.userid, msgtype: 'text', agentid, text: { content: notice.content } })
   } catch (err) {
     // A member outside the app's range (81013), a missing agent secret, a network hiccup: logged, not escalated.

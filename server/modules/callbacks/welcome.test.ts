@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { ManualClock } from '../../lib/clock'
 import { parseXml } from '../../platform/xml'
 import { createWecomEnv, type WecomEnv } from '../../testing/wecom-env'
-import { createChannel, type Channel } from './callbacks.fixtures'
+import { createChannel, type Channel } from './callbacks.test-fixtures'
 import { addExternalContact } from './handlers/external-contact/add-external-contact'
 
 let env: WecomEnv

@@ -5,6 +5,8 @@ import type { Deps } from '../../deps'
 import { contains, insertedId } from '../../db/dialect'
 import { fetchPage } from '../../db/paginate'
 import type { orgCreateInput, orgUpdateInput } from '../../../shared/schemas/auth'
+import { releaseHeldCallbacks } from '../callbacks/callback-store'
+import { countHeldEvents } from '../callbacks/callbacks.repository'
 import { createUser } from '../users/users.service'
 
 export async function listOrgs(deps: Deps, input: { page: number; pageSize: number; q?: string }) {
@@ -16,9 +18,19 @@ export async function listOrgs(deps: Deps, input: { page: number; pageSize: numb
       .select((eb) => eb.selectFrom('admin_users').whereRef('admin_users.org_id', '=', 'orgs.id').select(eb.fn.countAll<number>().as('n')).as('userCount'))
       .orderBy('id', 'desc'),
   )
+  const held = await countHeldEvents(deps.db, rows.map((r) => r.id))
   return {
     total,
-    items: rows.map((r) => ({ id: r.id, name: r.name, slug: r.slug, status: r.status, createdAt: r.created_at, userCount: Number(r.userCount ?? 0) })),
+    items: rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      slug: r.slug,
+      status: r.status,
+      createdAt: r.created_at,
+      userCount: Number(r.userCount ?? 0),
+      /** Callbacks received while disabled, waiting for the org to be enabled. */
+      heldCallbacks: held.get(r.id) ?? 0,
+    })),
   }
 }
 
@@ -35,11 +47,15 @@ export async function createOrg(deps: Deps, input: z.infer<typeof orgCreateInput
 
 export async function updateOrg(deps: Deps, input: z.infer<typeof orgUpdateInput>) {
   const { id, ...patch } = input
-  const res = await deps.db.updateTable('orgs').set({ ...patch, updated_at: deps.clock.now() }).where('id', '=', id).executeTakeFirst()
-  if (Number(res.numUpdatedRows) === 0) throw new NotFoundError(`机构 ${id} 不存在`)
-  if (patch.status === 'disabled') {
-    // Disabling an org ends its users' sessions at once.
-    await deps.db.deleteFrom('sessions').where('user_id', 'in', (eb) => eb.selectFrom('admin_users').select('id').where('org_id', '=', id)).execute()
-  }
-  return { ok: true as const }
+  return deps.db.transaction().execute(async (trx) => {
+    const res = await trx.updateTable('orgs').set({ ...patch, updated_at: deps.clock.now() }).where('id', '=', id).executeTakeFirst()
+    if (Number(res.numUpdatedRows) === 0) throw new NotFoundError(`机构 ${id} 不存在`)
+    if (patch.status === 'disabled') {
+      // Disabling an org ends its users' sessions at once.
+      await trx.deleteFrom('sessions').where('user_id', 'in', (eb) => eb.selectFrom('admin_users').select('id').where('org_id', '=', id)).execute()
+    }
+    // The callbacks that arrived while it was disabled are queued with the status change, so none is missed or run twice.
+    if (patch.status === 'active') await releaseHeldCallbacks(deps, trx, id)
+    return { ok: true as const }
+  })
 }

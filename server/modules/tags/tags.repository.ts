@@ -212,3 +212,10 @@ export async function deleteEmptyGroups(db: Executor, orgId: number, ids: readon
   if (emptied.length) await deleteGroups(db, orgId, emptied)
   return emptied
 }
+
+/** Which of these WeCom tag ids the org mirrors locally. */
+export async function findKnownWecomTagIds(db: Executor, orgId: number, tagIds: readonly string[]): Promise<string[]> {
+  if (tagIds.length === 0) return []
+  const rows = await db.selectFrom('tags').select('tag_id').where('org_id', '=', orgId).where('tag_id', 'in', [...tagIds]).execute()
+  return rows.map((r) => r.tag_id!)
+}

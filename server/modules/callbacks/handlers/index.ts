@@ -1,6 +1,5 @@
-// The WeCom dispatch table: one entry per `${MsgType}:${Event}:${ChangeType}`, one file per handler.
-// Keys are spelled out rather than built with dispatch.ts's handlerKey: dispatch imports this table, so importing a value back would be a cycle.
-import type { CallbackHandler } from '../dispatch'
+// The WeCom dispatch table: one entry per (MsgType, Event, ChangeType), one file per handler.
+import { keyOf, type HandlerTable } from './handler'
 import { changeExternalChat } from './external-chat/change-external-chat'
 import { addExternalContact } from './external-contact/add-external-contact'
 import { delExternalContact } from './external-contact/del-external-contact'
@@ -10,18 +9,21 @@ import { transferFail } from './external-contact/transfer-fail'
 import { changeExternalTag } from './external-tag/change-external-tag'
 import { inboundMessage } from './message/inbound-message'
 
-export const wecomHandlers: Record<string, CallbackHandler> = {
-  'event:change_external_contact:add_external_contact': addExternalContact,
-  'event:change_external_contact:add_half_external_contact': addExternalContact,
-  'event:change_external_contact:edit_external_contact': editExternalContact,
-  'event:change_external_contact:del_external_contact': delExternalContact,
-  'event:change_external_contact:del_follow_user': delFollowUser,
-  'event:change_external_contact:transfer_fail': transferFail,
-  'event:change_external_tag:create': changeExternalTag,
-  'event:change_external_tag:update': changeExternalTag,
-  'event:change_external_tag:delete': changeExternalTag,
-  'event:change_external_tag:shuffle': changeExternalTag,
-  'event:change_external_chat:*': changeExternalChat,
-  'text::': inboundMessage,
-  'image::': inboundMessage,
+const CONTACT = 'change_external_contact'
+const TAG = 'change_external_tag'
+
+export const wecomHandlers: HandlerTable = {
+  [keyOf('event', CONTACT, 'add_external_contact')]: addExternalContact,
+  [keyOf('event', CONTACT, 'add_half_external_contact')]: addExternalContact,
+  [keyOf('event', CONTACT, 'edit_external_contact')]: editExternalContact,
+  [keyOf('event', CONTACT, 'del_external_contact')]: delExternalContact,
+  [keyOf('event', CONTACT, 'del_follow_user')]: delFollowUser,
+  [keyOf('event', CONTACT, 'transfer_fail')]: transferFail,
+  [keyOf('event', TAG, 'create')]: changeExternalTag,
+  [keyOf('event', TAG, 'update')]: changeExternalTag,
+  [keyOf('event', TAG, 'delete')]: changeExternalTag,
+  [keyOf('event', TAG, 'shuffle')]: changeExternalTag,
+  [keyOf('event', 'change_external_chat', '*')]: changeExternalChat,
+  [keyOf('text')]: inboundMessage,
+  [keyOf('image')]: inboundMessage,
 }

@@ -98,7 +98,7 @@ const EVENT_TYPE: Record<string, 'success' | 'danger' | 'primary' | 'warning' | 
   transfer_fail: 'warning',
   edit_external_contact: 'primary',
 }
-export const EVENT_STATUS_LABELS: Record<string, string> = { pending: '处理中', processed: '已处理', ignored: '已忽略', failed: '处理失败' }
+export const EVENT_STATUS_LABELS: Record<string, string> = { pending: '处理中', held: '暂存', processed: '已处理', ignored: '已忽略', failed: '处理失败' }
 const MESSAGE_TYPE_LABELS: Record<string, string> = { text: '文本', image: '图片', voice: '语音', video: '视频', file: '文件', link: '链接', location: '位置' }
 
 export function timelineLabel(item: TimelineItem): string {

@@ -15,6 +15,7 @@ export function orgColumns(): TableColumn<OrgRow>[] {
     { key: 'slug', label: '标识', prop: 'slug', minWidth: 140 },
     { key: 'status', label: '状态', slot: 'status', width: 100 },
     { key: 'userCount', label: '账号数', prop: 'userCount', width: 90, align: 'right' },
+    { key: 'heldCallbacks', label: '暂存回调', prop: 'heldCallbacks', width: 100, align: 'right' },
     { key: 'createdAt', label: '创建时间', formatter: (r) => formatDateTime(r.createdAt), width: 180 },
     { key: 'actions', label: '操作', slot: 'actions', width: 200, fixed: 'right' },
   ]

@@ -7,10 +7,11 @@ import { SOURCE_TAG_GROUP, sourceTagName } from '../../../../../shared/schemas/c
 import type { ContactWayRow } from '../../../contact-ways/contact-ways.table'
 import { findContactWayByState } from '../../../contact-ways/contact-ways.repository'
 import { ingestContact, linkFollowTags } from '../../../customers/customers.ingest'
+import { findKnownWecomTagIds } from '../../../tags/tags.repository'
 import type { OrgWecomClient } from '../../../wecom-config/wecom-client'
-import { writeTransaction } from '../../callbacks.repository'
-import type { CallbackHandler, HandlerContext } from '../../dispatch'
-import { agentIdOf, notifyStaff } from '../../staff-notice'
+import { writeTransaction } from '../../../../db/transaction'
+import type { CallbackHandler, HandlerContext } from '../handler'
+import { notifyStaff } from '../../staff-notice'
 import { sendWelcomeOnce } from '../../welcome-send'
 import { fetchCustomerDetail } from './detail'
 
@@ -49,12 +50,11 @@ export const addExternalContact: CallbackHandler = async (ctx) => {
 
   // (f) The contact way's WeCom tags, only those WeCom does not yet show on the relation (so a replay marks nothing);
   // (g) alongside, the member's notice, only when this run made the relation active (so a replay tells nobody twice).
-  const agentid = agentIdOf(client.agentId)
   const name = detail.external_contact.name || externalUserid
   await Promise.all([
     follow && way ? markWayTags(ctx, client, way, { userid, externalUserid, customerId: result.customerId, has: result.followTagIds }) : null,
-    result.followActivated && agentid !== null
-      ? notifyStaff(deps, orgId, agentid, { userid, content: way ? `新客户 ${name} 通过「${way.channel_name}」添加了你` : `新客户 ${name} 添加了你` })
+    result.followActivated
+      ? notifyStaff(deps, orgId, { userid, content: way ? `新客户 ${name} 通过「${way.channel_name}」添加了你` : `新客户 ${name} 添加了你` })
       : null,
   ])
   return 'processed'
@@ -69,7 +69,7 @@ async function markWayTags(
   const wanted = fromJson<string[]>(way.tag_ids, []).filter((t) => typeof t === 'string' && t !== '')
   if (wanted.length === 0) return
   // Only tags mirrored locally: an id WeCom deleted since the way was saved would fail the whole mark_tag call.
-  const known = (await deps.db.selectFrom('tags').select('tag_id').where('org_id', '=', orgId).where('tag_id', 'in', wanted).execute()).map((r) => r.tag_id!)
+  const known = await findKnownWecomTagIds(deps.db, orgId, wanted)
   if (known.length < wanted.length) deps.log.warn({ orgId, wayId: way.id, unknown: wanted.filter((t) => !known.includes(t)) }, 'contact way tags not known locally; skipped')
   const has = new Set(rel.has)
   const add = known.filter((t) => !has.has(t))

@@ -2,8 +2,8 @@
 import { field } from '../../../../platform/xml'
 import { PermanentJobError } from '../../../../queue/queue'
 import { endFollow } from '../../../customers/customers.ingest'
-import { writeTransaction } from '../../callbacks.repository'
-import type { CallbackHandler } from '../../dispatch'
+import { writeTransaction } from '../../../../db/transaction'
+import type { CallbackHandler } from '../handler'
 
 export const delExternalContact: CallbackHandler = async ({ deps, orgId, event, doc }) => {
   const userid = field(doc, 'UserID')

@@ -2,8 +2,8 @@
 import { field } from '../../../../platform/xml'
 import { PermanentJobError } from '../../../../queue/queue'
 import { ingestContact } from '../../../customers/customers.ingest'
-import { writeTransaction } from '../../callbacks.repository'
-import type { CallbackHandler } from '../../dispatch'
+import { writeTransaction } from '../../../../db/transaction'
+import type { CallbackHandler } from '../handler'
 import { fetchCustomerDetail } from './detail'
 
 export const editExternalContact: CallbackHandler = async ({ deps, orgId, doc }) => {

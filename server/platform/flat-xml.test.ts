@@ -1,6 +1,6 @@
 // readFlatXml agrees with the strict parser on every document it accepts, and declines everything unusual.
 import { describe, expect, it } from 'vitest'
-import { buildXml, parseXml, XmlError } from '../../platform/xml'
+import { buildXml, parseXml, XmlError } from './xml'
 import { parseCallbackXml, readFlatXml } from './flat-xml'
 
 const strict = (s: string) => {

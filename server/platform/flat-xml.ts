@@ -1,5 +1,5 @@
 // A fast reader for the flat XML WeCom sends (<xml> with text/CDATA children); anything else goes to the strict parser.
-import { MAX_XML_BYTES, parseXml, type XmlObject } from '../../platform/xml'
+import { MAX_XML_BYTES, parseXml, type XmlObject } from './xml'
 
 // One child: <Name>, then a single CDATA section or plain text (no markup, no entity, no ']'), then </Name>.
 const CHILD = /\s*<([A-Za-z_][A-Za-z0-9_]*)>(?:<!\[CDATA\[([\s\S]*?)\]\]>|([^<&\]]*))<\/\1>/y
