@@ -33,8 +33,9 @@ export async function bootstrap(deps: Deps, opts: { demo: boolean }): Promise<Bo
   const generated = config.admin.password === undefined
   const password = config.admin.password ?? randomBytes(18).toString('base64url')
   await createUser(deps, null, { username, displayName: '平台管理员', password, role: 'super_admin' })
-  if (generated && config.production) {
-    return { admin: { username, password: null, passwordFile: writePasswordFile(config.dataDir, password), created: true }, demoOrgId }
+  if (config.production) {
+    // Whether generated or from ADMIN_PASSWORD, a production password is never handed back to be printed.
+    return { admin: { username, password: null, passwordFile: generated ? writePasswordFile(config.dataDir, password) : null, created: true }, demoOrgId }
   }
   // The demo keeps a generated password beside its data so a restarted demo can still say how to log in.
   if (generated && opts.demo) writePasswordFile(config.dataDir, password)
