@@ -7,9 +7,8 @@ export function findUserByUsername(db: Executor, username: string) {
   return db.selectFrom('admin_users').selectAll().where('username', '=', username).executeTakeFirst()
 }
 
-export async function findPasswordHashOrThrow(db: Executor, userId: number): Promise<string> {
-  const row = await db.selectFrom('admin_users').select('password_hash').where('id', '=', userId).executeTakeFirstOrThrow()
-  return row.password_hash
+export function findCredentialsOrThrow(db: Executor, userId: number) {
+  return db.selectFrom('admin_users').select(['password_hash', 'last_login_at']).where('id', '=', userId).executeTakeFirstOrThrow()
 }
 
 export async function setPasswordHash(db: Executor, userId: number, passwordHash: string, now: number): Promise<void> {
@@ -120,4 +119,10 @@ export async function nthNewestAttemptAt(db: Executor, key: AttemptKey, outcomes
   if (exceptId !== undefined) q = q.where('id', '!=', exceptId)
   const row = await q.select('created_at').orderBy('created_at', 'desc').orderBy('id', 'desc').limit(1).offset(n - 1).executeTakeFirst()
   return row ? Number(row.created_at) : null
+}
+
+/** Drops attempts older than `before`; rows past the window no longer count for any limit. Returns how many. */
+export async function purgeAttemptsBefore(db: Executor, before: number): Promise<number> {
+  const res = await db.deleteFrom('login_failures').where('created_at', '<=', before).executeTakeFirst()
+  return Number(res.numDeletedRows)
 }

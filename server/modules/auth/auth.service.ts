@@ -9,7 +9,7 @@ import { findFirstActiveOrgId, findOrgById } from '../orgs/orgs.repository'
 import {
   deleteSession,
   deleteSessionsOfUser,
-  findPasswordHashOrThrow,
+  findCredentialsOrThrow,
   findSessionWithUser,
   findUserByUsername,
   insertSession,
@@ -80,8 +80,9 @@ export async function login(
  * hash and ends the user's other sessions; the calling session stays.
  */
 export async function changePassword(deps: Deps, user: SessionUser, input: { oldPassword: string; newPassword: string; ip: string }): Promise<void> {
-  const attempt = await beginAttempt(deps, { username: user.username, ip: input.ip })
-  if (!(await verifyPassword(input.oldPassword, await findPasswordHashOrThrow(deps.db, user.id)))) {
+  const stored = await findCredentialsOrThrow(deps.db, user.id)
+  const attempt = await beginAttempt(deps, { username: user.username, ip: input.ip, resetAt: stored.last_login_at })
+  if (!(await verifyPassword(input.oldPassword, stored.password_hash))) {
     await attemptFailed(deps, attempt)
     throw new InvalidInputError('原密码不正确')
   }

@@ -9,7 +9,7 @@ import { createContextInner } from '../../trpc/context'
 import { createCaller } from '../../trpc/router'
 import { MAX_BATCH_CALLS } from '../../trpc/batch-limit'
 import { login } from './auth.service'
-import { LOGIN_WINDOW_MS, MAX_DELAY_SEC, usernameDelaySec } from './login-limits'
+import { LOGIN_WINDOW_MS, MAX_DELAY_SEC, purgeExpiredLoginAttempts, usernameDelaySec } from './login-limits'
 
 let handle: DbHandle
 let deps: ReturnType<typeof createTestDeps>
@@ -185,5 +185,16 @@ describe('auth.changePassword', () => {
     deps.clock.advance(LOGIN_WINDOW_MS + 1000)
     await expect(caller.auth.changePassword({ oldPassword: GOOD, newPassword: 'new-password-1' })).resolves.toEqual({ ok: true })
     await expect(login(deps, { username: user.username, password: 'new-password-1', ip: '10.5.0.1', userAgent: 't' })).resolves.toBeTruthy()
+  })
+})
+
+describe('housekeeping', () => {
+  it('drops attempts once they are past the window and keeps those still counting', async () => {
+    await loginFrom('10.6.0.1', 'purge-old', 'x')
+    deps.clock.advance(LOGIN_WINDOW_MS + 1)
+    await loginFrom('10.6.0.1', 'purge-new', 'x')
+    await purgeExpiredLoginAttempts(deps)
+    expect(await attemptsOf('purge-old')).toHaveLength(0)
+    expect(await attemptsOf('purge-new')).toEqual([{ ip: '10.6.0.1', outcome: 'failed' }])
   })
 })

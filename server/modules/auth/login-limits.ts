@@ -2,7 +2,7 @@
 import { RateLimitedError } from '../../lib/errors'
 import type { Deps } from '../../deps'
 import type { AttemptOutcome } from './auth.table'
-import { countAttempts, deleteAttemptsOf, insertAttempt, nthNewestAttemptAt, setAttemptOutcome, type AttemptKey } from './auth.repository'
+import { countAttempts, deleteAttemptsOf, insertAttempt, nthNewestAttemptAt, purgeAttemptsBefore, setAttemptOutcome, type AttemptKey } from './auth.repository'
 
 export const LOGIN_WINDOW_MS = 15 * 60_000
 /** Hard lock of one (username, IP) pair: the 6th attempt within the window is refused. */
@@ -80,4 +80,9 @@ export function attemptFailed(deps: Pick<Deps, 'db'>, attempt: Attempt): Promise
 /** The right password: this attempt and earlier ones from the same (username, IP) are forgotten; other IPs' are not. */
 export function attemptSucceeded(deps: Pick<Deps, 'db'>, attempt: Attempt): Promise<void> {
   return deleteAttemptsOf(deps.db, attempt.username, attempt.ip)
+}
+
+/** Housekeeping: every attempt is a row (refusals too), so rows past the window are dropped. For a scheduled job. */
+export function purgeExpiredLoginAttempts(deps: Pick<Deps, 'db' | 'clock'>): Promise<number> {
+  return purgeAttemptsBefore(deps.db, deps.clock.now() - LOGIN_WINDOW_MS)
 }
