@@ -1,10 +1,11 @@
 // HTTP behaviour of createApp: tRPC over HTTP with cookies, 400 naming the field, health, readiness, metrics.
+import express from 'express'
 import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApp } from './app'
 import type { DbHandle } from './db/connect'
 import { createTestDb } from './testing/test-db'
-import { createOrgWithUser, createTestDeps } from './testing/deps'
+import { createOrgWithUser, createTestDeps, testConfig } from './testing/deps'
 
 let handle: DbHandle
 let deps: ReturnType<typeof createTestDeps>
@@ -74,5 +75,29 @@ describe('http', () => {
       .set('Content-Type', 'application/json')
       .send(JSON.stringify({ username: 'x'.repeat(1_100_000), password: 'y' }))
     expect(res.status).toBe(413)
+  })
+
+  it('in production an internal failure tells the client only the request id, over tRPC and plain Express', async () => {
+    // A database that has gone away makes every query throw the driver's own Error.
+    const gone = await createTestDb()
+    await gone.close()
+    const failing = express.Router()
+    failing.get('/boom', (_req, _res, next) => next(new Error('secret internal detail at /srv/app')))
+    const prod = createApp({ deps: createTestDeps(gone, { config: testConfig({ production: true }) }), rawRoutes: [failing] })
+
+    const res = await request(prod).post('/trpc/auth.login').set('X-Request-Id', 'req-prod-1').send({ username: 'someone', password: 'x' })
+    expect(res.status).toBe(500)
+    expect(res.body.error.message).toBe('服务器内部错误（请求编号 req-prod-1）')
+    expect(JSON.stringify(res.body)).not.toMatch(/closed|database|pool|sqlite|mysql|stack/i)
+
+    const plain = await request(prod).get('/boom').set('X-Request-Id', 'req-prod-2')
+    expect(plain.status).toBe(500)
+    expect(plain.body).toEqual({ error: '服务器内部错误（请求编号 req-prod-2）' })
+
+    // Outside production the tRPC message keeps the detail, which is what makes the masking above meaningful.
+    const dev = createApp({ deps: createTestDeps(gone) })
+    const devRes = await request(dev).post('/trpc/auth.login').send({ username: 'someone', password: 'x' })
+    expect(devRes.status).toBe(500)
+    expect(devRes.body.error.message).not.toMatch(/服务器内部错误/)
   })
 })

@@ -8,6 +8,7 @@ import { tokenOrLoopback } from './http/access-guard'
 import { createMetrics, type Metrics } from './http/metrics'
 import { securityHeaders } from './http/security-headers'
 import { mountStatic } from './http/static'
+import { batchLimit } from './trpc/batch-limit'
 import { createExpressContext } from './trpc/context'
 import { appRouter } from './trpc/router'
 
@@ -58,6 +59,7 @@ export function createApp(opts: AppOptions): Express {
     res.send(await metrics.registry.metrics())
   })
 
+  app.use('/trpc', batchLimit())
   app.use(
     '/trpc',
     createExpressMiddleware({
@@ -85,7 +87,9 @@ export function createApp(opts: AppOptions): Express {
   app.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
     const status = err.status ?? 500
     if (status >= 500) deps.log.error({ err }, 'unhandled request error')
-    res.status(status).json({ error: status >= 500 ? 'internal error' : err.message })
+    // Same wording as the tRPC formatter's masked internal errors, so support can match the id to the log.
+    const internal = deps.config.production ? `服务器内部错误（请求编号 ${String(res.getHeader('X-Request-Id') ?? '-')}）` : 'internal error'
+    res.status(status).json({ error: status >= 500 ? internal : err.message })
   })
   return app
 }

@@ -1,15 +1,21 @@
 // First start: the platform admin account and, in the demo, the demo clinic org.
 import { randomBytes } from 'node:crypto'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Deps } from './deps'
-import { insertedId } from './db/dialect'
+import { findOrgIdBySlug, insertOrg } from './modules/orgs/orgs.repository'
+import { findUserIdByUsername } from './modules/users/users.repository'
 import { createUser } from './modules/users/users.service'
 
 export const DEMO_ORG = { name: '示例医美诊所', slug: 'demo-clinic' }
+export const INITIAL_PASSWORD_FILE = 'initial-admin-password.txt'
 
 export interface BootstrapResult {
-  admin: { username: string; password: string | null; created: boolean }
+  /**
+   * `password` is the generated password only outside production (demo, development); in production it is always
+   * null and `passwordFile` names the owner-only file it was written to, so it never reaches stdout or a log.
+   */
+  admin: { username: string; password: string | null; passwordFile: string | null; created: boolean }
   demoOrgId: number | null
 }
 
@@ -19,21 +25,34 @@ export async function bootstrap(deps: Deps, opts: { demo: boolean }): Promise<Bo
   const now = deps.clock.now()
   let demoOrgId: number | null = null
   if (opts.demo) {
-    const org = await deps.db.selectFrom('orgs').select('id').where('slug', '=', DEMO_ORG.slug).executeTakeFirst()
-    demoOrgId = org?.id ?? insertedId(await deps.db.insertInto('orgs').values({ ...DEMO_ORG, status: 'active', created_at: now, updated_at: now }).executeTakeFirstOrThrow())
+    demoOrgId = (await findOrgIdBySlug(deps.db, DEMO_ORG.slug))?.id ?? (await insertOrg(deps.db, { ...DEMO_ORG, now }))
   }
-  const existing = await deps.db.selectFrom('admin_users').select('id').where('username', '=', username).executeTakeFirst()
-  if (existing) {
-    return { admin: { username, password: opts.demo ? readDemoPassword(config.dataDir) : null, created: false }, demoOrgId }
+  if (await findUserIdByUsername(deps.db, username)) {
+    return { admin: { username, password: opts.demo && !config.production ? readDemoPassword(config.dataDir) : null, passwordFile: null, created: false }, demoOrgId }
   }
-  const password = config.admin.password ?? randomBytes(9).toString('base64url')
+  const generated = config.admin.password === undefined
+  const password = config.admin.password ?? randomBytes(18).toString('base64url')
   await createUser(deps, null, { username, displayName: '平台管理员', password, role: 'super_admin' })
+  if (config.production) {
+    // Whether generated or from ADMIN_PASSWORD, a production password is never handed back to be printed.
+    return { admin: { username, password: null, passwordFile: generated ? writePasswordFile(config.dataDir, password) : null, created: true }, demoOrgId }
+  }
   // The demo keeps a generated password beside its data so a restarted demo can still say how to log in.
-  if (opts.demo && !config.admin.password) writeFileSync(join(config.dataDir, 'initial-admin-password.txt'), password, { mode: 0o600 })
-  return { admin: { username, password, created: true }, demoOrgId }
+  if (generated && opts.demo) writePasswordFile(config.dataDir, password)
+  return { admin: { username, password, passwordFile: null, created: true }, demoOrgId }
+}
+
+/** Writes the generated password to a file only the service's user can read (0600) and returns its path. */
+function writePasswordFile(dataDir: string, password: string): string {
+  mkdirSync(dataDir, { recursive: true })
+  const file = join(dataDir, INITIAL_PASSWORD_FILE)
+  writeFileSync(file, `${password}\n`, { mode: 0o600 })
+  // mode applies only when the file is created; a leftover file keeps its old mode otherwise.
+  chmodSync(file, 0o600)
+  return file
 }
 
 function readDemoPassword(dataDir: string): string | null {
-  const file = join(dataDir, 'initial-admin-password.txt')
+  const file = join(dataDir, INITIAL_PASSWORD_FILE)
   return existsSync(file) ? readFileSync(file, 'utf8').trim() : null
 }

@@ -75,3 +75,15 @@ export function contains(column: string, text: string): Expression<SqlBool> {
   const pattern = `%${text.replace(/[!%_]/g, (m) => `!${m}`)}%`
   return sql<SqlBool>`${sql.ref(column)} like ${pattern} escape '!'`
 }
+
+/** The error of an INSERT/UPDATE that hit a unique key (MySQL ER_DUP_ENTRY, SQLite UNIQUE/PRIMARY KEY constraint). */
+export function isDuplicateKey(err: unknown): boolean {
+  const e = err as { code?: string; errno?: number; message?: string } | null
+  return (
+    e?.code === 'ER_DUP_ENTRY' ||
+    e?.errno === 1062 ||
+    e?.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
+    /UNIQUE constraint failed/.test(e?.message ?? '')
+  )
+}

@@ -1,6 +1,8 @@
 // Writes and lists audit entries; input summaries never contain secrets.
+import type { Executor } from '../../db/database'
 import type { Deps } from '../../deps'
 import type { SessionUser } from '../auth/auth.service'
+import { insertAuditEntry } from './audit.repository'
 
 const SECRET_KEY_RE = /pass(word)?|secret|token|aes|key|cookie|credential/i
 const MAX_SUMMARY = 2000
@@ -25,18 +27,33 @@ export async function writeAudit(
   deps: Pick<Deps, 'db' | 'clock'>,
   entry: { user: SessionUser; action: string; input: unknown; ok: boolean; error: string | null; ip: string },
 ): Promise<void> {
-  await deps.db
-    .insertInto('audit_log')
-    .values({
-      org_id: entry.user.role === 'super_admin' ? entry.user.actingOrgId : entry.user.orgId,
-      user_id: entry.user.id,
-      username: entry.user.username,
-      action: entry.action,
-      input_summary: summarizeInput(entry.input),
-      result: entry.ok ? 'ok' : 'error',
-      error: entry.error ? entry.error.slice(0, 500) : null,
-      ip: entry.ip,
-      created_at: deps.clock.now(),
-    })
-    .execute()
+  await insertAuditEntry(deps.db, {
+    org_id: entry.user.role === 'super_admin' ? entry.user.actingOrgId : entry.user.orgId,
+    user_id: entry.user.id,
+    username: entry.user.username,
+    action: entry.action,
+    input_summary: summarizeInput(entry.input),
+    result: entry.ok ? 'ok' : 'error',
+    error: entry.error ? entry.error.slice(0, 500) : null,
+    ip: entry.ip,
+    created_at: deps.clock.now(),
+  })
+}
+
+/** A login attempt (there is no session yet, so the who and the org are given explicitly). `db` may be a transaction. */
+export async function writeLoginAudit(
+  db: Executor,
+  entry: { orgId: number | null; userId: number | null; username: string; ok: boolean; error: string | null; ip: string; now: number },
+): Promise<void> {
+  await insertAuditEntry(db, {
+    org_id: entry.orgId,
+    user_id: entry.userId,
+    username: entry.username,
+    action: 'auth.login',
+    input_summary: null,
+    result: entry.ok ? 'ok' : 'error',
+    error: entry.error,
+    ip: entry.ip,
+    created_at: entry.now,
+  })
 }

@@ -29,9 +29,17 @@ export interface SessionsTable {
 }
 export type Session = Selectable<SessionsTable>
 
+/**
+ * Every login (and change-password) attempt, written before the password is checked so concurrent attempts see each
+ * other: `pending` while checking, `failed` for a wrong password, `locked`/`delayed` when refused by a limit. A
+ * successful attempt deletes its row.
+ */
+export type AttemptOutcome = 'pending' | 'failed' | 'locked' | 'delayed'
+
 export interface LoginFailuresTable {
   id: Generated<number>
   username: string
   ip: string
+  outcome: Generated<AttemptOutcome>
   created_at: number
 }

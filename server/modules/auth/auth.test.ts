@@ -7,7 +7,9 @@ import { createOrgWithUser, createTestDeps } from '../../testing/deps'
 import { callerFor } from '../../testing/tenant'
 import { createContextInner } from '../../trpc/context'
 import { createCaller } from '../../trpc/router'
+import { randomBytes, scrypt } from 'node:crypto'
 import { login, resolveSession, LOGIN_WINDOW_MS, MAX_FAILURES_PER_USERNAME } from './auth.service'
+import { DUMMY_HASH, hashPassword, verifyPassword } from './password'
 
 let handle: DbHandle
 let deps: ReturnType<typeof createTestDeps>
@@ -128,4 +130,35 @@ describe('auth', () => {
     const users = await callerFor(deps, after).users.list({ page: 1, pageSize: 10 })
     expect(users.items.map((u) => u.username)).toEqual([other.user.username])
   })
+
+  it('hashes with Argon2id (19 MiB, t=2, p=1); unknown usernames are checked against an Argon2id dummy', async () => {
+    const stored = await hashPassword('some-password-1')
+    expect(stored).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/)
+    expect(await verifyPassword('some-password-1', stored)).toBe(true)
+    expect(await verifyPassword('some-password-2', stored)).toBe(false)
+    expect(DUMMY_HASH).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/)
+    expect(await verifyPassword('', DUMMY_HASH)).toBe(false)
+  })
+
+  it('an account with an old scrypt hash still logs in, and its hash is then rewritten as Argon2id', async () => {
+    const { user } = await createOrgWithUser(deps, 'org_member')
+    await deps.db.updateTable('admin_users').set({ password_hash: await legacyScryptHash('old-scrypt-pass') }).where('id', '=', user.id).execute()
+    await expect(login(deps, { username: user.username, password: 'wrong-pass', ip: '4.4.4.4', userAgent: 't' })).rejects.toMatchObject({ kind: 'unauthorized' })
+    const before = await deps.db.selectFrom('admin_users').select('password_hash').where('id', '=', user.id).executeTakeFirstOrThrow()
+    expect(before.password_hash).toMatch(/^scrypt\$/)
+    await login(deps, { username: user.username, password: 'old-scrypt-pass', ip: '4.4.4.4', userAgent: 't' })
+    const after = await deps.db.selectFrom('admin_users').select('password_hash').where('id', '=', user.id).executeTakeFirstOrThrow()
+    expect(after.password_hash).toMatch(/^\$argon2id\$/)
+    await expect(login(deps, { username: user.username, password: 'old-scrypt-pass', ip: '4.4.4.4', userAgent: 't' })).resolves.toBeTruthy()
+  })
 })
+
+/** The format accounts created before Argon2 carry: scrypt$N$r$p$salt$key. */
+function legacyScryptHash(password: string): Promise<string> {
+  const salt = randomBytes(16)
+  return new Promise((resolve, reject) =>
+    scrypt(password, salt, 32, { N: 16384, r: 8, p: 1 }, (err, key) =>
+      err ? reject(err) : resolve(`scrypt$16384$8$1$${salt.toString('base64')}$${key.toString('base64')}`),
+    ),
+  )
+}

@@ -2,18 +2,15 @@
 import { ConflictError, InvalidInputError, NotFoundError } from '../../lib/errors'
 import type { z } from 'zod'
 import type { Deps } from '../../deps'
-import { contains, insertedId } from '../../db/dialect'
-import { fetchPage } from '../../db/paginate'
+import { isDuplicateKey } from '../../db/dialect'
 import type { userCreateInput, userUpdateInput } from '../../../shared/schemas/auth'
 import type { Role } from '../../../shared/enums'
 import { hashPassword } from '../auth/password'
+import { deleteSessionsOfUser } from '../auth/auth.repository'
+import { findUserIdByUsername, findUsersPage, insertUser, updateUserInOrg } from './users.repository'
 
 export async function listUsers(deps: Deps, orgId: number, input: { page: number; pageSize: number; q?: string }) {
-  let q = deps.db.selectFrom('admin_users').where('org_id', '=', orgId)
-  if (input.q) q = q.where((eb) => eb.or([contains('username', input.q!), contains('display_name', input.q!)]))
-  const { rows, total } = await fetchPage(q, input, (p) =>
-    p.select(['id', 'username', 'display_name', 'role', 'status', 'last_login_at', 'created_at']).orderBy('id', 'asc'),
-  )
+  const { rows, total } = await findUsersPage(deps.db, orgId, input)
   return {
     total,
     items: rows.map((r) => ({ id: r.id, username: r.username, displayName: r.display_name, role: r.role, status: r.status, lastLoginAt: r.last_login_at, createdAt: r.created_at })),
@@ -22,16 +19,17 @@ export async function listUsers(deps: Deps, orgId: number, input: { page: number
 
 export async function createUser(deps: Pick<Deps, 'db' | 'clock'>, orgId: number | null, input: z.infer<typeof userCreateInput> | { username: string; displayName: string; password: string; role: Role }) {
   const username = input.username.trim().toLowerCase()
-  const taken = await deps.db.selectFrom('admin_users').select('id').where('username', '=', username).executeTakeFirst()
-  if (taken) throw new ConflictError(`用户名 ${username} 已被使用`)
-  const now = deps.clock.now()
-  const id = insertedId(
-    await deps.db
-      .insertInto('admin_users')
-      .values({ org_id: orgId, username, display_name: input.displayName, password_hash: await hashPassword(input.password), role: input.role, status: 'active', last_login_at: null, created_at: now, updated_at: now })
-      .executeTakeFirstOrThrow(),
-  )
-  return { id }
+  const taken = `用户名 ${username} 已被使用`
+  // The read gives the usual answer cheaply; the unique key settles two creates racing past it.
+  if (await findUserIdByUsername(deps.db, username)) throw new ConflictError(taken)
+  const passwordHash = await hashPassword(input.password)
+  try {
+    const id = await insertUser(deps.db, { orgId, username, displayName: input.displayName, passwordHash, role: input.role, now: deps.clock.now() })
+    return { id }
+  } catch (err) {
+    if (isDuplicateKey(err)) throw new ConflictError(taken, { cause: err })
+    throw err
+  }
 }
 
 export async function updateUser(deps: Deps, orgId: number, actorId: number, input: z.infer<typeof userUpdateInput>) {
@@ -39,25 +37,15 @@ export async function updateUser(deps: Deps, orgId: number, actorId: number, inp
   if (id === actorId && (status === 'disabled' || role === 'org_member')) {
     throw new InvalidInputError('不能停用自己或降低自己的权限')
   }
-  const res = await deps.db
-    .updateTable('admin_users')
-    .set({ ...(displayName ? { display_name: displayName } : {}), ...(role ? { role } : {}), ...(status ? { status } : {}), updated_at: deps.clock.now() })
-    .where('id', '=', id)
-    .where('org_id', '=', orgId)
-    .executeTakeFirst()
-  if (Number(res.numUpdatedRows) === 0) throw new NotFoundError(`用户 ${id} 不存在`)
-  if (status === 'disabled') await deps.db.deleteFrom('sessions').where('user_id', '=', id).execute()
+  const patch = { ...(displayName ? { display_name: displayName } : {}), ...(role ? { role } : {}), ...(status ? { status } : {}) }
+  if ((await updateUserInOrg(deps.db, orgId, id, patch, deps.clock.now())) === 0) throw new NotFoundError(`用户 ${id} 不存在`)
+  if (status === 'disabled') await deleteSessionsOfUser(deps.db, id)
   return { ok: true as const }
 }
 
 export async function resetPassword(deps: Deps, orgId: number, input: { id: number; password: string }) {
-  const res = await deps.db
-    .updateTable('admin_users')
-    .set({ password_hash: await hashPassword(input.password), updated_at: deps.clock.now() })
-    .where('id', '=', input.id)
-    .where('org_id', '=', orgId)
-    .executeTakeFirst()
-  if (Number(res.numUpdatedRows) === 0) throw new NotFoundError(`用户 ${input.id} 不存在`)
-  await deps.db.deleteFrom('sessions').where('user_id', '=', input.id).execute()
+  const changed = await updateUserInOrg(deps.db, orgId, input.id, { password_hash: await hashPassword(input.password) }, deps.clock.now())
+  if (changed === 0) throw new NotFoundError(`用户 ${input.id} 不存在`)
+  await deleteSessionsOfUser(deps.db, input.id)
   return { ok: true as const }
 }

@@ -55,4 +55,18 @@ describe('users', () => {
       lists: { 'users.list': async (b) => (await b.users.list({ page: 1, pageSize: 100 })).items.map((u) => u.id) },
     })
   })
+
+  it('two admins creating one username at once: exactly one wins, the others get CONFLICT, one row', async () => {
+    const { user } = await createOrgWithUser(deps, 'org_admin')
+    const username = `race${Date.now()}`
+    const results = await Promise.allSettled(
+      Array.from({ length: 4 }, (_, i) => callerFor(deps, user).users.create({ username, displayName: `并发${i}`, password: 'password-777', role: 'org_member' })),
+    )
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1)
+    const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason)
+    expect(refused).toHaveLength(3)
+    for (const err of refused) expect(err).toMatchObject({ code: 'CONFLICT', message: `用户名 ${username} 已被使用` })
+    const rows = await deps.db.selectFrom('admin_users').select('id').where('username', '=', username).execute()
+    expect(rows).toHaveLength(1)
+  })
 })
