@@ -61,4 +61,17 @@ describe('bootstrap', () => {
     expect((await bootstrap(deps, { demo: true })).admin.password).toBe(boot.admin.password)
     rmSync(dir, { recursive: true, force: true })
   })
+
+  it('two instances starting at once on an empty database both come up, with one admin and one demo org', async () => {
+    const config = testConfig({ dataDir, admin: { username: 'race-admin', password: 'race-password-1' } })
+    const a = createTestDeps(handle, { config })
+    const b = createTestDeps(handle, { config })
+    const boots = await Promise.all([bootstrap(a, { demo: true }), bootstrap(b, { demo: true }), bootstrap(a, { demo: true })])
+    expect(boots.filter((x) => x.admin.created)).toHaveLength(1)
+    expect(new Set(boots.map((x) => x.demoOrgId)).size).toBe(1)
+    const admins = await handle.db.selectFrom('admin_users').select('id').where('username', '=', 'race-admin').execute()
+    expect(admins).toHaveLength(1)
+    const orgs = await handle.db.selectFrom('orgs').select('id').where('slug', '=', 'demo-clinic').execute()
+    expect(orgs).toHaveLength(1)
+  })
 })

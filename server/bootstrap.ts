@@ -3,6 +3,8 @@ import { randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Deps } from './deps'
+import { isDuplicateKey } from './db/dialect'
+import { ConflictError } from './lib/errors'
 import { findOrgIdBySlug, insertOrg } from './modules/orgs/orgs.repository'
 import { findUserIdByUsername } from './modules/users/users.repository'
 import { createUser } from './modules/users/users.service'
@@ -25,14 +27,20 @@ export async function bootstrap(deps: Deps, opts: { demo: boolean }): Promise<Bo
   const now = deps.clock.now()
   let demoOrgId: number | null = null
   if (opts.demo) {
-    demoOrgId = (await findOrgIdBySlug(deps.db, DEMO_ORG.slug))?.id ?? (await insertOrg(deps.db, { ...DEMO_ORG, now }))
+    demoOrgId = (await findOrgIdBySlug(deps.db, DEMO_ORG.slug))?.id ?? (await insertDemoOrg(deps, now))
   }
   if (await findUserIdByUsername(deps.db, username)) {
     return { admin: { username, password: opts.demo && !config.production ? readDemoPassword(config.dataDir) : null, passwordFile: null, created: false }, demoOrgId }
   }
   const generated = config.admin.password === undefined
   const password = config.admin.password ?? randomBytes(18).toString('base64url')
-  await createUser(deps, null, { username, displayName: '平台管理员', password, role: 'super_admin' })
+  try {
+    await createUser(deps, null, { username, displayName: '平台管理员', password, role: 'super_admin' })
+  } catch (err) {
+    // Two instances starting together on an empty database: the other one created the admin first, and wrote the file.
+    if (err instanceof ConflictError) return { admin: { username, password: null, passwordFile: null, created: false }, demoOrgId }
+    throw err
+  }
   if (config.production) {
     // Whether generated or from ADMIN_PASSWORD, a production password is never handed back to be printed.
     return { admin: { username, password: null, passwordFile: generated ? writePasswordFile(config.dataDir, password) : null, created: true }, demoOrgId }
@@ -40,6 +48,17 @@ export async function bootstrap(deps: Deps, opts: { demo: boolean }): Promise<Bo
   // The demo keeps a generated password beside its data so a restarted demo can still say how to log in.
   if (generated && opts.demo) writePasswordFile(config.dataDir, password)
   return { admin: { username, password, passwordFile: null, created: true }, demoOrgId }
+}
+
+/** The demo org, or the one another instance starting at the same moment has just inserted. */
+async function insertDemoOrg(deps: Deps, now: number): Promise<number> {
+  try {
+    return await insertOrg(deps.db, { ...DEMO_ORG, now })
+  } catch (err) {
+    const id = isDuplicateKey(err) ? (await findOrgIdBySlug(deps.db, DEMO_ORG.slug))?.id : undefined
+    if (id === undefined) throw err
+    return id
+  }
 }
 
 /** Writes the generated password to a file only the service's user can read (0600) and returns its path. */

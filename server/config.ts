@@ -117,13 +117,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
 
 /**
  * Settings that run but are probably wrong, for main to log at start. The https check is the one that matters most:
- * behind a TLS-terminating proxy without TRUST_PROXY, req.secure is false and session cookies go out without Secure.
+ * behind a proxy without TRUST_PROXY, every client has the proxy's address, so the per-IP login limits lump everyone together.
  */
 export function securityWarnings(config: Config): string[] {
   const out: string[] = []
   const https = config.publicBaseUrl.startsWith('https://')
   if (https && config.trustProxy === 0) {
-    out.push('PUBLIC_BASE_URL 是 https，但未设置 TRUST_PROXY：经反向代理（TLS 终止）访问时会话 Cookie 不带 Secure、客户端 IP 为代理地址。请设置 TRUST_PROXY=1（代理层数）')
+    out.push('PUBLIC_BASE_URL 是 https，但未设置 TRUST_PROXY：经反向代理访问时客户端 IP 是代理地址，登录限流会把所有人算作同一 IP。请设置 TRUST_PROXY=1（代理层数）')
   }
   if (config.production && config.sandbox) out.push('生产模式下启用了沙箱（SANDBOX=1）：/sandbox 对外可见，控制接口需 SANDBOX_TOKEN')
   if (config.sandbox && !isLoopbackHost(config.host)) {

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { createApp } from './app'
 import { bootstrap } from './bootstrap'
-import { ConfigError, loadConfig } from './config'
+import { ConfigError, loadConfig, securityWarnings } from './config'
 import { connectDb } from './db/connect'
 import { migrateToLatest } from './db/migrate'
 import type { Deps } from './deps'
@@ -29,7 +29,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
 export interface RunningServer {
   url: string
   deps: Deps
-  admin: { username: string; password: string | null }
+  admin: { username: string; password: string | null; passwordFile: string | null }
   scheduler: JobScheduler
   close(): Promise<void>
 }
@@ -47,6 +47,7 @@ export async function startServer(envOverrides: Record<string, string | undefine
   const early = requested.port === 0 ? await listenEarly(requested.host) : null
   const config = early ? loadConfig({ ...env, PORT: String(early.port) }) : requested
   const log = createLogger(config.logLevel)
+  for (const warning of securityWarnings(config)) log.warn(warning)
   const clock = opts.clock ?? systemClock
   const handle = await connectDb(config.databaseUrl)
   const applied = await migrateToLatest(handle.db)
@@ -168,6 +169,13 @@ function serveWhenReady(inner: RequestListener): { listener: RequestListener; dr
   }
 }
 
+/** The password (demo), or where to find it: production never prints one. */
+function loginHint(admin: RunningServer['admin']): string {
+  if (admin.password) return admin.password
+  if (admin.passwordFile) return `(初始密码已写入 ${admin.passwordFile}，仅本用户可读；登录后请修改密码并删除该文件)`
+  return '(password set earlier via ADMIN_PASSWORD)'
+}
+
 export async function main(opts: StartOptions = {}) {
   let running: RunningServer
   try {
@@ -185,7 +193,8 @@ export async function main(opts: StartOptions = {}) {
     `  诊所客户管理服务已启动 (${config.production ? 'production' : 'demo'}, ${running.deps.dialect}${config.sandbox ? ', sandbox on' : ''}${config.workers ? '' : ', HTTP only'})`,
     `  管理后台 Admin:  ${running.url}/web/`,
     `  员工 H5:         ${running.url}/h5/`,
-    `  登录 Login:      ${running.admin.username} / ${running.admin.password ?? '(password set earlier via ADMIN_PASSWORD)'}`,
+    `  登录 Login:      ${running.admin.username} / ${loginHint(running.admin)}`,
+    ...(config.sandboxToken ? [`  沙箱控制令牌:    ${config.sandboxToken}  (other machines send it as X-Sandbox-Token)`] : []),
     '',
   ]
   console.log(lines.join('\n'))

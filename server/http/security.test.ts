@@ -138,15 +138,17 @@ describe('TRUST_PROXY', () => {
     expect(await failedLoginIp({}, '6.6.6.6, 7.7.7.7')).toMatch(/127\.0\.0\.1$/)
   })
 
-  it('behind one TLS-terminating proxy the session cookie is Secure; without TRUST_PROXY it is not', async () => {
+  it('the session cookie is Secure behind a TLS-terminating proxy, and whenever the public URL is https', async () => {
     const cookieFor = async (env: Record<string, string>) => {
-      const { deps, app } = appWith({ PUBLIC_BASE_URL: 'https://crm.example.com', ...env })
+      const { deps, app } = appWith(env)
       const { user } = await createOrgWithUser(deps, 'org_admin')
       const res = await request(app).post('/trpc/auth.login').set('X-Forwarded-Proto', 'https').set('X-Forwarded-For', '7.7.7.7').send({ username: user.username, password: 'password-123' })
       expect(res.status).toBe(200)
       return String(res.headers['set-cookie']?.[0] ?? '')
     }
     expect(await cookieFor({ TRUST_PROXY: '1' })).toMatch(/; Secure/)
+    // An https public URL: Secure even if TRUST_PROXY was forgotten (the browser only ever reaches us over https).
+    expect(await cookieFor({ PUBLIC_BASE_URL: 'https://crm.example.com' })).toMatch(/; Secure/)
     expect(await cookieFor({})).not.toMatch(/; Secure/)
   })
 

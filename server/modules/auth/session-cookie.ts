@@ -26,9 +26,10 @@ export function parseCookies(header: string | undefined): Record<string, string>
   return out
 }
 
-export function readSessionCookie(req: Request, res: Response, clock: Clock): SessionCookieWriter {
+/** `httpsOrigin`: the public URL is https, so the cookie is Secure even when a proxy in front hides that from req.secure. */
+export function readSessionCookie(req: Request, res: Response, clock: Clock, httpsOrigin = false): SessionCookieWriter {
   const token = parseCookies(req.headers.cookie)[SESSION_COOKIE] ?? null
-  const secure = req.secure
+  const secure = req.secure || httpsOrigin
   return {
     token: token && /^[A-Za-z0-9_-]{20,100}$/.test(token) ? token : null,
     set(value, expiresAt) {
