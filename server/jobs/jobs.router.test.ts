@@ -56,6 +56,8 @@ describe('jobs router', () => {
       .insertInto('job_runs')
       .values({ job_name: 'purge-queue', tick_key: 'ancient', trigger: 'scheduled', status: 'succeeded', instance: 'x', summary: null, error: null, started_at: now - 31 * DAY, finished_at: now - 31 * DAY })
       .execute()
+    // One login attempt past its window, one inside it: only the old one goes.
+    await deps.db.insertInto('login_failures').values([{ username: 'old', ip: '1.1.1.1', created_at: now - 16 * 60_000 }, { username: 'new', ip: '1.1.1.1', created_at: now - 60_000 }]).execute()
 
     const caller = callerFor(deps, user)
     const { runId } = await caller.jobs.runNow({ name: 'purge-queue' })
@@ -68,9 +70,9 @@ describe('jobs router', () => {
       jobName: 'purge-queue',
       trigger: 'manual',
       status: 'succeeded',
-      progressDone: 2,
-      progressTotal: 2,
-      summary: { queueJobs: 1, jobRuns: 1 },
+      progressDone: 3,
+      progressTotal: 3,
+      summary: { queueJobs: 1, jobRuns: 1, loginAttempts: 1 },
       error: null,
       finishedAt: now,
     })

@@ -1,4 +1,5 @@
-// Daily housekeeping: drops finished queue jobs after a week and job-run history after a month.
+// Daily housekeeping: drops finished queue jobs after a week, job-run history after a month, login attempts past their window.
+import { purgeExpiredLoginAttempts } from '../modules/auth/login-limits'
 import { purgeJobRuns } from './jobs.repository'
 import { defineJob } from './scheduler'
 
@@ -13,9 +14,12 @@ export const purgeQueueJob = defineJob({
   async run({ deps, progress }) {
     // Dead jobs stay: they are what an admin still has to look at.
     const queueJobs = await deps.queue.purgeDone(QUEUE_DONE_RETENTION_MS)
-    await progress(1, 2)
+    await progress(1, 3)
     const jobRuns = await purgeJobRuns(deps.db, deps.clock.now() - JOB_RUN_RETENTION_MS)
-    await progress(2, 2)
-    return { queueJobs, jobRuns }
+    await progress(2, 3)
+    // Every login attempt is a row (refusals too), so a hammered login would otherwise grow the table without end.
+    const loginAttempts = await purgeExpiredLoginAttempts(deps)
+    await progress(3, 3)
+    return { queueJobs, jobRuns, loginAttempts }
   },
 })
