@@ -1,6 +1,5 @@
 // createApp(deps): the Express app — tRPC, platform callbacks, health, metrics, sandbox and static pages.
 import { randomUUID } from 'node:crypto'
-import { createExpressMiddleware } from '@trpc/server/adapters/express'
 import express, { type Express, type NextFunction, type Request, type Response, type Router } from 'express'
 import type { Deps } from './deps'
 import { migrationsPending } from './db/migrate'
@@ -8,9 +7,7 @@ import { tokenOrLoopback } from './http/access-guard'
 import { createMetrics, type Metrics } from './http/metrics'
 import { securityHeaders } from './http/security-headers'
 import { mountStatic } from './http/static'
-import { batchLimit } from './trpc/batch-limit'
-import { createExpressContext } from './trpc/context'
-import { appRouter } from './trpc/router'
+import { trpcMiddleware } from './trpc/express'
 
 export interface AppOptions {
   deps: Deps
@@ -22,8 +19,6 @@ export interface AppOptions {
   /** Directory holding the vite build (dist/). */
   distDir?: string
 }
-
-export const BODY_LIMIT = '1mb'
 
 export function createApp(opts: AppOptions): Express {
   const { deps } = opts
@@ -59,18 +54,7 @@ export function createApp(opts: AppOptions): Express {
     res.send(await metrics.registry.metrics())
   })
 
-  app.use('/trpc', batchLimit())
-  app.use(
-    '/trpc',
-    createExpressMiddleware({
-      router: appRouter,
-      createContext: ({ req, res }) => createExpressContext(deps, req, res),
-      maxBodySize: 1024 * 1024,
-      onError: ({ error, path }) => {
-        if (error.code === 'INTERNAL_SERVER_ERROR') deps.log.error({ err: error.cause ?? error, path }, 'trpc procedure failed')
-      },
-    }),
-  )
+  app.use('/trpc', ...trpcMiddleware(deps))
 
   if (opts.sandboxRouter) {
     // The control API plays the outside world (scans, deletions, faults); the emulated WeCom API stays open, it checks
