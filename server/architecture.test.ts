@@ -17,7 +17,7 @@ function walk(dir: string): string[] {
 }
 
 /** Production code of the server: tests, test helpers, benches and the sandbox are held to other rules. */
-const isTestCode = (rel: string) => /\.test\.ts$|\.fixtures\.ts$|^server\/testing\//.test(rel)
+const isTestCode = (rel: string) => /\.test\.ts$|\.(test-)?fixtures\.ts$|^server\/testing\//.test(rel)
 const serverFiles = walk(join(ROOT, 'server')).map((abs) => ({ abs, rel: relative(ROOT, abs).split('\\').join('/') }))
 const production = serverFiles.filter((f) => !isTestCode(f.rel))
 const source = new Map(production.map((f) => [f.rel, readFileSync(f.abs, 'utf8')]))

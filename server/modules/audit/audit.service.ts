@@ -1,7 +1,7 @@
 // Writes and lists audit entries; input summaries never contain secrets.
 import type { Executor } from '../../db/database'
 import type { Deps } from '../../deps'
-import type { SessionUser } from '../auth/auth.service'
+import type { SessionUser } from '../auth/session-user'
 import { insertAuditEntry } from './audit.repository'
 
 const SECRET_KEY_RE = /pass(word)?|secret|token|aes|key|cookie|credential/i

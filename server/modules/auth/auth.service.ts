@@ -2,9 +2,9 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { ForbiddenError, InvalidInputError, NotFoundError, UnauthorizedError } from '../../lib/errors'
 import type { Deps } from '../../deps'
-import type { Role } from '../../../shared/enums'
 import type { Me } from '../../../shared/schemas/auth'
 import { writeLoginAudit } from '../audit/audit.service'
+import type { SessionUser } from './session-user'
 import { findFirstActiveOrgId, findOrgById } from '../orgs/orgs.repository'
 import {
   deleteSession,
@@ -24,17 +24,7 @@ import type { SessionCookieWriter } from './session-cookie'
 
 export { LOGIN_WINDOW_MS, MAX_FAILURES_PER_IP, MAX_FAILURES_PER_USERNAME } from './login-limits'
 
-export interface SessionUser {
-  id: number
-  sessionId: number
-  username: string
-  displayName: string
-  role: Role
-  orgId: number | null
-  orgName: string | null
-  actingOrgId: number | null
-  actingOrgName: string | null
-}
+export type { SessionUser } from './session-user'
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex')
 
