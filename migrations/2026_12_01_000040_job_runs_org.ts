@@ -1,5 +1,5 @@
 // job_runs.org_id: the org a run worked for (null for platform-wide runs), so org admins see only their own org's runs.
-import type { Kysely } from 'kysely'
+import { MysqlAdapter, type Kysely } from 'kysely'
 
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('job_runs').addColumn('org_id', 'integer').execute()
@@ -7,6 +7,8 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  await db.schema.dropIndex('job_runs_org').on('job_runs').execute()
+  // MySQL names the table in DROP INDEX; SQLite refuses the ON clause.
+  const drop = db.schema.dropIndex('job_runs_org')
+  await (db.getExecutor().adapter instanceof MysqlAdapter ? drop.on('job_runs') : drop).execute()
   await db.schema.alterTable('job_runs').dropColumn('org_id').execute()
 }

@@ -36,14 +36,14 @@ it('migrates callback_events from a global to a per-org dedupe key keeping the r
   const migrator = new Migrator({ db: handle.db, provider: migrationProvider })
   const down = await migrator.migrateTo('2026_11_21_000002_wecom_crm')
   expect(down.error).toBeUndefined()
-  expect(down.results?.map((r) => [r.migrationName, r.direction, r.status])).toEqual([['2026_12_01_000020_callbacks_per_org', 'Down', 'Success']])
+  expect(down.results?.map((r) => [r.migrationName, r.direction, r.status])).toContainEqual(['2026_12_01_000020_callbacks_per_org', 'Down', 'Success'])
 
   // Before: one dedupe key once, whatever the org.
   expect(await insertIgnored(row(41, 1, 'k1'))).toBe(1)
   expect(await insertIgnored(row(42, 2, 'k1'))).toBe(0)
   expect(await insertIgnored(row(43, 2, 'k2'))).toBe(1)
 
-  expect(await migrateToLatest(handle.db)).toEqual(['2026_12_01_000020_callbacks_per_org'])
+  expect(await migrateToLatest(handle.db)).toContain('2026_12_01_000020_callbacks_per_org')
   const kept = await handle.db.selectFrom('callback_events').select(['id', 'org_id', 'dedupe_key', 'external_userid']).orderBy('id').execute()
   expect(kept).toEqual([
     { id: 41, org_id: 1, dedupe_key: 'k1', external_userid: 'wmX' },

@@ -55,28 +55,32 @@ it('applies every migration from empty: exactly the declared tables, none missin
   expect(await tables()).toEqual(declared)
 })
 
-it('each migration’s down drops exactly what its up created, back to no tables, and up again restores them', async () => {
+/** Every table with its columns: what a down must restore exactly. */
+const schema = async () =>
+  Object.fromEntries(
+    (await handle.db.introspection.getTables())
+      .map((t) => [t.name, t.columns.map((c) => `${c.name}:${c.dataType}:${c.isNullable ? 'null' : 'not null'}`).sort()] as const)
+      .sort(([a], [b]) => a.localeCompare(b)),
+  )
+
+it('each migration’s down restores exactly the schema its up started from, back to no tables, and up again restores them', async () => {
   const migrator = new Migrator({ db: handle.db, provider: migrationProvider })
   const names = Object.keys(await migrationProvider.getMigrations()).sort()
   const r = await migrator.migrateTo(NO_MIGRATIONS)
   if (r.error) throw r.error
   expect(await tables()).toEqual([])
 
-  const created = new Map<string, string[]>()
+  const before = new Map<string, Awaited<ReturnType<typeof schema>>>()
   for (const name of names) {
-    const before = new Set(await tables())
+    // Tables and columns, not indexes (the introspector does not list them): index-only migrations are checked by their own tests.
+    before.set(name, await schema())
     expect(step(await migrator.migrateUp())).toBe(name)
-    const added = (await tables()).filter((t) => !before.has(t))
-    expect(added.length, `${name} creates no table`).toBeGreaterThan(0)
-    created.set(name, added)
   }
-  expect([...created.values()].flat().sort()).toEqual(declared)
+  expect(await tables()).toEqual(declared)
 
   for (const name of [...names].reverse()) {
-    const before = await tables()
     expect(step(await migrator.migrateDown())).toBe(name)
-    const after = new Set(await tables())
-    expect(before.filter((t) => !after.has(t)), name).toEqual(created.get(name))
+    expect(await schema(), `${name} down`).toEqual(before.get(name))
   }
   expect(await tables()).toEqual([])
 
