@@ -1,6 +1,7 @@
 // Strict XML in (no DTD, no entities, well-formed, size-capped, all values strings) and CDATA XML out.
 import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import { create } from 'xmlbuilder2'
+import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces'
 
 export class XmlError extends Error {}
 
@@ -51,16 +52,16 @@ export function field(doc: XmlObject, name: string): string {
 /** Builds `<xml>…</xml>` with strings in CDATA and numbers bare, as the platforms send and expect. */
 export function buildXml(fields: Record<string, string | number | Record<string, unknown> | undefined>): string {
   const root = create().ele('xml')
-  const add = (parent: ReturnType<typeof create>, obj: Record<string, unknown>) => {
+  const add = (parent: XMLBuilder, obj: Record<string, unknown>) => {
     for (const [k, v] of Object.entries(obj)) {
       if (v === undefined || v === null) continue
       if (typeof v === 'number') parent.ele(k).txt(String(v))
-      else if (typeof v === 'object') add(parent.ele(k) as any, v as Record<string, unknown>)
+      else if (typeof v === 'object') add(parent.ele(k), v as Record<string, unknown>)
       // A CDATA section cannot contain "]]>"; such text goes out escaped, which every XML reader decodes the same way.
       else if (String(v).includes(']]>')) parent.ele(k).txt(String(v))
       else parent.ele(k).dat(String(v))
     }
   }
-  add(root as any, fields)
+  add(root, fields)
   return root.end({ headless: true })
 }

@@ -11,6 +11,7 @@ export const QR_MAX_BYTES = 2 * 1024 * 1024
 class UpstreamError extends Error {}
 
 /** Characters no file system or browser accepts in a name (path separators, reserved, control). */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this pattern is for
 const UNSAFE_IN_FILENAME = /[\\/:*?"<>|\u0000-\u001f\u007f]/g
 
 /** RFC 5987 value: encodeURIComponent leaves ' ( ) * unescaped, which the ext-value grammar does not allow. */

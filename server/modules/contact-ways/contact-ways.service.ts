@@ -180,8 +180,7 @@ export async function createContactWay(deps: Deps, orgId: number, userId: number
   await assertKnownStaff(deps, orgId, input.userIds)
   await assertKnownTags(deps, orgId, input.tagIds)
   const client = await deps.wecom.for(orgId)
-  let created: { config_id: string; qr_code?: string }
-  created = await client.contactWay.add(addRequest(input))
+  const created: { config_id: string; qr_code?: string } = await client.contactWay.add(addRequest(input))
   const now = deps.clock.now()
   const values = {
     org_id: orgId,

@@ -35,7 +35,7 @@ export async function createOrg(deps: Deps, input: z.infer<typeof orgCreateInput
   return deps.db.transaction().execute(async (trx) => {
     if (await findOrgIdBySlug(trx, input.slug)) throw new ConflictError(`机构标识 ${input.slug} 已存在`)
     const id = await insertOrg(trx, { name: input.name, slug: input.slug, now })
-    await createUser({ ...deps, db: trx as any }, id, { ...input.admin, role: 'org_admin' })
+    await createUser({ ...deps, db: trx }, id, { ...input.admin, role: 'org_admin' })
     return { id }
   })
 }

@@ -77,7 +77,7 @@ function world(over: Partial<WecomClientOptions> = {}) {
   const fetchImpl: typeof fetch = async (input, init) => {
     const res = await fetch(input, init)
     const text = await res.clone().text()
-    let body: Record<string, any> = {}
+    let body: Record<string, any>
     try {
       body = JSON.parse(text)
     } catch {
