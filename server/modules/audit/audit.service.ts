@@ -1,6 +1,7 @@
 // Writes and lists audit entries; input summaries never contain secrets.
 import type { Deps } from '../../deps'
 import type { SessionUser } from '../auth/auth.service'
+import { insertAuditEntry } from './audit.repository'
 
 const SECRET_KEY_RE = /pass(word)?|secret|token|aes|key|cookie|credential/i
 const MAX_SUMMARY = 2000
@@ -25,18 +26,15 @@ export async function writeAudit(
   deps: Pick<Deps, 'db' | 'clock'>,
   entry: { user: SessionUser; action: string; input: unknown; ok: boolean; error: string | null; ip: string },
 ): Promise<void> {
-  await deps.db
-    .insertInto('audit_log')
-    .values({
-      org_id: entry.user.role === 'super_admin' ? entry.user.actingOrgId : entry.user.orgId,
-      user_id: entry.user.id,
-      username: entry.user.username,
-      action: entry.action,
-      input_summary: summarizeInput(entry.input),
-      result: entry.ok ? 'ok' : 'error',
-      error: entry.error ? entry.error.slice(0, 500) : null,
-      ip: entry.ip,
-      created_at: deps.clock.now(),
-    })
-    .execute()
+  await insertAuditEntry(deps.db, {
+    org_id: entry.user.role === 'super_admin' ? entry.user.actingOrgId : entry.user.orgId,
+    user_id: entry.user.id,
+    username: entry.user.username,
+    action: entry.action,
+    input_summary: summarizeInput(entry.input),
+    result: entry.ok ? 'ok' : 'error',
+    error: entry.error ? entry.error.slice(0, 500) : null,
+    ip: entry.ip,
+    created_at: deps.clock.now(),
+  })
 }
