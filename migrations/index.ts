@@ -4,6 +4,7 @@ import * as m0001 from './2026_11_21_000001_foundation'
 import * as m0002 from './2026_11_21_000002_wecom_crm'
 import * as m0010 from './2026_12_01_000010_login_limits'
 import * as m0020 from './2026_12_01_000020_callbacks_per_org'
+import * as m0030 from './2026_12_01_000030_platform'
 import * as m0040 from './2026_12_01_000040_job_runs_org'
 
 const migrations: Record<string, Migration> = {
@@ -11,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '2026_11_21_000002_wecom_crm': m0002,
   '2026_12_01_000010_login_limits': m0010,
   '2026_12_01_000020_callbacks_per_org': m0020,
+  '2026_12_01_000030_platform': m0030,
   '2026_12_01_000040_job_runs_org': m0040,
 }
 

@@ -41,6 +41,8 @@ const envSchema = z.object({
   WORKERS: flag.default(true),
   // Jobs mostly wait on WeCom (welcome, detail, mark_tag), so bursts of scans need more than a handful in flight.
   QUEUE_CONCURRENCY: z.coerce.number().int().min(1).max(128).default(16),
+  // Shared WeCom call budget across instances; without it MySQL holds the budget (SQLite: each process its own).
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
 })
 
 export type Env = z.infer<typeof envSchema>
@@ -70,6 +72,8 @@ export interface Config {
   queueConcurrency: number
   /** Base URL of the WeCom API: Tencent in production, the mounted sandbox in the demo. */
   wecomApiBase: string
+  /** Where instances share the WeCom call budget when set. */
+  redisUrl: string | null
 }
 
 export class ConfigError extends Error {}
@@ -111,6 +115,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     scheduler: e.SCHEDULER && e.WORKERS,
     workers: e.WORKERS,
     queueConcurrency: e.QUEUE_CONCURRENCY,
+    redisUrl: e.REDIS_URL ?? null,
     wecomApiBase: (e.WECOM_API_BASE ?? (sandbox ? `${publicBaseUrl}/sandbox/wecom` : 'https://qyapi.weixin.qq.com')).replace(/\/$/, ''),
   }
 }

@@ -57,7 +57,7 @@ export async function startServer(envOverrides: Record<string, string | undefine
   const sandbox = config.sandbox
     ? createSandbox({ publicBaseUrl: config.publicBaseUrl, seed: 'demo', clock, stateFile: join(config.dataDir, 'sandbox-state.json'), onError: (err, where) => log.error({ err, where }, 'sandbox error') })
     : null
-  const deps = buildDeps({ config, db: handle.db, dialect: handle.kind, clock, log, instanceId, sandbox: sandbox?.control, jobs: opts.jobs })
+  const deps = buildDeps({ config, db: handle.db, dialect: handle.kind, mysql: handle.mysql, clock, log, instanceId, sandbox: sandbox?.control, jobs: opts.jobs })
   const { queue, scheduler } = deps
   const boot = await bootstrap(deps, { demo: !config.production })
   const metrics = createMetrics(deps, { defaultMetrics: true })
@@ -94,6 +94,7 @@ export async function startServer(envOverrides: Record<string, string | undefine
       await scheduler.stop()
       await queue.stop()
       await sandbox?.close()
+      await deps.wecomLimiter.close()
       await handle.close()
     })())
   return { url, deps, admin: boot.admin, scheduler, close }

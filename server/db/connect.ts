@@ -2,6 +2,7 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { Kysely, MysqlDialect, SqliteDialect } from 'kysely'
+import type { Pool } from 'mysql2'
 import type { Database } from './database'
 import { withStatementCache } from './sqlite-statements'
 
@@ -10,6 +11,8 @@ export type DialectKind = 'sqlite' | 'mysql'
 export interface DbHandle {
   db: Kysely<Database>
   kind: DialectKind
+  /** MySQL only: the pool under `db` and its database name, for stores that speak mysql2 themselves (the shared call budget). */
+  mysql?: { pool: Pool; database: string }
   close(): Promise<void>
 }
 
@@ -26,7 +29,7 @@ export async function connectDb(url: string, opts: { poolSize?: number } = {}): 
       bigNumberStrings: false,
     })
     const db = new Kysely<Database>({ dialect: new MysqlDialect({ pool }) })
-    return { db, kind: 'mysql', close: () => db.destroy() }
+    return { db, kind: 'mysql', mysql: { pool, database: decodeURIComponent(new URL(url).pathname.slice(1)) }, close: () => db.destroy() }
   }
   if (!url.startsWith('sqlite:')) throw new Error(`unsupported DATABASE_URL: ${url.split(':')[0]}`)
   const file = url.slice('sqlite:'.length)

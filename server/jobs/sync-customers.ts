@@ -1,5 +1,6 @@
 // Scheduled full customer + tag sync for every org with a WeCom configuration.
 import { syncCustomers } from '../modules/customers/customers.sync'
+import { findActiveConfiguredOrgIds } from '../modules/wecom-config/wecom-config.repository'
 import { defineJob } from './scheduler'
 
 export const syncCustomersJob = defineJob({
@@ -8,7 +9,7 @@ export const syncCustomersJob = defineJob({
   // Nightly, outside clinic hours; admins can also run it at once from 任务.
   schedule: '0 2 * * *',
   async run(ctx) {
-    const orgs = await ctx.deps.db.selectFrom('wecom_configs').innerJoin('orgs', 'orgs.id', 'wecom_configs.org_id').select('orgs.id').where('orgs.status', '=', 'active').execute()
+    const orgs = await findActiveConfiguredOrgIds(ctx.deps.db)
     const totals = { orgs: orgs.length, failedOrgs: 0, relations: 0, customersCreated: 0, relationsLost: 0 }
     for (const [i, org] of orgs.entries()) {
       if (ctx.signal.aborted) break

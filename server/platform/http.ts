@@ -1,4 +1,5 @@
 // JSON over fetch for the platform clients: timeouts, transport-error classification, backoff and URL masking.
+import { backoffMs } from '../lib/backoff'
 import type { Logger } from '../lib/logger'
 import { PlatformTransportError, type PlatformName } from './errors'
 
@@ -18,8 +19,7 @@ export const DEFAULT_RETRY: RetryPolicy = { maxRetries: 3, baseDelayMs: 200, max
 
 /** "Full jitter" backoff: uniform in [0, min(max, base·2^n)], so simultaneous failures do not retry in lockstep. */
 export function backoffDelay(retryIndex: number, policy: RetryPolicy, random: () => number = Math.random): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** retryIndex)
-  return Math.floor(random() * ceiling)
+  return backoffMs(retryIndex, { baseMs: policy.baseDelayMs, maxMs: policy.maxDelayMs, jitter: 'full' }, random)
 }
 
 // Query parameters whose values are credentials; a logged URL must never carry them.

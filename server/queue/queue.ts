@@ -2,13 +2,25 @@
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { DB, Executor } from '../db/database'
-import { affected, dialectOf, insertedId, num, toJson } from '../db/dialect'
-import type { DialectKind } from '../db/connect'
+import { toJson } from '../db/dialect'
+import { writeTransaction } from '../db/transaction'
+import { backoffMs } from '../lib/backoff'
 import type { Clock } from '../lib/clock'
 import type { Logger } from '../lib/logger'
 import type { QueueJob, QueueStatus } from './queue.table'
 import { DomainError } from '../lib/errors'
 import { isCallerError, PlatformError } from '../platform/errors'
+import {
+  claimQueueJobs,
+  countQueueJobsByStatus,
+  deleteDoneJobs,
+  insertQueueJob,
+  insertQueueJobs,
+  renewQueueLocks,
+  requeueJobs,
+  settleQueueJob,
+  type NewQueueJob,
+} from './queue.repository'
 
 export interface QueueJobInfo<P = unknown> {
   id: number
@@ -69,15 +81,13 @@ const MAX_ERROR_CHARS = 4000
 const STACK_LINES = 6
 /** Re-checks after an enqueue: the caller's transaction may commit a little after it called enqueue. */
 const WAKE_DELAYS_MS = [0, 20, 100]
-const MYSQL_RETRYABLE_ERRNO = new Set([1205 /* lock wait timeout */, 1213 /* deadlock */])
 
 /**
  * Delay before the next attempt: base · 2^(attempts-1), capped at max, with "equal jitter"
  * (between half and all of it) so that a burst of failures does not retry in lock step.
  */
 export function backoffDelay(attempts: number, policy: BackoffPolicy, random: () => number = Math.random): number {
-  const exp = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempts - 1))
-  return Math.round(exp / 2 + (random() * exp) / 2)
+  return backoffMs(attempts - 1, { ...policy, jitter: 'equal' }, random)
 }
 
 /** "Name: message" plus the top of the stack, bounded so a huge error never bloats a row. */
@@ -96,7 +106,6 @@ export class Queue {
   private readonly db: DB
   private readonly clock: Clock
   private readonly log: Logger
-  private readonly dialect: DialectKind
   private readonly concurrency: number
   private readonly pollIntervalMs: number
   private readonly lockTtlMs: number
@@ -118,7 +127,6 @@ export class Queue {
     this.db = opts.db
     this.clock = opts.clock
     this.log = opts.log.child({ component: 'queue' })
-    this.dialect = dialectOf(opts.db)
     // locked_by is varchar(64).
     this.instanceId = (opts.instanceId ?? defaultInstanceId()).slice(0, 64)
     this.concurrency = Math.max(1, opts.concurrency ?? 4)
@@ -138,16 +146,9 @@ export class Queue {
    * `id` is the new job's id, or on a dedupe hit the existing job's id when it is visible (null otherwise).
    */
   async enqueue(exec: Executor, kind: string, payload: unknown, opts: EnqueueOptions = {}): Promise<{ id: number | null; created: boolean }> {
-    const insert = exec.insertInto('queue_jobs').values(jobRow(kind, payload, opts, this.clock.now()))
-    // IGNORE only with a dedupe key: on MySQL it would also turn other errors (e.g. truncation) into warnings.
-    const res = opts.dedupeKey ? await insert.ignore().executeTakeFirst() : await insert.executeTakeFirstOrThrow()
-    // Both drivers report 0 rows for an ignored duplicate; SQLite's insertId is then stale, so never read it.
-    if (Number(res.numInsertedOrUpdatedRows ?? 0n) === 0) {
-      const existing = await exec.selectFrom('queue_jobs').select('id').where('dedupe_key', '=', opts.dedupeKey!).executeTakeFirst()
-      return { id: existing?.id ?? null, created: false }
-    }
-    this.notify()
-    return { id: insertedId(res), created: true }
+    const res = await insertQueueJob(exec, jobRow(kind, payload, opts, this.clock.now()))
+    if (res.created) this.notify()
+    return res
   }
 
   /**
@@ -158,13 +159,7 @@ export class Queue {
   async enqueueMany(exec: Executor, jobs: readonly { kind: string; payload: unknown; opts?: EnqueueOptions }[]): Promise<number> {
     if (jobs.length === 0) return 0
     const now = this.clock.now()
-    const rows = jobs.map(({ kind, payload, opts = {} }) => jobRow(kind, payload, opts, now))
-    // As in enqueue: IGNORE only for rows with a dedupe key.
-    const keyed = rows.filter((r) => r.dedupe_key !== null)
-    const plain = rows.filter((r) => r.dedupe_key === null)
-    let added = 0
-    if (keyed.length > 0) added += Number((await exec.insertInto('queue_jobs').values(keyed).ignore().executeTakeFirst()).numInsertedOrUpdatedRows ?? 0n)
-    if (plain.length > 0) added += Number((await exec.insertInto('queue_jobs').values(plain).executeTakeFirstOrThrow()).numInsertedOrUpdatedRows ?? 0n)
+    const added = await insertQueueJobs(exec, jobs.map(({ kind, payload, opts = {} }) => jobRow(kind, payload, opts, now)))
     if (added > 0) this.notify()
     return added
   }
@@ -228,12 +223,8 @@ export class Queue {
     return count
   }
 
-  async stats(orgId?: number): Promise<QueueStats> {
-    let q = this.db.selectFrom('queue_jobs').select((eb) => ['status', eb.fn.countAll().as('n')]).groupBy('status')
-    if (orgId !== undefined) q = q.where('org_id', '=', orgId)
-    const out: QueueStats = { pending: 0, running: 0, done: 0, dead: 0 }
-    for (const row of await q.execute()) out[row.status] = num(row.n)
-    return out
+  stats(orgId?: number): Promise<QueueStats> {
+    return countQueueJobsByStatus(this.db, orgId)
   }
 
   /**
@@ -241,38 +232,21 @@ export class Queue {
    * `orgId`: undefined = any job; null = only platform jobs; a number = only that org's jobs. False if nothing matched.
    */
   async retry(jobId: number, orgId?: number | null): Promise<boolean> {
-    let q = this.retryUpdate().where('id', '=', jobId)
-    if (orgId !== undefined) q = orgId === null ? q.where('org_id', 'is', null) : q.where('org_id', '=', orgId)
-    const n = affected(await q.executeTakeFirst())
+    const n = await requeueJobs(this.db, { jobId, orgId }, this.clock.now())
     if (n > 0) this.notify()
     return n > 0
   }
 
   /** Retries every dead job (of one org when `orgId` is given, as in `retry`). Returns how many. */
   async retryDead(orgId?: number | null): Promise<number> {
-    let q = this.retryUpdate().where('status', '=', 'dead')
-    if (orgId !== undefined) q = orgId === null ? q.where('org_id', 'is', null) : q.where('org_id', '=', orgId)
-    const n = affected(await q.executeTakeFirst())
+    const n = await requeueJobs(this.db, { jobId: null, orgId }, this.clock.now())
     if (n > 0) this.notify()
     return n
   }
 
   /** Deletes done jobs that finished more than `olderThanMs` ago. Returns how many. */
-  async purgeDone(olderThanMs: number): Promise<number> {
-    const res = await this.db
-      .deleteFrom('queue_jobs')
-      .where('status', '=', 'done')
-      .where('finished_at', '<', this.clock.now() - olderThanMs)
-      .executeTakeFirst()
-    return affected(res)
-  }
-
-  private retryUpdate() {
-    const now = this.clock.now()
-    return this.db
-      .updateTable('queue_jobs')
-      .set({ status: 'pending', attempts: 0, run_after: now, locked_by: null, locked_until: null, finished_at: null, updated_at: now })
-      .where('status', 'in', ['dead', 'pending'])
+  purgeDone(olderThanMs: number): Promise<number> {
+    return deleteDoneJobs(this.db, this.clock.now() - olderThanMs)
   }
 
   /** One claiming pass at a time; a request arriving meanwhile makes it go round once more. */
@@ -335,99 +309,18 @@ export class Queue {
    */
   private async claim(limit: number): Promise<QueueJob[]> {
     if (limit <= 0) return []
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.claimOnce(limit)
-      } catch (err) {
-        const errno = (err as { errno?: number }).errno ?? 0
-        if (this.dialect !== 'mysql' || !MYSQL_RETRYABLE_ERRNO.has(errno) || attempt >= 5) throw err
-        this.log.debug({ err, attempt }, 'claim lost a lock race; retrying')
-      }
-    }
-  }
-
-  private async claimOnce(limit: number): Promise<QueueJob[]> {
-    const mysql = this.dialect === 'mysql'
-    const tx = mysql ? this.db.transaction().setIsolationLevel('read committed') : this.db.transaction()
-    return tx.execute(async (trx) => {
-      const now = this.clock.now()
-      const candidates: QueueJob[] = []
-      // A crashed instance's jobs: still 'running' after their lock ran out. Checked first so they are not starved, but
-      // not on every claim: a lock only expires after lockTtlMs, so looking a few times per TTL is enough.
-      if (now - this.lastExpiredCheck >= this.expiredCheckIntervalMs) {
-        this.lastExpiredCheck = now
-        let expiredQ = trx
-          .selectFrom('queue_jobs')
-          .selectAll()
-          .where('status', '=', 'running')
-          .where('locked_until', '<', now)
-          .orderBy('run_after')
-          .orderBy('id')
-          .limit(limit)
-        if (mysql) expiredQ = expiredQ.forUpdate().skipLocked()
-        const expired = await expiredQ.execute()
-        // A job that already used its last attempt when its worker vanished is not run again.
-        const exhausted = expired.filter((r) => r.attempts >= r.max_attempts).map((r) => r.id)
-        if (exhausted.length > 0) {
-          await trx
-            .updateTable('queue_jobs')
-            .set({
-              status: 'dead',
-              last_error: 'worker lost (lock expired) during the last allowed attempt',
-              locked_by: null,
-              locked_until: null,
-              finished_at: now,
-              updated_at: now,
-            })
-            .where('id', 'in', exhausted)
-            .execute()
-        }
-        candidates.push(...expired.filter((r) => r.attempts < r.max_attempts))
-      }
-
-      if (candidates.length < limit) {
-        // (status, run_after) index read in order: only the rows returned get locked.
-        let pendingQ = trx
-          .selectFrom('queue_jobs')
-          .selectAll()
-          .where('status', '=', 'pending')
-          .where('run_after', '<=', now)
-          .orderBy('run_after')
-          .orderBy('id')
-          .limit(limit - candidates.length)
-        if (mysql) pendingQ = pendingQ.forUpdate().skipLocked()
-        candidates.push(...(await pendingQ.execute()))
-      }
-      if (candidates.length === 0) return []
-
-      const lock = { locked_by: this.instanceId, locked_until: now + this.lockTtlMs, updated_at: now }
-      const ids = candidates.map((r) => r.id)
-      const res = await trx
-        .updateTable('queue_jobs')
-        .set((eb) => ({ status: 'running', attempts: eb('attempts', '+', 1), ...lock }))
-        .where('id', 'in', ids)
-        // Re-states the claim condition, so the update is safe even without row locks.
-        .where((eb) =>
-          eb.or([
-            eb.and([eb('status', '=', 'pending'), eb('run_after', '<=', now)]),
-            eb.and([eb('status', '=', 'running'), eb('locked_until', '<', now)]),
-          ]),
-        )
-        .executeTakeFirst()
-      // Rows were locked (MySQL) or the transaction is the only writer (SQLite), so every candidate is ours and its new
-      // state is known without reading it back; the read-back is only a safety net.
-      if (affected(res) === candidates.length) {
-        return candidates.map((r) => ({ ...r, status: 'running' as const, attempts: r.attempts + 1, ...lock }))
-      }
-      return trx
-        .selectFrom('queue_jobs')
-        .selectAll()
-        .where('id', 'in', ids)
-        .where('status', '=', 'running')
-        .where('locked_by', '=', this.instanceId)
-        .where('locked_until', '=', lock.locked_until)
-        .execute()
-    })
+    return writeTransaction(
+      this.db,
+      (trx) => {
+        const now = this.clock.now()
+        // A crashed instance's jobs are looked for first so they are not starved, but not on every claim: a lock only
+        // expires after lockTtlMs, so looking a few times per TTL is enough.
+        const includeExpired = now - this.lastExpiredCheck >= this.expiredCheckIntervalMs
+        if (includeExpired) this.lastExpiredCheck = now
+        return claimQueueJobs(trx, { limit, now, instanceId: this.instanceId, lockTtlMs: this.lockTtlMs, includeExpired })
+      },
+      { attempts: 5, onRetry: (err, attempt) => this.log.debug({ err, attempt }, 'claim lost a lock race; retrying') },
+    )
   }
 
   private async process(job: QueueJob): Promise<void> {
@@ -467,24 +360,8 @@ export class Queue {
    * job over (attempts moved on), its bookkeeping wins.
    */
   private async settle(job: QueueJob, status: 'done' | 'dead' | 'pending', error: string | undefined, runAfter?: number): Promise<void> {
-    const now = this.clock.now()
-    const res = await this.db
-      .updateTable('queue_jobs')
-      .set({
-        status,
-        locked_by: null,
-        locked_until: null,
-        updated_at: now,
-        ...(error !== undefined ? { last_error: error } : {}),
-        ...(runAfter !== undefined ? { run_after: runAfter } : {}),
-        ...(status === 'pending' ? {} : { finished_at: now }),
-      })
-      .where('id', '=', job.id)
-      .where('status', '=', 'running')
-      .where('locked_by', '=', this.instanceId)
-      .where('attempts', '=', job.attempts)
-      .executeTakeFirst()
-    if (affected(res) === 0) this.log.warn({ jobId: job.id, kind: job.kind, status }, 'queue job was taken over before it finished here')
+    const owned = await settleQueueJob(this.db, job, this.instanceId, { status, error, runAfter, now: this.clock.now() })
+    if (!owned) this.log.warn({ jobId: job.id, kind: job.kind, status }, 'queue job was taken over before it finished here')
   }
 
   /** Keeps the locks of long-running handlers alive, so nobody mistakes them for a crashed worker's jobs. */
@@ -493,13 +370,7 @@ export class Queue {
     if (ids.length === 0) return
     const now = this.clock.now()
     try {
-      await this.db
-        .updateTable('queue_jobs')
-        .set({ locked_until: now + this.lockTtlMs, updated_at: now })
-        .where('id', 'in', ids)
-        .where('status', '=', 'running')
-        .where('locked_by', '=', this.instanceId)
-        .execute()
+      await renewQueueLocks(this.db, ids, this.instanceId, now + this.lockTtlMs, now)
     } catch (err) {
       this.log.error({ err }, 'renewing queue locks failed')
     }
@@ -507,7 +378,7 @@ export class Queue {
 }
 
 /** A new pending job row, with the same checks for enqueue and enqueueMany. */
-function jobRow(kind: string, payload: unknown, opts: EnqueueOptions, now: number) {
+function jobRow(kind: string, payload: unknown, opts: EnqueueOptions, now: number): NewQueueJob {
   if (!kind || kind.length > 64) throw new Error(`invalid job kind "${kind}"`)
   if (opts.dedupeKey !== undefined && (opts.dedupeKey.length === 0 || opts.dedupeKey.length > 191)) {
     throw new Error('dedupeKey must be 1..191 characters')

@@ -2,8 +2,7 @@
 import { z } from 'zod'
 import { pageInput } from '../../../shared/schemas/common'
 import { orgAdminProcedure, router } from '../../trpc/init'
-import { contains } from '../../db/dialect'
-import { fetchPage } from '../../db/paginate'
+import { listAuditEntries } from './audit.repository'
 
 export const auditRouter = router({
   list: orgAdminProcedure
@@ -16,12 +15,7 @@ export const auditRouter = router({
       }),
     )
     .query(async ({ ctx, input }) => {
-      let q = ctx.deps.db.selectFrom('audit_log').where('org_id', '=', ctx.orgId)
-      if (input.action) q = q.where(contains('action', input.action))
-      if (input.username) q = q.where('username', '=', input.username)
-      if (input.from) q = q.where('created_at', '>=', input.from)
-      if (input.to) q = q.where('created_at', '<', input.to)
-      const { rows, total } = await fetchPage(q, input, (p) => p.selectAll().orderBy('id', 'desc'))
+      const { rows, total } = await listAuditEntries(ctx.deps.db, ctx.orgId, input)
       return {
         total,
         items: rows.map((r) => ({ id: r.id, username: r.username, action: r.action, inputSummary: r.input_summary, result: r.result, error: r.error, ip: r.ip, createdAt: r.created_at })),

@@ -4,8 +4,10 @@ import type { DbHandle } from '../../db/connect'
 import type { ExternalContact, FollowUser } from '../../platform/wecom/external-contact.types'
 import { createOrgWithUser, createTestDeps } from '../../testing/deps'
 import { createTestDb } from '../../testing/test-db'
-import { writeTransaction } from '../callbacks/callbacks.repository'
-import { endFollow, ensureCrmTag, ingestContact, linkCrmTag, type IngestInput } from './customers.ingest'
+import { writeTransaction } from '../../db/transaction'
+import { ensureCrmTag } from '../tags/tags.repository'
+import { endFollow, ingestContact, type IngestInput } from './customers.ingest'
+import { linkCrmTag } from './customers.repository'
 
 let handle: DbHandle
 let deps: ReturnType<typeof createTestDeps>

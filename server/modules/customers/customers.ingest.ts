@@ -1,9 +1,27 @@
 // Writes what WeCom says about a customer (detail, add attribution, relation ends) into customers, follows, leads and tag links.
-import { sql, type Selectable, type Updateable } from 'kysely'
+import type { Selectable, Updateable } from 'kysely'
 import type { Executor } from '../../db/database'
-import { insertedId, toJson } from '../../db/dialect'
+import { toJson } from '../../db/dialect'
 import type { ExternalContact, FollowUser } from '../../platform/wecom/external-contact.types'
+import { ensureCrmTag } from '../tags/tags.repository'
+import {
+  findCustomerWithFollow,
+  findFollowByExternalUserid,
+  hasActiveFollow,
+  insertCustomerIfAbsent,
+  insertFollowIfAbsent,
+  insertLeadIfAbsent,
+  linkCrmTag,
+  linkFollowTags,
+  replaceFollowTags,
+  setFollowEnded,
+  updateCustomer,
+  updateFollow,
+} from './customers.repository'
 import type { CustomersTable, CustomerFollowsTable, FollowStatus } from './customers.table'
+
+// The callback handlers take the link writer from here, beside ingestContact.
+export { linkFollowTags }
 
 /** Strings are cut to their column sizes: MySQL in strict mode refuses longer values, SQLite would keep them. */
 const cut = (s: string | undefined | null, n: number) => (s ?? '').slice(0, n)
@@ -89,7 +107,7 @@ export async function ingestContact(trx: Executor, input: IngestInput): Promise<
   const fields = customerFieldsFrom(input.contact)
   const followFields = follow ? followFieldsFrom(follow) : undefined
 
-  let current = await loadCustomerWithFollow(trx, orgId, ext, userid)
+  let current = await findCustomerWithFollow(trx, orgId, ext, userid)
   let customerCreated = false
   if (!current) {
     const values = {
@@ -103,11 +121,11 @@ export async function ingestContact(trx: Executor, input: IngestInput): Promise<
       created_at: now,
       updated_at: now,
     }
-    const res = await trx.insertInto('customers').values(values).ignore().executeTakeFirst()
-    customerCreated = Number(res.numInsertedOrUpdatedRows ?? 0n) === 1
+    const insertedId = await insertCustomerIfAbsent(trx, values)
+    customerCreated = insertedId !== null
     // Inserted: the row is what we wrote. Ignored: another worker added the same customer first and its row is
     // committed and visible now (MySQL runs this at READ COMMITTED, see writeTransaction).
-    current = customerCreated ? { id: insertedId(res), ...values, ...NO_FOLLOW } : await loadCustomerWithFollow(trx, orgId, ext, userid)
+    current = insertedId !== null ? { id: insertedId, ...values, ...NO_FOLLOW } : await findCustomerWithFollow(trx, orgId, ext, userid)
     if (!current) throw new Error(`customer ${ext} neither inserted nor found`)
   }
   const customerId = current.id
@@ -125,22 +143,17 @@ export async function ingestContact(trx: Executor, input: IngestInput): Promise<
       ...(add?.contactWayId ? { contact_way_id: add.contactWayId } : {}),
     }
     if (current.follow_id === null) {
-      const res = await trx
-        .insertInto('customer_follows')
-        .values({
-          org_id: orgId,
-          customer_id: customerId,
-          userid,
-          ...followFields,
-          contact_way_id: add?.contactWayId ?? null,
-          status: 'active',
-          lost_at: null,
-          deleted_at: null,
-          updated_at: now,
-        })
-        .ignore()
-        .executeTakeFirst()
-      followInserted = Number(res.numInsertedOrUpdatedRows ?? 0n) === 1
+      followInserted = await insertFollowIfAbsent(trx, {
+        org_id: orgId,
+        customer_id: customerId,
+        userid,
+        ...followFields,
+        contact_way_id: add?.contactWayId ?? null,
+        status: 'active',
+        lost_at: null,
+        deleted_at: null,
+        updated_at: now,
+      })
       followActivated = !!add && followInserted
       followStatus = 'active'
     } else {
@@ -159,7 +172,7 @@ export async function ingestContact(trx: Executor, input: IngestInput): Promise<
       }
       const patch = changed(stored, next)
       if (Object.keys(patch).length > 0) {
-        await trx.updateTable('customer_follows').set({ ...patch, updated_at: now }).where('id', '=', current.follow_id).execute()
+        await updateFollow(trx, orgId, current.follow_id, { ...patch, updated_at: now })
       }
       // A new createtime means WeCom has a new relation although we never saw the old one end.
       followActivated = reactivate && (stored.status !== 'active' || stored.createtime !== followFields.createtime)
@@ -176,25 +189,21 @@ export async function ingestContact(trx: Executor, input: IngestInput): Promise<
   if (current.first_added_at == null && firstAdded) customerPatch.first_added_at = firstAdded
   if (followStatus === 'active' && current.status !== 'active') customerPatch.status = 'active'
   if (!customerCreated && Object.keys(customerPatch).length > 0) {
-    await trx.updateTable('customers').set({ ...customerPatch, updated_at: now }).where('id', '=', customerId).execute()
+    await updateCustomer(trx, orgId, customerId, { ...customerPatch, updated_at: now })
   }
 
   if (add) {
-    await trx
-      .insertInto('crm_leads')
-      .values({
-        org_id: orgId,
-        customer_id: customerId,
-        source: 'wecom',
-        channel_state: add.state ? cut(add.state, 64) : null,
-        contact_way_id: add.contactWayId,
-        owner_userid: cut(add.ownerUserid, 64),
-        status: 'new',
-        created_at: now,
-        updated_at: now,
-      })
-      .ignore()
-      .execute()
+    await insertLeadIfAbsent(trx, {
+      org_id: orgId,
+      customer_id: customerId,
+      source: 'wecom',
+      channel_state: add.state ? cut(add.state, 64) : null,
+      contact_way_id: add.contactWayId,
+      owner_userid: cut(add.ownerUserid, 64),
+      status: 'new',
+      created_at: now,
+      updated_at: now,
+    })
     if (add.sourceTag && !(await linkCrmTag(trx, orgId, customerId, add.sourceTag, now))) {
       // The channel's first customer: its tag is created here, once per channel (insert-ignore, so racing workers agree).
       await ensureCrmTag(trx, orgId, add.sourceTag.group, add.sourceTag.name, now)
@@ -224,128 +233,6 @@ const NO_FOLLOW = {
   follow_contact_way_id: null,
 }
 
-/** Links the customer to a CRM tag found by group and tag name, in one statement. False when no such tag exists; true when linked now or before. */
-export async function linkCrmTag(db: Executor, orgId: number, customerId: number, tag: { group: string; name: string }, now: number): Promise<boolean> {
-  const crmTag = (qb: Executor) =>
-    qb
-      .selectFrom('tags as t')
-      .innerJoin('tag_groups as g', 'g.id', 't.group_ref')
-      .where('g.org_id', '=', orgId)
-      .where('g.source', '=', 'crm')
-      .where('g.name', '=', tag.group)
-      .where('t.name', '=', tag.name)
-  const res = await db
-    .insertInto('customer_tags')
-    .columns(['org_id', 'customer_id', 'tag_ref', 'userid', 'created_at'])
-    .expression(crmTag(db).select((eb) => [eb.val(orgId).as('org_id'), eb.val(customerId).as('customer_id'), 't.id', eb.val('').as('userid'), eb.val(now).as('created_at')]))
-    .ignore()
-    .executeTakeFirst()
-  if (Number(res.numInsertedOrUpdatedRows ?? 0n) === 1) return true
-  // Nothing inserted: linked already (a replay), or no such tag yet.
-  const linked = await crmTag(db).innerJoin('customer_tags as ct', 'ct.tag_ref', 't.id').select('ct.id').where('ct.customer_id', '=', customerId).where('ct.userid', '=', '').executeTakeFirst()
-  return !!linked
-}
-
-function loadCustomerWithFollow(db: Executor, orgId: number, ext: string, userid: string) {
-  return db
-    .selectFrom('customers as c')
-    .leftJoin('customer_follows as f', (j) => j.onRef('f.customer_id', '=', 'c.id').on('f.userid', '=', userid))
-    .selectAll('c')
-    .select([
-      'f.id as follow_id',
-      'f.status as follow_status',
-      'f.remark as follow_remark',
-      'f.description as follow_description',
-      'f.remark_mobiles as follow_remark_mobiles',
-      'f.add_way as follow_add_way',
-      'f.state as follow_state',
-      'f.oper_userid as follow_oper_userid',
-      'f.createtime as follow_createtime',
-      'f.lost_at as follow_lost_at',
-      'f.deleted_at as follow_deleted_at',
-      'f.contact_way_id as follow_contact_way_id',
-    ])
-    .where('c.org_id', '=', orgId)
-    .where('c.external_userid', '=', ext)
-    .executeTakeFirst()
-}
-
-/** The relation's WeCom tag links become exactly `tagIds` (those known locally). */
-export async function replaceFollowTags(db: Executor, orgId: number, customerId: number, userid: string, tagIds: string[], now: number): Promise<void> {
-  let del = db.deleteFrom('customer_tags').where('customer_id', '=', customerId).where('userid', '=', userid)
-  if (tagIds.length > 0) {
-    del = del.where('tag_ref', 'not in', db.selectFrom('tags').select('id').where('org_id', '=', orgId).where('tag_id', 'in', tagIds))
-  }
-  await del.execute()
-  await linkFollowTags(db, orgId, customerId, userid, tagIds, now)
-}
-
-/** Adds links from the relation to the local mirrors of these WeCom tag ids (unknown ids are skipped). */
-export async function linkFollowTags(db: Executor, orgId: number, customerId: number, userid: string, tagIds: string[], now: number): Promise<void> {
-  if (tagIds.length === 0) return
-  await db
-    .insertInto('customer_tags')
-    .columns(['org_id', 'customer_id', 'tag_ref', 'userid', 'created_at'])
-    .expression(
-      db
-        .selectFrom('tags')
-        .select((eb) => ['org_id', eb.val(customerId).as('customer_id'), 'id', eb.val(userid).as('userid'), eb.val(now).as('created_at')])
-        .where('org_id', '=', orgId)
-        .where('tag_id', 'in', tagIds),
-    )
-    .ignore()
-    .execute()
-}
-
-/**
- * The id of a CRM-only tag (tag_id NULL, source 'crm') in a CRM group, creating both when missing. Insert-ignore on the
- * unique keys, so concurrent workers creating the same tag end with one row.
- */
-export async function ensureCrmTag(db: Executor, orgId: number, groupName: string, tagName: string, now: number): Promise<number> {
-  const find = () =>
-    db
-      .selectFrom('tags as t')
-      .innerJoin('tag_groups as g', 'g.id', 't.group_ref')
-      .select('t.id')
-      .where('g.org_id', '=', orgId)
-      .where('g.source', '=', 'crm')
-      .where('g.name', '=', groupName)
-      .where('t.name', '=', tagName)
-      .executeTakeFirst()
-  const hit = await find()
-  if (hit) return hit.id
-  await db
-    .insertInto('tag_groups')
-    .values({ org_id: orgId, group_id: null, name: groupName, sort_order: 0, source: 'crm', created_at: now, updated_at: now })
-    .ignore()
-    .execute()
-  await db
-    .insertInto('tags')
-    .columns(['org_id', 'group_ref', 'tag_id', 'name', 'sort_order', 'source', 'created_at', 'updated_at'])
-    .expression(
-      db
-        .selectFrom('tag_groups')
-        .select((eb) => [
-          'org_id',
-          'id',
-          sql<null>`null`.as('tag_id'),
-          eb.val(tagName).as('name'),
-          eb.val(0).as('sort_order'),
-          eb.val('crm').as('source'),
-          eb.val(now).as('created_at'),
-          eb.val(now).as('updated_at'),
-        ])
-        .where('org_id', '=', orgId)
-        .where('source', '=', 'crm')
-        .where('name', '=', groupName),
-    )
-    .ignore()
-    .execute()
-  const created = await find()
-  if (!created) throw new Error(`CRM tag ${groupName}/${tagName} could not be created`)
-  return created.id
-}
-
 export interface EndFollowInput {
   orgId: number
   externalUserid: string
@@ -367,14 +254,7 @@ export interface EndFollowResult {
 
 /** Ends one relation (lost: the customer removed the member; deleted: the member removed the customer). Null if unknown here. */
 export async function endFollow(trx: Executor, input: EndFollowInput): Promise<EndFollowResult | null> {
-  const row = await trx
-    .selectFrom('customers as c')
-    .innerJoin('customer_follows as f', 'f.customer_id', 'c.id')
-    .select(['c.id', 'c.name', 'c.status', 'f.id as follow_id', 'f.status as follow_status', 'f.createtime', 'f.lost_at', 'f.deleted_at'])
-    .where('c.org_id', '=', input.orgId)
-    .where('c.external_userid', '=', input.externalUserid)
-    .where('f.userid', '=', input.userid)
-    .executeTakeFirst()
+  const row = await findFollowByExternalUserid(trx, input.orgId, input.externalUserid, input.userid)
   if (!row) return null
   const base = { customerId: row.id, customerName: row.name }
   // Events may be handled out of order: an end older than the relation, or than a later recorded end, changes nothing.
@@ -382,21 +262,8 @@ export async function endFollow(trx: Executor, input: EndFollowInput): Promise<E
   if (row.follow_status === input.status || Number(row.createtime) > input.atMs || lastEnd > input.atMs) {
     return { ...base, changed: false, customerLost: row.status === 'lost' }
   }
-  await trx
-    .updateTable('customer_follows')
-    .set({ status: input.status, ...(input.status === 'lost' ? { lost_at: input.atMs } : { deleted_at: input.atMs }), updated_at: input.now })
-    .where('id', '=', row.follow_id)
-    .execute()
-  const active = await trx
-    .selectFrom('customer_follows')
-    .select('id')
-    .where('customer_id', '=', row.id)
-    .where('status', '=', 'active')
-    .limit(1)
-    .executeTakeFirst()
-  const customerLost = !active
-  if (customerLost && row.status !== 'lost') {
-    await trx.updateTable('customers').set({ status: 'lost', updated_at: input.now }).where('id', '=', row.id).execute()
-  }
+  await setFollowEnded(trx, input.orgId, row.follow_id, input.status, input.atMs, input.now)
+  const customerLost = !(await hasActiveFollow(trx, input.orgId, row.id))
+  if (customerLost && row.status !== 'lost') await updateCustomer(trx, input.orgId, row.id, { status: 'lost', updated_at: input.now })
   return { ...base, changed: true, customerLost }
 }

@@ -1,11 +1,11 @@
 // Queries on customers, their follow relations, tags, timeline sources and lost relations; every one is scoped to an org.
-import { sql } from 'kysely'
+import { sql, type Insertable, type Updateable } from 'kysely'
 import type { Executor } from '../../db/database'
-import { contains, num } from '../../db/dialect'
+import { contains, insertedId, num } from '../../db/dialect'
 import type { CustomerListInput } from '../../../shared/schemas/customer'
 import { chunks } from '../tags/tags.repository'
 import type { TagSource } from '../tags/tags.table'
-import type { FollowStatus } from './customers.table'
+import type { CrmLeadsTable, CustomerFollowsTable, CustomersTable, FollowStatus } from './customers.table'
 
 /**
  * `+col`: the org filter stays in the WHERE, but the planner may not pick an (org_id, …) index for it. Where the rows
@@ -349,6 +349,170 @@ export async function removeCustomerTags(db: Executor, orgId: number, customerId
     .where('userid', '=', userid)
     .where('tag_ref', 'in', [...tagRefs])
     .execute()
+}
+
+// ---------------------------------------------------------------- ingest (what WeCom says about a customer)
+
+/** Inserts the customer unless (org, external_userid) exists already; the new id, or null when another writer was first. */
+export async function insertCustomerIfAbsent(db: Executor, values: Insertable<CustomersTable>): Promise<number | null> {
+  const res = await db.insertInto('customers').values(values).ignore().executeTakeFirst()
+  return Number(res.numInsertedOrUpdatedRows ?? 0n) === 1 ? insertedId(res) : null
+}
+
+export async function updateCustomer(db: Executor, orgId: number, id: number, set: Updateable<CustomersTable>): Promise<void> {
+  await db.updateTable('customers').set(set).where('org_id', '=', orgId).where('id', '=', id).execute()
+}
+
+/** Inserts the relation unless (customer, userid) exists already; true when inserted. */
+export async function insertFollowIfAbsent(db: Executor, values: Insertable<CustomerFollowsTable>): Promise<boolean> {
+  const res = await db.insertInto('customer_follows').values(values).ignore().executeTakeFirst()
+  return Number(res.numInsertedOrUpdatedRows ?? 0n) === 1
+}
+
+export async function updateFollow(db: Executor, orgId: number, id: number, set: Updateable<CustomerFollowsTable>): Promise<void> {
+  await db.updateTable('customer_follows').set(set).where('org_id', '=', orgId).where('id', '=', id).execute()
+}
+
+/** The customer's lead; one per customer, so a replayed add keeps the first. */
+export async function insertLeadIfAbsent(db: Executor, values: Insertable<CrmLeadsTable>): Promise<void> {
+  await db.insertInto('crm_leads').values(values).ignore().execute()
+}
+
+/** The relation of `userid` with the customer `externalUserid`, with the customer's id, name and status. */
+export function findFollowByExternalUserid(db: Executor, orgId: number, externalUserid: string, userid: string) {
+  return db
+    .selectFrom('customers as c')
+    .innerJoin('customer_follows as f', 'f.customer_id', 'c.id')
+    .select(['c.id', 'c.name', 'c.status', 'f.id as follow_id', 'f.status as follow_status', 'f.createtime', 'f.lost_at', 'f.deleted_at'])
+    .where('c.org_id', '=', orgId)
+    .where('c.external_userid', '=', externalUserid)
+    .where('f.userid', '=', userid)
+    .executeTakeFirst()
+}
+
+/** Ends one relation at `atMs` (lost: the customer removed the member; deleted: the member removed the customer). */
+export async function setFollowEnded(db: Executor, orgId: number, followId: number, status: 'lost' | 'deleted', atMs: number, now: number): Promise<void> {
+  await db
+    .updateTable('customer_follows')
+    .set({ status, ...(status === 'lost' ? { lost_at: atMs } : { deleted_at: atMs }), updated_at: now })
+    .where('org_id', '=', orgId)
+    .where('id', '=', followId)
+    .execute()
+}
+
+export async function hasActiveFollow(db: Executor, orgId: number, customerId: number): Promise<boolean> {
+  const row = await db
+    .selectFrom('customer_follows')
+    .select('id')
+    .where('org_id', '=', orgId)
+    .where('customer_id', '=', customerId)
+    .where('status', '=', 'active')
+    .limit(1)
+    .executeTakeFirst()
+  return !!row
+}
+
+/** Links the customer to a CRM tag found by group and tag name, in one statement. False when no such tag exists; true when linked now or before. */
+export async function linkCrmTag(db: Executor, orgId: number, customerId: number, tag: { group: string; name: string }, now: number): Promise<boolean> {
+  const crmTag = (qb: Executor) =>
+    qb
+      .selectFrom('tags as t')
+      .innerJoin('tag_groups as g', 'g.id', 't.group_ref')
+      .where('g.org_id', '=', orgId)
+      .where('g.source', '=', 'crm')
+      .where('g.name', '=', tag.group)
+      .where('t.name', '=', tag.name)
+  const res = await db
+    .insertInto('customer_tags')
+    .columns(['org_id', 'customer_id', 'tag_ref', 'userid', 'created_at'])
+    .expression(crmTag(db).select((eb) => [eb.val(orgId).as('org_id'), eb.val(customerId).as('customer_id'), 't.id', eb.val('').as('userid'), eb.val(now).as('created_at')]))
+    .ignore()
+    .executeTakeFirst()
+  if (Number(res.numInsertedOrUpdatedRows ?? 0n) === 1) return true
+  // Nothing inserted: linked already (a replay), or no such tag yet.
+  const linked = await crmTag(db).innerJoin('customer_tags as ct', 'ct.tag_ref', 't.id').select('ct.id').where('ct.customer_id', '=', customerId).where('ct.userid', '=', '').executeTakeFirst()
+  return !!linked
+}
+
+/** The customer by external_userid with its relation to `userid` (follow_* columns null when there is none). */
+export function findCustomerWithFollow(db: Executor, orgId: number, ext: string, userid: string) {
+  return db
+    .selectFrom('customers as c')
+    .leftJoin('customer_follows as f', (j) => j.onRef('f.customer_id', '=', 'c.id').on('f.userid', '=', userid))
+    .selectAll('c')
+    .select([
+      'f.id as follow_id',
+      'f.status as follow_status',
+      'f.remark as follow_remark',
+      'f.description as follow_description',
+      'f.remark_mobiles as follow_remark_mobiles',
+      'f.add_way as follow_add_way',
+      'f.state as follow_state',
+      'f.oper_userid as follow_oper_userid',
+      'f.createtime as follow_createtime',
+      'f.lost_at as follow_lost_at',
+      'f.deleted_at as follow_deleted_at',
+      'f.contact_way_id as follow_contact_way_id',
+    ])
+    .where('c.org_id', '=', orgId)
+    .where('c.external_userid', '=', ext)
+    .executeTakeFirst()
+}
+
+/** The relation's WeCom tag links become exactly `tagIds` (those known locally). */
+export async function replaceFollowTags(db: Executor, orgId: number, customerId: number, userid: string, tagIds: string[], now: number): Promise<void> {
+  let del = db.deleteFrom('customer_tags').where('org_id', '=', orgId).where('customer_id', '=', customerId).where('userid', '=', userid)
+  if (tagIds.length > 0) {
+    del = del.where('tag_ref', 'not in', db.selectFrom('tags').select('id').where('org_id', '=', orgId).where('tag_id', 'in', tagIds))
+  }
+  await del.execute()
+  await linkFollowTags(db, orgId, customerId, userid, tagIds, now)
+}
+
+/** Adds links from the relation to the local mirrors of these WeCom tag ids (unknown ids are skipped). */
+export async function linkFollowTags(db: Executor, orgId: number, customerId: number, userid: string, tagIds: string[], now: number): Promise<void> {
+  if (tagIds.length === 0) return
+  await db
+    .insertInto('customer_tags')
+    .columns(['org_id', 'customer_id', 'tag_ref', 'userid', 'created_at'])
+    .expression(
+      db
+        .selectFrom('tags')
+        .select((eb) => ['org_id', eb.val(customerId).as('customer_id'), 'id', eb.val(userid).as('userid'), eb.val(now).as('created_at')])
+        .where('org_id', '=', orgId)
+        .where('tag_id', 'in', tagIds),
+    )
+    .ignore()
+    .execute()
+}
+
+/** The local customer id of an external_userid, if known. */
+export async function findCustomerId(db: Executor, orgId: number, externalUserid: string): Promise<number | null> {
+  const row = await db.selectFrom('customers').select('id').where('org_id', '=', orgId).where('external_userid', '=', externalUserid).executeTakeFirst()
+  return row?.id ?? null
+}
+
+// ---------------------------------------------------------------- full sync
+
+/** Every active relation of the org (the full sync ends those WeCom no longer lists). */
+export function findActiveFollows(db: Executor, orgId: number) {
+  return db.selectFrom('customer_follows').select(['id', 'customer_id', 'userid']).where('org_id', '=', orgId).where('status', '=', 'active').execute()
+}
+
+/** Marks relations lost at `now`, and their customers too when no active relation is left. */
+export async function markFollowsLost(db: Executor, orgId: number, follows: readonly { id: number; customer_id: number }[], now: number): Promise<void> {
+  for (const part of chunks(follows.map((r) => r.id))) {
+    await db.updateTable('customer_follows').set({ status: 'lost', lost_at: now, updated_at: now }).where('org_id', '=', orgId).where('id', 'in', part).execute()
+  }
+  for (const part of chunks([...new Set(follows.map((r) => r.customer_id))])) {
+    await db
+      .updateTable('customers')
+      .set({ status: 'lost', updated_at: now })
+      .where('org_id', '=', orgId)
+      .where('id', 'in', part)
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('customer_follows as f').select('f.id').whereRef('f.customer_id', '=', 'customers.id').where('f.status', '=', 'active'))))
+      .execute()
+  }
 }
 
 /** Whether the org has any customer yet (a fresh demo syncs at start instead of waiting for the nightly run). */

@@ -5,7 +5,8 @@ import { findContactWayByState } from '../contact-ways/contact-ways.repository'
 import { SOURCE_TAG_GROUP, sourceTagName } from '../../../shared/schemas/contact-way'
 import { syncCorpTags } from '../tags/tags.service'
 import { syncStaff } from '../wecom-config/wecom-config.service'
-import { ingestContact, replaceFollowTags } from './customers.ingest'
+import { ingestContact } from './customers.ingest'
+import { findActiveFollows, markFollowsLost, replaceFollowTags } from './customers.repository'
 
 /** batch/get_by_user takes at most 100 members per call and 100 rows per page. */
 const USERS_PER_CALL = 100
@@ -87,23 +88,8 @@ export async function syncCustomers(deps: Deps, orgId: number, progress: (done: 
 
 async function markUnseenLost(deps: Deps, orgId: number, seen: Set<string>): Promise<number> {
   const now = deps.clock.now()
-  const active = await deps.db.selectFrom('customer_follows').select(['id', 'customer_id', 'userid']).where('org_id', '=', orgId).where('status', '=', 'active').execute()
-  const stale = active.filter((r) => !seen.has(`${r.customer_id}:${r.userid}`))
+  const stale = (await findActiveFollows(deps.db, orgId)).filter((r) => !seen.has(`${r.customer_id}:${r.userid}`))
   if (stale.length === 0) return 0
-  await deps.db.transaction().execute(async (trx) => {
-    for (let i = 0; i < stale.length; i += 500) {
-      const ids = stale.slice(i, i + 500).map((r) => r.id)
-      await trx.updateTable('customer_follows').set({ status: 'lost', lost_at: now, updated_at: now }).where('id', 'in', ids).execute()
-    }
-    const customerIds = [...new Set(stale.map((r) => r.customer_id))]
-    for (let i = 0; i < customerIds.length; i += 500) {
-      await trx
-        .updateTable('customers')
-        .set({ status: 'lost', updated_at: now })
-        .where('id', 'in', customerIds.slice(i, i + 500))
-        .where((eb) => eb.not(eb.exists(eb.selectFrom('customer_follows as f').select('f.id').whereRef('f.customer_id', '=', 'customers.id').where('f.status', '=', 'active'))))
-        .execute()
-    }
-  })
+  await deps.db.transaction().execute((trx) => markFollowsLost(trx, orgId, stale, now))
   return stale.length
 }

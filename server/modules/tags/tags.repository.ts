@@ -1,7 +1,8 @@
 // Queries on tag_groups, tags and customer_tags; every one is scoped to an org.
 import { sql } from 'kysely'
 import type { Executor } from '../../db/database'
-import { dialectOf, insertedId, num, upsert } from '../../db/dialect'
+import { insertedId, num, upsert } from '../../db/dialect'
+import { lockOrgRow } from '../../db/transaction'
 import type { TagSource } from './tags.table'
 
 /** IN lists are cut into chunks this long, well under both engines' parameter limits. */
@@ -34,12 +35,10 @@ const groupCols = ['id', 'group_id', 'name', 'sort_order', 'source'] as const
 const tagCols = ['id', 'group_ref', 'tag_id', 'name', 'sort_order', 'source'] as const
 
 /**
- * Serialises tag writers of one org across app instances on MySQL (row lock on the org until commit).
- * SQLite runs one write transaction at a time anyway.
+ * Serialises tag writers of one org across app instances until the transaction ends (the org row lock on MySQL;
+ * SQLite runs one write transaction at a time anyway).
  */
-export async function lockOrgTags(trx: Executor, orgId: number): Promise<void> {
-  if (dialectOf(trx) === 'mysql') await trx.selectFrom('orgs').select('id').where('id', '=', orgId).forUpdate().execute()
-}
+export const lockOrgTags = (trx: Executor, orgId: number): Promise<void> => lockOrgRow(trx, orgId)
 
 export async function findGroups(db: Executor, orgId: number, source?: TagSource): Promise<GroupRow[]> {
   let q = db.selectFrom('tag_groups').select(groupCols).where('org_id', '=', orgId)
@@ -211,6 +210,55 @@ export async function deleteEmptyGroups(db: Executor, orgId: number, ids: readon
   }
   if (emptied.length) await deleteGroups(db, orgId, emptied)
   return emptied
+}
+
+/**
+ * The id of a CRM-only tag (tag_id NULL, source 'crm') in a CRM group, creating both when missing. Insert-ignore on the
+ * unique keys, so concurrent workers creating the same tag end with one row.
+ */
+export async function ensureCrmTag(db: Executor, orgId: number, groupName: string, tagName: string, now: number): Promise<number> {
+  const find = () =>
+    db
+      .selectFrom('tags as t')
+      .innerJoin('tag_groups as g', 'g.id', 't.group_ref')
+      .select('t.id')
+      .where('g.org_id', '=', orgId)
+      .where('g.source', '=', 'crm')
+      .where('g.name', '=', groupName)
+      .where('t.name', '=', tagName)
+      .executeTakeFirst()
+  const hit = await find()
+  if (hit) return hit.id
+  await db
+    .insertInto('tag_groups')
+    .values({ org_id: orgId, group_id: null, name: groupName, sort_order: 0, source: 'crm', created_at: now, updated_at: now })
+    .ignore()
+    .execute()
+  await db
+    .insertInto('tags')
+    .columns(['org_id', 'group_ref', 'tag_id', 'name', 'sort_order', 'source', 'created_at', 'updated_at'])
+    .expression(
+      db
+        .selectFrom('tag_groups')
+        .select((eb) => [
+          'org_id',
+          'id',
+          sql<null>`null`.as('tag_id'),
+          eb.val(tagName).as('name'),
+          eb.val(0).as('sort_order'),
+          eb.val('crm').as('source'),
+          eb.val(now).as('created_at'),
+          eb.val(now).as('updated_at'),
+        ])
+        .where('org_id', '=', orgId)
+        .where('source', '=', 'crm')
+        .where('name', '=', groupName),
+    )
+    .ignore()
+    .execute()
+  const created = await find()
+  if (!created) throw new Error(`CRM tag ${groupName}/${tagName} could not be created`)
+  return created.id
 }
 
 /** Which of these WeCom tag ids the org mirrors locally. */

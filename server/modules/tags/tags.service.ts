@@ -1,7 +1,9 @@
 // Tags: mirrors WeCom corp tags (sync; create/rename/delete go to WeCom first) and manages CRM-only tags locally.
-import { ConflictError, InvalidInputError, NotFoundError } from '../../lib/errors'
+import { randomBytes } from 'node:crypto'
+import { ConflictError, InvalidInputError, NotFoundError, RateLimitedError } from '../../lib/errors'
 import type { Deps } from '../../deps'
 import type { Executor } from '../../db/database'
+import { withHeldLease } from '../../db/held-lease'
 import type { CorpTag, CorpTagGroup } from '../../platform/wecom/tag.types'
 import { CORP_TAG_CAP, type TagCreateGroupInput } from '../../../shared/schemas/tag'
 import {
@@ -52,23 +54,32 @@ export interface TagGroupView {
 
 // ---------------------------------------------------------------- serialisation
 
-const running = new WeakMap<Deps, Map<number, Promise<unknown>>>()
+/** Renewed every ttl/3 while held, so the TTL only bounds how long a crashed holder blocks the org's tag writes. */
+const TAG_LEASE_TTL_MS = 30_000
+const TAG_LEASE_POLL_MS = 50
+const TAG_LEASE_MAX_WAIT_MS = 60_000
 
 /**
- * One tag writer per org at a time in this process, so a sync that fetched before a mutation never
- * applies its older list after it. Across instances the org row lock (MySQL) keeps writers from colliding.
+ * One tag writer per org at a time across every instance (the lease tags:<orgId> in job_locks), held from the
+ * WeCom fetch to the last write: a sync that fetched before another writer's change never applies its older list
+ * after it. The mirror's transactions still take the org row lock, so appliers that bypass the lease (mirrorCorpTags
+ * called directly) cannot interleave their writes either.
  */
 function serialised<T>(deps: Deps, orgId: number, fn: () => Promise<T>): Promise<T> {
-  let perOrg = running.get(deps)
-  if (!perOrg) running.set(deps, (perOrg = new Map()))
-  const prev = perOrg.get(orgId) ?? Promise.resolve()
-  const run = prev.then(fn)
-  const tail = run.catch(() => undefined)
-  perOrg.set(orgId, tail)
-  void tail.then(() => {
-    if (perOrg.get(orgId) === tail) perOrg.delete(orgId)
-  })
-  return run
+  return withHeldLease(
+    deps.db,
+    `tags:${orgId}`,
+    {
+      owner: `${deps.queue.instanceId.slice(0, 55)}:${randomBytes(4).toString('hex')}`,
+      ttlMs: TAG_LEASE_TTL_MS,
+      pollMs: TAG_LEASE_POLL_MS,
+      maxWaitMs: TAG_LEASE_MAX_WAIT_MS,
+      now: () => deps.clock.now(),
+      log: deps.log,
+      busy: () => new RateLimitedError('标签正在被其他操作修改，请稍后重试', 5),
+    },
+    fn,
+  )
 }
 
 /** Case-folded, as MySQL's _ci collation compares the unique (name) keys. */

@@ -3,10 +3,12 @@ import { TRPCError } from '@trpc/server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PlatformError } from '../../platform/errors'
 import { linkOrgToSandboxCorp } from '../../sandbox-link'
-import { createOrgWithUser } from '../../testing/deps'
+import type { WecomClients } from '../wecom-config/wecom-client'
+import { createOrgWithUser, createTestDeps } from '../../testing/deps'
+import { openSecondHandle } from '../../testing/test-db'
 import { callerFor, expectTenantIsolation, type Caller } from '../../testing/tenant'
 import { createWecomEnv, type WecomEnv } from '../../testing/wecom-env'
-import { mirrorCorpTags, syncCorpTags } from './tags.service'
+import { addTagsToGroup, mirrorCorpTags, syncCorpTags } from './tags.service'
 
 let env: WecomEnv
 
@@ -168,6 +170,49 @@ describe('syncCorpTags', () => {
     const { tag_group } = await client.tag.list({})
     await Promise.all([mirrorCorpTags(env.deps, orgId, tag_group), mirrorCorpTags(env.deps, orgId, tag_group), mirrorCorpTags(env.deps, orgId, tag_group)])
     expect(await localMirror(orgId)).toEqual(sandboxTags(corpid))
+  })
+
+  it('a sync that fetched before another instance added a tag never deletes that tag', async () => {
+    const { orgId, corpid } = await linkedOrg()
+    await env.sandbox.control.tagChange(corpid, { change_type: 'create', tag_type: 'tag_group', group_name: '来源', tags: ['老客'] })
+    await syncCorpTags(env.deps, orgId)
+    const group = await env.deps.db.selectFrom('tag_groups').select('id').where('org_id', '=', orgId).where('source', '=', 'wecom').executeTakeFirstOrThrow()
+
+    // Instance A's sync holds WeCom's answer (taken before the add) until released.
+    let fetched!: () => void
+    const listTaken = new Promise<void>((resolve) => (fetched = resolve))
+    let release!: () => void
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    const gated = {
+      async for(id: number, app?: 'contact' | 'agent') {
+        const c = await env.deps.wecom.for(id, app)
+        const list: typeof c.tag.list = async (req) => {
+          const res = await c.tag.list(req)
+          fetched()
+          await gate
+          return res
+        }
+        return { ...c, tag: { ...c.tag, list } }
+      },
+    } as unknown as WecomClients
+    const second = await openSecondHandle(env.handle)
+    try {
+      const a = createTestDeps(env.handle, { config: env.deps.config, clock: env.deps.clock, wecom: gated })
+      const b = createTestDeps(second, { config: env.deps.config, clock: env.deps.clock })
+      const sync = syncCorpTags(a, orgId)
+      await listTaken
+      const add = addTagsToGroup(b, orgId, { groupId: group.id, names: ['新客'] })
+      // Room for the add to reach WeCom and the mirror if nothing holds it back.
+      await Promise.race([add, new Promise((resolve) => setTimeout(resolve, 300))])
+      release()
+      await Promise.all([sync, add])
+    } finally {
+      await second.close()
+    }
+    expect(sandboxGroup(corpid, '来源').tags.map((t) => t.name).sort()).toEqual(['新客', '老客'])
+    expect(await localMirror(orgId)).toEqual(sandboxTags(corpid))
+    const lease = await env.deps.db.selectFrom('job_locks').selectAll().where('name', '=', `tags:${orgId}`).executeTakeFirstOrThrow()
+    expect(lease.locked_by, 'released after use').toBeNull()
   })
 
   it('keeps each org to its own corp', async () => {

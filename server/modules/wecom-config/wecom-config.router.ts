@@ -2,6 +2,7 @@
 import { generateEncodingAesKey } from '../../platform/crypto'
 import { wecomConfigSaveInput } from '../../../shared/schemas/wecom-config'
 import { orgAdminProcedure, orgProcedure, router } from '../../trpc/init'
+import { findActiveStaff } from './wecom-config.repository'
 import { getConfigView, saveConfig, testConnection } from './wecom-config.service'
 
 export const wecomConfigRouter = router({
@@ -10,7 +11,5 @@ export const wecomConfigRouter = router({
   test: orgAdminProcedure.mutation(({ ctx }) => testConnection(ctx.deps, ctx.orgId)),
   /** A fresh EncodingAESKey for the 「随机生成」 button (generated server-side with crypto randomness). */
   generateAesKey: orgAdminProcedure.query(() => ({ encodingAesKey: generateEncodingAesKey() })),
-  staff: orgProcedure.query(({ ctx }) =>
-    ctx.deps.db.selectFrom('wecom_staff').select(['userid', 'name', 'status']).where('org_id', '=', ctx.orgId).where('status', '=', 'active').orderBy('userid').execute(),
-  ),
+  staff: orgProcedure.query(({ ctx }) => findActiveStaff(ctx.deps.db, ctx.orgId)),
 })

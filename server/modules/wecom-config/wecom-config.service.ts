@@ -2,11 +2,10 @@
 import { randomBytes } from 'node:crypto'
 import { InvalidInputError } from '../../lib/errors'
 import type { Deps } from '../../deps'
-import { upsert } from '../../db/dialect'
 import { maskSecret } from '../../lib/secret-box'
 import { PlatformError, PlatformTransportError } from '../../platform/errors'
 import type { WecomConfigSaveInput, WecomConfigView } from '../../../shared/schemas/wecom-config'
-import { findConfigByOrg } from './wecom-config.repository'
+import { deleteWecomTokens, findConfigByOrg, findStaffNames, findTokenTimes, recordConnectionTest, replaceStaff, upsertConfig } from './wecom-config.repository'
 
 export function callbackUrlFor(deps: Deps, callbackKey: string): string {
   return `${deps.config.publicBaseUrl}/api/wework/callback/${callbackKey}`
@@ -18,7 +17,7 @@ export async function getConfigView(deps: Deps, orgId: number): Promise<WecomCon
     return { configured: false, corpId: '', agentId: '', contactSecretMasked: '', agentSecretMasked: '', callbackTokenMasked: '', encodingAesKeyMasked: '', callbackUrl: null, lastTest: null, staffCount: null, token: null }
   }
   const open = (s: string | null) => (s ? deps.secrets.open(s) : '')
-  const token = await deps.db.selectFrom('platform_tokens').select(['expires_at', 'refreshed_at']).where('org_id', '=', orgId).where('app', '=', 'wecom:contact').executeTakeFirst()
+  const token = await findTokenTimes(deps.db, orgId, 'wecom:contact')
   return {
     configured: true,
     corpId: row.corp_id,
@@ -48,9 +47,8 @@ export async function saveConfig(deps: Deps, orgId: number, input: WecomConfigSa
   const agentSecret = input.agentSecret ? deps.secrets.seal(input.agentSecret) : (existing?.agent_secret_sealed ?? null)
   const secretChanged = !!input.contactSecret || !!input.agentSecret || (existing && existing.corp_id !== input.corpId)
   await deps.db.transaction().execute(async (trx) => {
-    await upsert(
+    await upsertConfig(
       trx,
-      'wecom_configs',
       {
         org_id: orgId,
         corp_id: input.corpId,
@@ -68,11 +66,10 @@ export async function saveConfig(deps: Deps, orgId: number, input: WecomConfigSa
         // Strictly increasing, so cached clients built from the old row are rebuilt.
         updated_at: Math.max(now, (existing?.updated_at ?? 0) + 1),
       },
-      ['org_id'],
       ['corp_id', 'agent_id', 'contact_secret_sealed', 'agent_secret_sealed', 'callback_token_sealed', 'encoding_aes_key_sealed', 'updated_at'],
     )
     // Tokens of an old secret or corp are useless and must not be handed out again.
-    if (secretChanged) await trx.deleteFrom('platform_tokens').where('org_id', '=', orgId).where('app', 'like', 'wecom:%').execute()
+    if (secretChanged) await deleteWecomTokens(trx, orgId)
   })
   return getConfigView(deps, orgId)
 }
@@ -95,11 +92,7 @@ export async function testConnection(deps: Deps, orgId: number): Promise<TestRes
     else if (err instanceof PlatformTransportError) result = { ok: false, staffCount: null, message: `无法连接企业微信：${err.message}` }
     else throw err
   }
-  await deps.db
-    .updateTable('wecom_configs')
-    .set({ last_test_at: deps.clock.now(), last_test_ok: result.ok ? 1 : 0, last_test_message: result.message.slice(0, 500), ...(result.ok ? { staff_count: result.staffCount } : {}) })
-    .where('org_id', '=', orgId)
-    .execute()
+  await recordConnectionTest(deps.db, orgId, { at: deps.clock.now(), ok: result.ok, message: result.message, staffCount: result.staffCount })
   return result
 }
 
@@ -115,9 +108,7 @@ export const STAFF_NAME_CONCURRENCY = 5
 export async function syncStaff(deps: Deps, orgId: number): Promise<number> {
   const client = await deps.wecom.for(orgId)
   const { follow_user } = await client.externalContact.getFollowUserList()
-  const known = new Map(
-    (await deps.db.selectFrom('wecom_staff').select(['userid', 'name']).where('org_id', '=', orgId).execute()).map((r) => [r.userid, r.name]),
-  )
+  const known = await findStaffNames(deps.db, orgId)
   const unnamed = follow_user.filter((userid) => !known.has(userid) || known.get(userid) === userid)
   const names = new Map<string, string>()
   await forEachLimited(unnamed, STAFF_NAME_CONCURRENCY, async (userid) => {
@@ -130,20 +121,11 @@ export async function syncStaff(deps: Deps, orgId: number): Promise<number> {
   })
 
   const now = deps.clock.now()
-  const row = (userid: string) => ({ org_id: orgId, userid, name: (names.get(userid) ?? known.get(userid) ?? userid).slice(0, 100), status: 'active' as const, synced_at: now })
-  const named = follow_user.filter((userid) => names.has(userid))
-  const rest = follow_user.filter((userid) => !names.has(userid))
-  await deps.db.transaction().execute(async (trx) => {
-    // Rows with a fresh name overwrite it; the others keep whatever name they have (a real one, or the userid).
-    for (let i = 0; i < named.length; i += 500) {
-      await upsert(trx, 'wecom_staff', named.slice(i, i + 500).map(row), ['org_id', 'userid'], ['name', 'status', 'synced_at'])
-    }
-    for (let i = 0; i < rest.length; i += 500) {
-      await upsert(trx, 'wecom_staff', rest.slice(i, i + 500).map(row), ['org_id', 'userid'], ['status', 'synced_at'])
-    }
-    await trx.updateTable('wecom_staff').set({ status: 'inactive' }).where('org_id', '=', orgId).where('synced_at', '<', now).execute()
-    await trx.updateTable('wecom_configs').set({ staff_count: follow_user.length }).where('org_id', '=', orgId).execute()
-  })
+  const row = (userid: string) => ({ userid, name: (names.get(userid) ?? known.get(userid) ?? userid).slice(0, 100) })
+  // Rows with a fresh name overwrite it; the others keep whatever name they have (a real one, or the userid).
+  const named = follow_user.filter((userid) => names.has(userid)).map(row)
+  const keepName = follow_user.filter((userid) => !names.has(userid)).map(row)
+  await deps.db.transaction().execute((trx) => replaceStaff(trx, orgId, { named, keepName, total: follow_user.length }, now))
   return follow_user.length
 }
 
