@@ -9,6 +9,7 @@ import { migrationProvider } from './index'
 
 /** Every table of the Database interface: a table added there but not here (or the reverse) is a type error. */
 const DECLARED: Record<keyof Database, true> = {
+  rate_limits: true,
   orgs: true,
   admin_users: true,
   sessions: true,

@@ -6,6 +6,7 @@ import type { OrgsTable } from '../modules/orgs/orgs.table'
 import type { QueueJobsTable } from '../queue/queue.table'
 import type { JobLocksTable, JobRunsTable } from '../jobs/jobs.table'
 import type { PlatformTokensTable } from '../platform/token.table'
+import type { RateLimitsTable } from '../platform/rate-limit.table'
 import type { WecomConfigsTable, WecomStaffTable } from '../modules/wecom-config/wecom-config.table'
 import type { ContactWaysTable } from '../modules/contact-ways/contact-ways.table'
 import type { CrmLeadsTable, CustomerFollowsTable, CustomersTable, MessagesTable } from '../modules/customers/customers.table'
@@ -22,6 +23,7 @@ export interface Database {
   job_locks: JobLocksTable
   job_runs: JobRunsTable
   platform_tokens: PlatformTokensTable
+  rate_limits: RateLimitsTable
   wecom_configs: WecomConfigsTable
   wecom_staff: WecomStaffTable
   contact_ways: ContactWaysTable

@@ -3,13 +3,9 @@ import type { Clock } from '../lib/clock'
 import { systemClock } from '../lib/clock'
 import { silentLogger, type Logger } from '../lib/logger'
 import { realSleep, type Sleep } from './http'
-import { SharedBudget, sharedWindows, type RateLimitStore } from './shared-rate-limiter'
+import { SharedBudget, sharedWindows, type RateLimit, type RateLimitStore } from './shared-rate-limiter'
 
-export interface RateLimit {
-  perMinute: number
-  /** Optional second window; WeCom also caps each api per corp per hour. */
-  perHour?: number
-}
+export type { RateLimit } from './shared-rate-limiter'
 
 /** WeCom's published per-corp, per-api limits (fact sheet A.2). */
 export const WECOM_DEFAULT_LIMIT: RateLimit = { perMinute: 10_000, perHour: 150_000 }

@@ -6,7 +6,13 @@ import { RateLimiterMySQL, RateLimiterRedis, RateLimiterRes, type RateLimiterSto
 import { isRetryableLockError } from '../db/transaction'
 import type { Logger } from '../lib/logger'
 import type { Sleep } from './http'
-import type { RateLimit } from './rate-limiter'
+
+/** A call budget: so many calls per minute, and optionally per hour. */
+export interface RateLimit {
+  perMinute: number
+  /** Optional second window; WeCom also caps each api per corp per hour. */
+  perHour?: number
+}
 
 /** Where the counters live. `close` releases a connection the store owns (the Redis client). */
 export type RateLimitStore =
