@@ -110,7 +110,7 @@ export class Queue {
   private readonly pollIntervalMs: number
   private readonly lockTtlMs: number
   private readonly backoff: BackoffPolicy
-  private readonly handlers = new Map<string, QueueHandler<any>>()
+  private readonly handlers = new Map<string, QueueHandler<unknown>>()
   /** Jobs being handled by this instance, by id; their locks are renewed while they run. */
   private readonly inFlight = new Map<number, Promise<void>>()
   private started = false
@@ -138,7 +138,7 @@ export class Queue {
 
   register<P>(kind: string, handler: QueueHandler<P>): void {
     if (this.handlers.has(kind)) throw new Error(`queue handler for "${kind}" is already registered`)
-    this.handlers.set(kind, handler as QueueHandler<any>)
+    this.handlers.set(kind, handler as unknown as QueueHandler<unknown>)
   }
 
   /**
