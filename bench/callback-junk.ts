@@ -113,11 +113,15 @@ async function load(url: string, n: number, keyLength: number, connections: numb
   let next = 0
   const one = () =>
     new Promise<void>((resolve, reject) => {
-      const req = request(`${url}/api/wework/callback/${junkKey()}?msg_signature=x&timestamp=1&nonce=1`, { method: 'POST', agent, headers: { 'content-type': 'text/xml' } }, (res) => {
-        statuses.set(res.statusCode ?? 0, (statuses.get(res.statusCode ?? 0) ?? 0) + 1)
-        res.resume()
-        res.on('end', resolve)
-      })
+      const req = request(
+        `${url}/api/wework/callback/${junkKey()}?msg_signature=x&timestamp=1&nonce=1`,
+        { method: 'POST', agent, headers: { 'content-type': 'text/xml' } },
+        (res) => {
+          statuses.set(res.statusCode ?? 0, (statuses.get(res.statusCode ?? 0) ?? 0) + 1)
+          res.resume()
+          res.on('end', resolve)
+        },
+      )
       req.on('error', reject)
       req.end(body)
     })
@@ -138,7 +142,10 @@ async function main(): Promise<void> {
   const keyLength = opt('key-length', 12_000)
   const connections = opt('connections', 32)
   const body = `<xml><ToUserName><![CDATA[ww0000000000000000]]></ToUserName><Encrypt><![CDATA[${'A'.repeat(Math.max(0, opt('body-bytes', 200) - 80))}]]></Encrypt></xml>`
-  const child = fork(fileURLToPath(import.meta.url), ['--serve'], { execArgv: ['--import', 'tsx', '--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const child = fork(fileURLToPath(import.meta.url), ['--serve'], {
+    execArgv: ['--import', 'tsx', '--expose-gc'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
   const url = await ask(child, (m) => ('ready' in m ? m.ready : undefined))
   // Warm-up: JIT, pools and lazy modules, so the "before" figure is the steady state.
   await load(url, 500, keyLength, connections, body)
@@ -152,8 +159,14 @@ async function main(): Promise<void> {
   const rows: [string, string][] = [
     ['requests', `${requests} (keys of ${keyLength} chars, ${connections} connections)`],
     ['statuses', [...statuses].map(([s, c]) => `${s}×${c}`).join(' ')],
-    ['RSS before → after', `${mb(before.rss)} MB → ${mb(after.rss)} MB (${after.rss >= before.rss ? '+' : ''}${mb(after.rss - before.rss)} MB)`],
-    ['heap before → after', `${mb(before.heapUsed)} MB → ${mb(after.heapUsed)} MB (${after.heapUsed >= before.heapUsed ? '+' : ''}${mb(after.heapUsed - before.heapUsed)} MB)`],
+    [
+      'RSS before → after',
+      `${mb(before.rss)} MB → ${mb(after.rss)} MB (${after.rss >= before.rss ? '+' : ''}${mb(after.rss - before.rss)} MB)`,
+    ],
+    [
+      'heap before → after',
+      `${mb(before.heapUsed)} MB → ${mb(after.heapUsed)} MB (${after.heapUsed >= before.heapUsed ? '+' : ''}${mb(after.heapUsed - before.heapUsed)} MB)`,
+    ],
     ['server CPU per request', `${((after.cpuUs - before.cpuUs) / requests).toFixed(1)} µs`],
     ['log lines written', String(after.logLines - before.logLines)],
     ['throughput', `${Math.round(requests / (wallMs / 1000))} req/s`],

@@ -90,7 +90,11 @@ async function startSandboxProcess(): Promise<SandboxProcess> {
     url,
     child,
     async api(method, path, body) {
-      const r = await fetch(`${url}/control${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })
+      const r = await fetch(`${url}/control${path}`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      })
       const json = await r.json()
       if (!r.ok) throw new Error(`sandbox ${method} ${path}: ${r.status} ${JSON.stringify(json)}`)
       return json
@@ -156,7 +160,13 @@ async function startBenchServer(name: string, sandbox: SandboxProcess): Promise<
   await migrateToLatest(handle.db)
   const instanceId = `bench-${name}`
   // QUEUE_CONCURRENCY stops at 64 in config.ts; a larger --concurrency is passed to the queue directly.
-  const queue = new Queue({ db: handle.db, clock: systemClock, log, instanceId, concurrency: Math.max(CONCURRENCY, config.queueConcurrency) })
+  const queue = new Queue({
+    db: handle.db,
+    clock: systemClock,
+    log,
+    instanceId,
+    concurrency: Math.max(CONCURRENCY, config.queueConcurrency),
+  })
   const deps = buildDeps({ config, db: handle.db, dialect: handle.kind, clock: systemClock, log, instanceId, queue })
   const metrics = createMetrics(deps, { defaultMetrics: true })
   // Wired as server/main.ts wires it: callback POSTs on the fast path, everything else (the ceiling too) through the app.
@@ -167,12 +177,22 @@ async function startBenchServer(name: string, sandbox: SandboxProcess): Promise<
 
   // The clinic: an org linked to a fresh sandbox corp with ten staff, one corp tag, one contact way with welcome + tag.
   const { orgId, user } = await createOrgWithUser(deps, 'org_admin', `压测诊所-${name}`)
-  const corp = await sandbox.api('POST', '/corps', { name: `压测诊所-${name}`, members: STAFF.map((userid, i) => ({ userid, name: `员工${i + 1}` })) })
+  const corp = await sandbox.api('POST', '/corps', {
+    name: `压测诊所-${name}`,
+    members: STAFF.map((userid, i) => ({ userid, name: `员工${i + 1}` })),
+  })
   const contact = corp.apps.find((a: { kind: string }) => a.kind === 'contact')
   const agent = corp.apps.find((a: { kind: string }) => a.kind === 'agent')
   const token = randomBytes(8).toString('hex')
   const aesKey = generateEncodingAesKey()
-  await saveConfig(deps, orgId, { corpId: corp.corpid, agentId: String(agent.agentid), contactSecret: contact.secret, agentSecret: agent.secret, callbackToken: token, encodingAesKey: aesKey })
+  await saveConfig(deps, orgId, {
+    corpId: corp.corpid,
+    agentId: String(agent.agentid),
+    contactSecret: contact.secret,
+    agentSecret: agent.secret,
+    callbackToken: token,
+    encodingAesKey: aesKey,
+  })
   const callbackUrl = callbackUrlFor(deps, (await findConfigByOrg(deps.db, orgId))!.callback_key)
   await sandbox.api('PUT', `/corps/${corp.corpid}/callback`, { url: callbackUrl, token, encodingAesKey: aesKey })
   await syncStaff(deps, orgId)
@@ -261,7 +281,19 @@ function callbackLines(s: BenchServer, pairs: { userid: string; ext: string }[],
 async function runWrk(url: string, lines: string[], seconds: number, workDir: string): Promise<WrkResult> {
   const file = join(workDir, `requests-${randomBytes(4).toString('hex')}.txt`)
   writeFileSync(file, `${lines.join('\n')}\n`)
-  const child = spawn('wrk', [`-t${WRK_THREADS}`, `-c${CONNECTIONS}`, `-d${seconds}s`, '--timeout', '10s', '-s', join(ROOT, 'bench/callbacks.lua'), url, '--', file, String(WRK_THREADS)])
+  const child = spawn('wrk', [
+    `-t${WRK_THREADS}`,
+    `-c${CONNECTIONS}`,
+    `-d${seconds}s`,
+    '--timeout',
+    '10s',
+    '-s',
+    join(ROOT, 'bench/callbacks.lua'),
+    url,
+    '--',
+    file,
+    String(WRK_THREADS),
+  ])
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (b: Buffer) => (stdout += b.toString()))
@@ -269,13 +301,20 @@ async function runWrk(url: string, lines: string[], seconds: number, workDir: st
   const code = await new Promise<number | null>((resolve) => child.once('close', resolve))
   rmSync(file, { force: true })
   if (code !== 0) throw new Error(`wrk failed (${code}): ${stderr || stdout}`)
-  const json = stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop()
+  const json = stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .pop()
   if (!json) throw new Error(`no result from wrk:\n${stdout}`)
   return JSON.parse(json) as WrkResult
 }
 
 async function countOf(deps: Deps, table: 'callback_events' | 'queue_jobs'): Promise<number> {
-  const r = await deps.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
+  const r = await deps.db
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow()
   return Number(r.n)
 }
 
@@ -321,7 +360,9 @@ async function p1(sandbox: SandboxProcess, rows: Row[], workDir: string): Promis
       const r: Measured = await runWrk(s.url, lines, seconds, workDir)
       await pause(300)
       if (check) r.stored = (await countOf(s.deps, 'callback_events')) - before
-      note(`wrk ${label}: ${Math.round(rps(r))} req/s, p99 ${(r.p99_us / 1000).toFixed(1)} ms${check ? `, ${r.requests} acks, ${r.stored} rows` : ''}`)
+      note(
+        `wrk ${label}: ${Math.round(rps(r))} req/s, p99 ${(r.p99_us / 1000).toFixed(1)} ms${check ? `, ${r.requests} acks, ${r.stored} rows` : ''}`,
+      )
       return r
     }
 
@@ -346,7 +387,11 @@ async function p1(sandbox: SandboxProcess, rows: Row[], workDir: string): Promis
     s.deps.queue.start()
     await pause(1000)
     const busy = await phase('(workers running, WeCom +2 s)')
-    const running = await s.deps.db.selectFrom('queue_jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'running').executeTakeFirstOrThrow()
+    const running = await s.deps.db
+      .selectFrom('queue_jobs')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('status', '=', 'running')
+      .executeTakeFirstOrThrow()
     await sandbox.api('DELETE', '/faults')
 
     const summary = (label: string, runs: Measured[]) => {
@@ -358,7 +403,9 @@ async function p1(sandbox: SandboxProcess, rows: Row[], workDir: string): Promis
         max_ms: +(Math.max(...runs.map((r) => r.max_us)) / 1000).toFixed(1),
         non200: bad,
       }
-      if (runs[0].stored !== undefined) value['acks / rows'] = `${runs.reduce((n, r) => n + r.requests - r.status_errors, 0)} / ${runs.reduce((n, r) => n + (r.stored ?? 0), 0)}`
+      if (runs[0].stored !== undefined)
+        value['acks / rows'] =
+          `${runs.reduce((n, r) => n + r.requests - r.status_errors, 0)} / ${runs.reduce((n, r) => n + (r.stored ?? 0), 0)}`
       rows.push({ phase: 'P1', run: `${label} (mean of ${runs.length})`, value })
     }
     summary('ceiling, workers idle', idle.ceiling)
@@ -383,7 +430,8 @@ async function p1(sandbox: SandboxProcess, rows: Row[], workDir: string): Promis
 
 // ---------------------------------------------------------------- P2: scans → welcome and customer
 
-const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN)
+const pct = (sorted: number[], p: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN
 
 async function p2(sandbox: SandboxProcess, rows: Row[]): Promise<Record<string, unknown>> {
   const s = await startBenchServer('p2', sandbox)
@@ -397,10 +445,23 @@ async function p2(sandbox: SandboxProcess, rows: Row[]): Promise<Record<string, 
 
     // The scans come from a separate process, so the load generator does not eat the server's CPU.
     const drive = async (rate: number, seconds: number) => {
-      const driver = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/callbacks-scan-driver.ts'), sandbox.url, s.corpid, way.config_id!, String(rate), String(seconds)], {
-        cwd: ROOT,
-        stdio: ['ignore', 'pipe', 'inherit'],
-      })
+      const driver = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          join(ROOT, 'bench/callbacks-scan-driver.ts'),
+          sandbox.url,
+          s.corpid,
+          way.config_id!,
+          String(rate),
+          String(seconds),
+        ],
+        {
+          cwd: ROOT,
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      )
       let out = ''
       driver.stdout.on('data', (b: Buffer) => (out += b.toString()))
       const code = await new Promise<number | null>((resolve) => driver.once('close', resolve))
@@ -408,13 +469,18 @@ async function p2(sandbox: SandboxProcess, rows: Row[]): Promise<Record<string, 
       return JSON.parse(out) as { sent: number; seconds: number; scanAnswerMs: { p50: number; p99: number }; scans: [string, number][] }
     }
     const settled = async (ids: Set<string>) => {
-      const w = await s.deps.db.selectFrom('welcome_sends').select(['customer_external_userid', 'status']).where('org_id', '=', s.orgId).where('status', '!=', 'sending').execute()
+      const w = await s.deps.db
+        .selectFrom('welcome_sends')
+        .select(['customer_external_userid', 'status'])
+        .where('org_id', '=', s.orgId)
+        .where('status', '!=', 'sending')
+        .execute()
       return w.filter((x) => ids.has(x.customer_external_userid)).length
     }
     // Warm-up (JIT on both sides, keep-alive connections), not reported: a running server is warm.
     const warm = await drive(Math.min(50, P2_RATE), 3)
     const warmIds = new Set(warm.scans.map(([ext]) => ext))
-    for (const until = Date.now() + 60_000; (await settled(warmIds)) < warmIds.size && Date.now() < until; ) await pause(200)
+    for (const until = Date.now() + 60_000; (await settled(warmIds)) < warmIds.size && Date.now() < until;) await pause(200)
     note(`P2 warm-up: ${warm.sent} scans processed`)
 
     const cpu0 = process.cpuUsage()
@@ -423,7 +489,9 @@ async function p2(sandbox: SandboxProcess, rows: Row[]): Promise<Record<string, 
     const driven = await drive(P2_RATE, P2_SECONDS)
     const total = driven.sent
     const sendSeconds = driven.seconds
-    note(`P2: ${total} scans sent in ${sendSeconds.toFixed(1)} s; the sandbox answered scans in p50 ${driven.scanAnswerMs.p50} ms, p99 ${driven.scanAnswerMs.p99} ms`)
+    note(
+      `P2: ${total} scans sent in ${sendSeconds.toFixed(1)} s; the sandbox answered scans in p50 ${driven.scanAnswerMs.p50} ms, p99 ${driven.scanAnswerMs.p99} ms`,
+    )
     const eventAt = new Map(driven.scans)
 
     // Wait for every welcome outcome and every customer row (or give up after 2 minutes).
@@ -431,7 +499,11 @@ async function p2(sandbox: SandboxProcess, rows: Row[]): Promise<Record<string, 
     let welcomes: { customer_external_userid: string; status: string; updated_at: number; callback_event_id: number }[] = []
     let customers: { external_userid: string; created_at: number }[] = []
     for (;;) {
-      welcomes = await s.deps.db.selectFrom('welcome_sends').select(['customer_external_userid', 'status', 'updated_at', 'callback_event_id']).where('org_id', '=', s.orgId).execute()
+      welcomes = await s.deps.db
+        .selectFrom('welcome_sends')
+        .select(['customer_external_userid', 'status', 'updated_at', 'callback_event_id'])
+        .where('org_id', '=', s.orgId)
+        .execute()
       customers = await s.deps.db.selectFrom('customers').select(['external_userid', 'created_at']).where('org_id', '=', s.orgId).execute()
       const done = welcomes.filter((w) => w.status !== 'sending' && eventAt.has(w.customer_external_userid)).length
       const stored = customers.filter((c) => eventAt.has(c.external_userid)).length
@@ -443,9 +515,13 @@ async function p2(sandbox: SandboxProcess, rows: Row[]): Promise<Record<string, 
     const sandboxCpu = childCpuSeconds(sandbox.child.pid) - sandboxCpu0
     await sandbox.api('DELETE', '/faults')
     // Only the measured scans (not the warm-up) from here on.
-    const measuredOnly = <T,>(xs: T[], ext: (x: T) => string | null) => xs.filter((x) => eventAt.has(ext(x) ?? ''))
+    const measuredOnly = <T>(xs: T[], ext: (x: T) => string | null) => xs.filter((x) => eventAt.has(ext(x) ?? ''))
     const events = measuredOnly(
-      await s.deps.db.selectFrom('callback_events').select(['id', 'external_userid', 'received_at', 'create_time']).where('org_id', '=', s.orgId).execute(),
+      await s.deps.db
+        .selectFrom('callback_events')
+        .select(['id', 'external_userid', 'received_at', 'create_time'])
+        .where('org_id', '=', s.orgId)
+        .execute(),
       (e) => e.external_userid,
     )
     const mine = measuredOnly(welcomes, (w) => w.customer_external_userid)
@@ -461,10 +537,16 @@ async function p2(sandbox: SandboxProcess, rows: Row[]): Promise<Record<string, 
     // Where processing time goes: job queued → welcome row written (queue wait + handler start) → send answered.
     const jobs = await s.deps.db.selectFrom('queue_jobs').select(['payload', 'created_at']).where('kind', '=', 'wecom.callback').execute()
     const jobAt = new Map(jobs.map((j) => [Number((JSON.parse(j.payload) as { eventId: number }).eventId), Number(j.created_at)]))
-    const claimed = await s.deps.db.selectFrom('welcome_sends').select(['callback_event_id', 'customer_external_userid', 'created_at', 'updated_at']).where('org_id', '=', s.orgId).execute()
+    const claimed = await s.deps.db
+      .selectFrom('welcome_sends')
+      .select(['callback_event_id', 'customer_external_userid', 'created_at', 'updated_at'])
+      .where('org_id', '=', s.orgId)
+      .execute()
     const claimedMine = measuredOnly(claimed, (w) => w.customer_external_userid).filter((w) => jobAt.has(w.callback_event_id))
     // Where delivery time goes, from the sandbox's own record of each try.
-    const log = (await sandbox.api('GET', `/logs/callbacks?corpid=${s.corpid}&limit=20000`)) as { items: { created_at: number; attempts: { started_at: number; ms: number }[] }[] }
+    const log = (await sandbox.api('GET', `/logs/callbacks?corpid=${s.corpid}&limit=20000`)) as {
+      items: { created_at: number; attempts: { started_at: number; ms: number }[] }[]
+    }
     const tries = log.items.filter((d) => d.created_at >= t0 && d.attempts.length > 0)
     const sorted = (xs: number[]) => xs.sort((a, b) => a - b)
     const series: Record<string, number[]> = {
@@ -490,12 +572,22 @@ async function p2(sandbox: SandboxProcess, rows: Row[]): Promise<Record<string, 
         const b = Math.floor((at - t0) / 1000)
         buckets.set(b, [...(buckets.get(b) ?? []), w.at - at])
       }
-      for (const [b, xs] of [...buckets].sort((x, y) => x[0] - y[0])) note(`second ${b}: ${xs.length} events, welcome p50 ${pct(xs.sort((x, y) => x - y), 50)} ms`)
+      for (const [b, xs] of [...buckets].sort((x, y) => x[0] - y[0]))
+        note(
+          `second ${b}: ${xs.length} events, welcome p50 ${pct(
+            xs.sort((x, y) => x - y),
+            50,
+          )} ms`,
+        )
     }
     const statuses: Record<string, number> = {}
     for (const w of mine) statuses[w.status] = (statuses[w.status] ?? 0) + 1
     for (const [label, xs] of Object.entries(series)) {
-      rows.push({ phase: 'P2', run: label, value: { n: xs.length, p50_ms: pct(xs, 50), p99_ms: pct(xs, 99), max_ms: xs.length ? xs[xs.length - 1] : NaN } })
+      rows.push({
+        phase: 'P2',
+        run: label,
+        value: { n: xs.length, p50_ms: pct(xs, 50), p99_ms: pct(xs, 99), max_ms: xs.length ? xs[xs.length - 1] : NaN },
+      })
     }
     return {
       scans: total,
@@ -508,7 +600,9 @@ async function p2(sandbox: SandboxProcess, rows: Row[]): Promise<Record<string, 
       customers: rowsAt.length,
       sandbox_scan_answer_ms: driven.scanAnswerMs,
       welcome_statuses: statuses,
-      percentiles_ms: Object.fromEntries(Object.entries(series).map(([k, xs]) => [k, { n: xs.length, p50: pct(xs, 50), p99: pct(xs, 99), max: xs[xs.length - 1] }])),
+      percentiles_ms: Object.fromEntries(
+        Object.entries(series).map(([k, xs]) => [k, { n: xs.length, p50: pct(xs, 50), p99: pct(xs, 99), max: xs[xs.length - 1] }]),
+      ),
     }
   } finally {
     await s.close()
@@ -533,7 +627,9 @@ async function main() {
   try {
     const p1Result = ONLY === 'p2' ? null : await p1(sandbox, rows, workDir)
     const p2Result = ONLY === 'p1' ? null : await p2(sandbox, rows)
-    console.log(`\nWeCom callbacks — SQLite, ${CONNECTIONS} connections (wrk -t${WRK_THREADS}), ${SECONDS} s per run; queue concurrency ${CONCURRENCY}; P2 ${P2_RATE}/s for ${P2_SECONDS} s at +50 ms per WeCom call\n`)
+    console.log(
+      `\nWeCom callbacks — SQLite, ${CONNECTIONS} connections (wrk -t${WRK_THREADS}), ${SECONDS} s per run; queue concurrency ${CONCURRENCY}; P2 ${P2_RATE}/s for ${P2_SECONDS} s at +50 ms per WeCom call\n`,
+    )
     console.log(table(rows))
     if (p1Result) {
       console.log(
@@ -542,7 +638,9 @@ async function main() {
     }
     if (p2Result) {
       const p2p = (p2Result.percentiles_ms as Record<string, { p99: number }>)['event → welcome sent']
-      console.log(`P2: ${p2Result.scans} scans at ${p2Result.offered_rate}/s; server CPU ${p2Result.server_cpu_ms_per_event} ms/event (${p2Result.server_cpu_share} of a core, sandbox ${p2Result.sandbox_cpu_share}); welcome statuses ${JSON.stringify(p2Result.welcome_statuses)}; event → welcome p99 ${p2p.p99} ms (target ≤ 1000)`)
+      console.log(
+        `P2: ${p2Result.scans} scans at ${p2Result.offered_rate}/s; server CPU ${p2Result.server_cpu_ms_per_event} ms/event (${p2Result.server_cpu_share} of a core, sandbox ${p2Result.sandbox_cpu_share}); welcome statuses ${JSON.stringify(p2Result.welcome_statuses)}; event → welcome p99 ${p2p.p99} ms (target ≤ 1000)`,
+      )
     }
     mkdirSync(join(ROOT, 'bench/results'), { recursive: true })
     writeFileSync(

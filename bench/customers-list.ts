@@ -35,7 +35,10 @@ async function openDb(kind: DialectKind): Promise<{ handle: DbHandle; drop: () =
   if (kind === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'bench-customers-'))
     const handle = await connectDb(`sqlite:${join(dir, 'bench.db')}`)
-    return { handle, drop: async () => (KEEP ? console.log(`kept ${join(dir, 'bench.db')}`) : rmSync(dir, { recursive: true, force: true })) }
+    return {
+      handle,
+      drop: async () => (KEEP ? console.log(`kept ${join(dir, 'bench.db')}`) : rmSync(dir, { recursive: true, force: true })),
+    }
   }
   const name = `bench_customers_${process.pid}`
   const mysql = await import('mysql2/promise')
@@ -69,8 +72,20 @@ async function seed(deps: Deps, orgId: number) {
   }
   // 70 % of customers with one staff member and 2 tags, 30 % with two staff members and 3 tags per relation.
   const single = Math.round(CUSTOMERS * 0.7)
-  sandbox.control.seedBulk(corp.corpid, { customers: single, followers_per_customer: 1, tags_per_relation: 2, span_days: 365, states: STATES })
-  sandbox.control.seedBulk(corp.corpid, { customers: CUSTOMERS - single, followers_per_customer: 2, tags_per_relation: 3, span_days: 365, states: STATES })
+  sandbox.control.seedBulk(corp.corpid, {
+    customers: single,
+    followers_per_customer: 1,
+    tags_per_relation: 2,
+    span_days: 365,
+    states: STATES,
+  })
+  sandbox.control.seedBulk(corp.corpid, {
+    customers: CUSTOMERS - single,
+    followers_per_customer: 2,
+    tags_per_relation: 3,
+    span_days: 365,
+    states: STATES,
+  })
 
   const now = deps.clock.now()
   const groups: CorpTagGroup[] = sandbox.control.getCorp(corp.corpid).tag_groups.map((g) => ({
@@ -81,11 +96,29 @@ async function seed(deps: Deps, orgId: number) {
     tag: g.tags.map((t) => ({ id: t.id, name: t.name, create_time: 0, order: t.order })),
   }))
   await mirrorCorpTags(deps, orgId, groups)
-  const tagRef = new Map((await db.selectFrom('tags').select(['id', 'tag_id']).where('org_id', '=', orgId).execute()).map((t) => [t.tag_id as string, t.id]))
-  await db.insertInto('wecom_staff').values(STAFF.map((userid, i) => ({ org_id: orgId, userid, name: `员工${i + 1}`, status: 'active', synced_at: now }))).execute()
+  const tagRef = new Map(
+    (await db.selectFrom('tags').select(['id', 'tag_id']).where('org_id', '=', orgId).execute()).map((t) => [t.tag_id as string, t.id]),
+  )
+  await db
+    .insertInto('wecom_staff')
+    .values(STAFF.map((userid, i) => ({ org_id: orgId, userid, name: `员工${i + 1}`, status: 'active', synced_at: now })))
+    .execute()
   await db
     .insertInto('contact_ways')
-    .values(STATES.map((state, i) => ({ org_id: orgId, type: 2, scene: 2, state, channel_name: CHANNEL_NAMES[i], user_ids: '[]', party_ids: '[]', tag_ids: '[]', created_at: now, updated_at: now })))
+    .values(
+      STATES.map((state, i) => ({
+        org_id: orgId,
+        type: 2,
+        scene: 2,
+        state,
+        channel_name: CHANNEL_NAMES[i],
+        user_ids: '[]',
+        party_ids: '[]',
+        tag_ids: '[]',
+        created_at: now,
+        updated_at: now,
+      })),
+    )
     .execute()
 
   const state = sandbox.state.corps.get(corp.corpid)!
@@ -114,16 +147,27 @@ async function seed(deps: Deps, orgId: number) {
       )
       .execute()
   }
-  const idOf = new Map((await db.selectFrom('customers').select(['id', 'external_userid']).where('org_id', '=', orgId).execute()).map((r) => [r.external_userid, r.id]))
+  const idOf = new Map(
+    (await db.selectFrom('customers').select(['id', 'external_userid']).where('org_id', '=', orgId).execute()).map((r) => [
+      r.external_userid,
+      r.id,
+    ]),
+  )
   let follows: object[] = []
   let links: object[] = []
   const flush = async (force = false) => {
     if (follows.length >= 1000 || (force && follows.length)) {
-      await db.insertInto('customer_follows').values(follows as never).execute()
+      await db
+        .insertInto('customer_follows')
+        .values(follows as never)
+        .execute()
       follows = []
     }
     if (links.length >= 2000 || (force && links.length)) {
-      await db.insertInto('customer_tags').values(links as never).execute()
+      await db
+        .insertInto('customer_tags')
+        .values(links as never)
+        .execute()
       links = []
     }
   }
@@ -148,14 +192,17 @@ async function seed(deps: Deps, orgId: number) {
         lost_at: lost ? f.createtime * 1000 + 86_400_000 : null,
         updated_at: now,
       })
-      for (const t of f.tags) links.push({ org_id: orgId, customer_id: customerId, tag_ref: tagRef.get(t)!, userid: f.userid, created_at: now })
+      for (const t of f.tags)
+        links.push({ org_id: orgId, customer_id: customerId, tag_ref: tagRef.get(t)!, userid: f.userid, created_at: now })
       await flush()
     }
   }
   await flush(true)
   await sandbox.close()
   // Tag names are distinct across the three groups, so a name identifies the local tag.
-  const byName = new Map((await db.selectFrom('tags').select(['id', 'name']).where('org_id', '=', orgId).execute()).map((t) => [t.name, t.id]))
+  const byName = new Map(
+    (await db.selectFrom('tags').select(['id', 'name']).where('org_id', '=', orgId).execute()).map((t) => [t.name, t.id]),
+  )
   return { tagRef: (name: string) => byName.get(name)! }
 }
 
@@ -163,7 +210,9 @@ async function explain(deps: Deps, kind: DialectKind, orgId: number, input: Cust
   const { page, pageSize, sortBy, sortOrder, ...filter } = input
   const form = pageForm(await countCustomers(deps.db, orgId, filter), page * pageSize)
   const queries = {
-    count: filteredCustomers(deps.db, orgId, filter, 'set').select((eb) => eb.fn.countAll().as('n')).compile(),
+    count: filteredCustomers(deps.db, orgId, filter, 'set')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .compile(),
     [`page (${form})`]: customerPageQuery(deps.db, orgId, filter, { page, pageSize, sortBy, sortOrder }, form).compile(),
   }
   for (const [name, q] of Object.entries(queries)) {
@@ -191,13 +240,21 @@ async function runDialect(kind: DialectKind) {
     const clock = new ManualClock(Date.UTC(2026, 10, 21, 1, 0, 0))
     const deps = { db: handle.db, dialect: kind, clock } as unknown as Deps
     const orgId = Number(
-      (await handle.db.insertInto('orgs').values({ name: '压测机构', slug: 'bench', status: 'active', created_at: clock.now(), updated_at: clock.now() }).executeTakeFirstOrThrow()).insertId,
+      (
+        await handle.db
+          .insertInto('orgs')
+          .values({ name: '压测机构', slug: 'bench', status: 'active', created_at: clock.now(), updated_at: clock.now() })
+          .executeTakeFirstOrThrow()
+      ).insertId,
     )
     const t0 = performance.now()
     const { tagRef } = await seed(deps, orgId)
     const counts = await Promise.all(
       (['customers', 'customer_follows', 'customer_tags'] as const).map(async (t) => {
-        const r = await handle.db.selectFrom(t).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()
+        const r = await handle.db
+          .selectFrom(t)
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
         return `${t} ${Number(r.n)}`
       }),
     )
@@ -220,8 +277,24 @@ async function runDialect(kind: DialectKind) {
       ['followUserid staff03', { followUserid: 'staff03' }],
       ['tag any [A级意向, 热玛吉]', { tagIds: [tagRef('A级意向'), tagRef('热玛吉')] }],
       ['tag all [A级意向, 热玛吉]', { tagIds: [tagRef('A级意向'), tagRef('热玛吉')], tagMode: 'all' }],
-      ['staff03 + tag any + douyin + active', { followUserid: 'staff03', tagIds: [tagRef('A级意向'), tagRef('热玛吉')], channel: 'douyin', status: 'active' }],
-      ['all filters, sort by name', { q: '王', followUserid: 'staff03', tagIds: [tagRef('玻尿酸')], channel: 'douyin', status: 'active', gender: 2, addedFrom: now - 365 * day, sortBy: 'name', sortOrder: 'asc' }],
+      [
+        'staff03 + tag any + douyin + active',
+        { followUserid: 'staff03', tagIds: [tagRef('A级意向'), tagRef('热玛吉')], channel: 'douyin', status: 'active' },
+      ],
+      [
+        'all filters, sort by name',
+        {
+          q: '王',
+          followUserid: 'staff03',
+          tagIds: [tagRef('玻尿酸')],
+          channel: 'douyin',
+          status: 'active',
+          gender: 2,
+          addedFrom: now - 365 * day,
+          sortBy: 'name',
+          sortOrder: 'asc',
+        },
+      ],
     ]
     const rows: { name: string; total: number; median: number; max: number }[] = []
     for (const [name, partial] of scenarios) {
@@ -251,7 +324,18 @@ async function runDialect(kind: DialectKind) {
       }
       rows.push({ name, total: NaN, median: median(times), max: Math.max(...times) })
     }
-    const someId = Number((await handle.db.selectFrom('customers').select('id').where('org_id', '=', orgId).orderBy('id').offset(5000).limit(1).executeTakeFirstOrThrow()).id)
+    const someId = Number(
+      (
+        await handle.db
+          .selectFrom('customers')
+          .select('id')
+          .where('org_id', '=', orgId)
+          .orderBy('id')
+          .offset(5000)
+          .limit(1)
+          .executeTakeFirstOrThrow()
+      ).id,
+    )
     await timeIt('customers.lost page 1', () => listLost(deps, orgId, { page: 1, pageSize: 20 }))
     await timeIt('customers.channels', () => listChannels(deps, orgId))
     await timeIt('customers.get', () => getCustomer(deps, orgId, someId))
@@ -259,7 +343,9 @@ async function runDialect(kind: DialectKind) {
     console.log(`\n${kind} — customers.list on ${CUSTOMERS} customers, pageSize 20, ${RUNS} runs after one warm-up (ms)`)
     console.log(`${'scenario'.padEnd(44)} ${'total'.padStart(8)} ${'median'.padStart(8)} ${'max'.padStart(8)}`)
     for (const r of rows) {
-      console.log(`${r.name.padEnd(44)} ${(Number.isNaN(r.total) ? '' : String(r.total)).padStart(8)} ${r.median.toFixed(1).padStart(8)} ${r.max.toFixed(1).padStart(8)}`)
+      console.log(
+        `${r.name.padEnd(44)} ${(Number.isNaN(r.total) ? '' : String(r.total)).padStart(8)} ${r.median.toFixed(1).padStart(8)} ${r.max.toFixed(1).padStart(8)}`,
+      )
     }
   } finally {
     await handle.close()

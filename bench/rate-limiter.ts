@@ -17,7 +17,8 @@ async function measure(label: string, limiter: RateLimiter) {
   for (let i = 0; i < N; i++) await limiter.acquire(corp, '/cgi-bin/user/get')
   const seq = (performance.now() - t) / N
   t = performance.now()
-  for (let i = 0; i < N / 50; i++) await Promise.all(Array.from({ length: 50 }, () => limiter.acquire(corp, '/cgi-bin/externalcontact/get')))
+  for (let i = 0; i < N / 50; i++)
+    await Promise.all(Array.from({ length: 50 }, () => limiter.acquire(corp, '/cgi-bin/externalcontact/get')))
   const par = (performance.now() - t) / N
   console.log(`${label.padEnd(8)} sequential ${(seq * 1000).toFixed(0)} µs/slot, 50 at once ${(par * 1000).toFixed(0)} µs/slot`)
 }

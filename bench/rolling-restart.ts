@@ -100,19 +100,39 @@ async function main() {
     const [nginxPort, portA, portB] = [await freePort(), await freePort(), await freePort()]
     const front = `http://127.0.0.1:${nginxPort}`
     writeFileSync(join(workDir, 'nginx.conf'), nginxConf(workDir, nginxPort, [portA, portB]))
-    nginxChild = spawn(nginx, ['-p', workDir, '-e', join(workDir, 'error.log'), '-c', join(workDir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: ['ignore', 'inherit', 'inherit'] })
+    nginxChild = spawn(nginx, ['-p', workDir, '-e', join(workDir, 'error.log'), '-c', join(workDir, 'nginx.conf'), '-g', 'daemon off;'], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    })
 
-    const base = { databaseUrl: db.url, sandboxUrl: sandbox.url, publicBaseUrl: front, env: { QUEUE_CONCURRENCY: '32', WORKERS: WORKER_INSTANCE ? '0' : '1' } }
+    const base = {
+      databaseUrl: db.url,
+      sandboxUrl: sandbox.url,
+      publicBaseUrl: front,
+      env: { QUEUE_CONCURRENCY: '32', WORKERS: WORKER_INSTANCE ? '0' : '1' },
+    }
     const optsOf = (name: string, port: number): InstanceOptions => ({ ...base, name, port })
     instances.push(await startInstance(optsOf('a', portA)), await startInstance(optsOf('b', portB)))
     if (WORKER_INSTANCE) worker = await startInstance({ ...base, name: 'worker', env: { QUEUE_CONCURRENCY: '64', WORKERS: '1' } })
     await clinic.pointCallbacksAt(front)
     note(`nginx :${nginxPort} → a :${portA}, b :${portB}${worker ? `; worker :${worker.port}` : ''}`)
 
-    const driver = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/callbacks-scan-driver.ts'), sandbox.url, clinic.corpid, clinic.configId, String(RATE), String(SECONDS)], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    })
+    const driver = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(ROOT, 'bench/callbacks-scan-driver.ts'),
+        sandbox.url,
+        clinic.corpid,
+        clinic.configId,
+        String(RATE),
+        String(SECONDS),
+      ],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    )
     let out = ''
     driver.stdout!.on('data', (b: Buffer) => (out += b.toString()))
     const driven = new Promise<number | null>((resolve) => driver.once('close', resolve))
@@ -143,11 +163,27 @@ async function main() {
       return { distinct: counts.size, repeated: [...counts.values()].filter((n) => n > 1).length }
     }
     try {
-      const customers = repeats((await handle.db.selectFrom('customers').select('external_userid').where('org_id', '=', clinic.orgId).execute()).map((r) => r.external_userid))
-      const events = repeats((await handle.db.selectFrom('callback_events').select('external_userid').where('org_id', '=', clinic.orgId).execute()).map((r) => r.external_userid))
-      const welcomeRows = await handle.db.selectFrom('welcome_sends').select(['customer_external_userid', 'status']).where('org_id', '=', clinic.orgId).execute()
+      const customers = repeats(
+        (await handle.db.selectFrom('customers').select('external_userid').where('org_id', '=', clinic.orgId).execute()).map(
+          (r) => r.external_userid,
+        ),
+      )
+      const events = repeats(
+        (await handle.db.selectFrom('callback_events').select('external_userid').where('org_id', '=', clinic.orgId).execute()).map(
+          (r) => r.external_userid,
+        ),
+      )
+      const welcomeRows = await handle.db
+        .selectFrom('welcome_sends')
+        .select(['customer_external_userid', 'status'])
+        .where('org_id', '=', clinic.orgId)
+        .execute()
       const welcomes = repeats(welcomeRows.map((r) => r.customer_external_userid))
-      const sentLog = repeats((await sandbox.api<{ items: { external_userid: string }[] }>('GET', `/logs/welcome?corpid=${clinic.corpid}&limit=20000`)).items.map((w) => w.external_userid))
+      const sentLog = repeats(
+        (await sandbox.api<{ items: { external_userid: string }[] }>('GET', `/logs/welcome?corpid=${clinic.corpid}&limit=20000`)).items.map(
+          (w) => w.external_userid,
+        ),
+      )
       const statuses: Record<string, number> = {}
       for (const w of welcomeRows) statuses[w.status] = (statuses[w.status] ?? 0) + 1
       const acked = deliveries.filter((d) => d.status === 'delivered')
@@ -158,7 +194,9 @@ async function main() {
       const duplicated = customers.repeated + events.repeated + welcomes.repeated + sentLog.repeated
       const unacked = deliveries.length - acked.length
 
-      console.log(`\nRolling restart — nginx + 2 instances${worker ? ' (HTTP only) + 1 worker instance' : ' (with workers)'} on MariaDB, ${RATE} scans/s for ${SECONDS} s\n`)
+      console.log(
+        `\nRolling restart — nginx + 2 instances${worker ? ' (HTTP only) + 1 worker instance' : ' (with workers)'} on MariaDB, ${RATE} scans/s for ${SECONDS} s\n`,
+      )
       console.log(`| figure | value |\n|---|---|`)
       const rows: [string, string | number][] = [
         ['scans sent', sent],
@@ -170,19 +208,35 @@ async function main() {
         ['callback events stored', events.distinct],
         ['customers created', customers.distinct],
         ['welcome rows / sent at the sandbox', `${welcomes.distinct} / ${sentLog.distinct} ${JSON.stringify(statuses)}`],
-        ['duplicates (customers, events, welcome rows, welcomes sent)', `${customers.repeated}, ${events.repeated}, ${welcomes.repeated}, ${sentLog.repeated}`],
+        [
+          'duplicates (customers, events, welcome rows, welcomes sent)',
+          `${customers.repeated}, ${events.repeated}, ${welcomes.repeated}, ${sentLog.repeated}`,
+        ],
         ['queue drained', drained ? 'yes' : 'no (timed out)'],
         ['restarts (exit code, down → ready ms)', restarts.map((r) => `${r.name}: ${r.exit}, ${r.downMs}`).join('; ')],
       ]
       for (const [k, v] of rows) console.log(`| ${k} | ${v} |`)
-      console.log(`\n${unacked === 0 && duplicated === 0 && customers.distinct === sent ? 'PASS' : 'FAIL'}: ${unacked} unacknowledged, ${duplicated} duplicated, ${sent - customers.distinct} customers missing (target 0, 0, 0)`)
+      console.log(
+        `\n${unacked === 0 && duplicated === 0 && customers.distinct === sent ? 'PASS' : 'FAIL'}: ${unacked} unacknowledged, ${duplicated} duplicated, ${sent - customers.distinct} customers missing (target 0, 0, 0)`,
+      )
     } finally {
       await handle.close()
     }
   } finally {
     await Promise.all([...instances, ...(worker ? [worker] : [])].map((i) => i.stop()))
     nginxChild?.kill('SIGQUIT')
-    if (process.env.BENCH_DEBUG) console.error(readFileSync(join(workDir, 'error.log'), 'utf8').split('\n').map((l) => l.replace(/^.*\] \d+#\d+: \*\d+ /, '').replace(/, client.*upstream: /, ' → ').replace(/\/api\/wework.*/, '')).join('\n'))
+    if (process.env.BENCH_DEBUG)
+      console.error(
+        readFileSync(join(workDir, 'error.log'), 'utf8')
+          .split('\n')
+          .map((l) =>
+            l
+              .replace(/^.*\] \d+#\d+: \*\d+ /, '')
+              .replace(/, client.*upstream: /, ' → ')
+              .replace(/\/api\/wework.*/, ''),
+          )
+          .join('\n'),
+      )
     await sandbox.stop()
     await db.drop()
     rmSync(workDir, { recursive: true, force: true })

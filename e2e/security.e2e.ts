@@ -101,8 +101,12 @@ describe('content security policy', () => {
       const csp = await watchCsp(context, page)
       // No internet here: answer the SDK's URL locally. Routing happens after the browser's CSP check, so this proves
       // the policy lets the request out.
-      await context.route('https://res.wx.qq.com/**', (route) => route.fulfill({ contentType: 'application/javascript', body: 'window.__wxLoaded = true' }))
-      await context.route('https://evil.example/**', (route) => route.fulfill({ contentType: 'application/javascript', body: 'window.__evil = true' }))
+      await context.route('https://res.wx.qq.com/**', (route) =>
+        route.fulfill({ contentType: 'application/javascript', body: 'window.__wxLoaded = true' }),
+      )
+      await context.route('https://evil.example/**', (route) =>
+        route.fulfill({ contentType: 'application/javascript', body: 'window.__evil = true' }),
+      )
 
       const res = await page.goto(`${server.url}/h5/`)
       expect(res!.headers()['content-security-policy']).toContain("script-src 'self' https://res.wx.qq.com;")

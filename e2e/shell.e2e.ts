@@ -5,7 +5,23 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import { openSession, screenshot, watchConsole, type BrowserSession, type TestServer } from './harness'
 
-const MENU = ['概览', '企业微信配置', '联系我', '客户', '标签', '群发', '员工', '推送配置', '通知', '站内信', '任务', '队列', '审计日志', '用户管理', '组织管理']
+const MENU = [
+  '概览',
+  '企业微信配置',
+  '联系我',
+  '客户',
+  '标签',
+  '群发',
+  '员工',
+  '推送配置',
+  '通知',
+  '站内信',
+  '任务',
+  '队列',
+  '审计日志',
+  '用户管理',
+  '组织管理',
+]
 const DEMO_ORG = '示例医美诊所'
 const SECOND_ORG = { name: '城南分院', slug: 'chengnan', admin: 'chengnan_admin' }
 const ORG_ADMIN = { username: 'clinic_admin', displayName: '诊所管理员', password: 'clinic-pass-2026' }
@@ -181,8 +197,17 @@ describe('admin shell', () => {
   it('审计日志: shows what the admin did, with the input summary (secrets redacted) in an expandable row', async () => {
     await start()
     // What the admin did, made here: an org and a user (the newest rows, the list being newest first).
-    await trpc('mutation', 'orgs.create', { name: '审计测试分院', slug: 'audit-probe', admin: { username: 'audit_probe_admin', displayName: '审计分院管理员', password: 'audit-pass-2026' } })
-    await trpc('mutation', 'users.create', { username: 'audit_probe', displayName: '审计测试', password: 'audit-pass-2026', role: 'org_member' })
+    await trpc('mutation', 'orgs.create', {
+      name: '审计测试分院',
+      slug: 'audit-probe',
+      admin: { username: 'audit_probe_admin', displayName: '审计分院管理员', password: 'audit-pass-2026' },
+    })
+    await trpc('mutation', 'users.create', {
+      username: 'audit_probe',
+      displayName: '审计测试',
+      password: 'audit-pass-2026',
+      role: 'org_member',
+    })
     await menuItem(page, '审计日志').click()
     await page.waitForURL(/\/web\/audit$/)
     const body = page.locator('.el-table__body')

@@ -78,7 +78,10 @@ async function findWay(state: string): Promise<WayView | undefined> {
 
 async function wecomTagId(name: string): Promise<string> {
   const groups = await trpc<{ source: string; tags: { name: string; tagId: string | null }[] }[]>('query', 'tags.list')
-  const tag = groups.filter((g) => g.source === 'wecom').flatMap((g) => g.tags).find((t) => t.name === name)
+  const tag = groups
+    .filter((g) => g.source === 'wecom')
+    .flatMap((g) => g.tags)
+    .find((t) => t.name === name)
   if (!tag?.tagId) throw new Error(`no WeCom tag ${name}`)
   return tag.tagId
 }
@@ -192,7 +195,10 @@ describe('WeCom pages', () => {
     await page.getByRole('button', { name: '测试连接' }).click()
     await toast(/连接成功，可联系客户的成员 \d+ 人/).waitFor()
     await page.getByTestId('wecom-test-ok').waitFor()
-    await page.getByTestId('wecom-last-test').getByText(/连接成功/).waitFor()
+    await page
+      .getByTestId('wecom-last-test')
+      .getByText(/连接成功/)
+      .waitFor()
     await page.getByTestId('wecom-status').getByText('有效').waitFor()
     await shot('wecom-config')
   })
@@ -335,7 +341,11 @@ describe('WeCom pages', () => {
     await box.getByRole('button', { name: '扫码' }).click()
     await toast(new RegExp(`已模拟客户扫码添加 ${STAFF.name}`)).waitFor()
     // The add callback is processed in the background; the list's counts follow.
-    await wayRow().locator('td').nth(4).getByText(String(before + 1), { exact: true }).waitFor({ timeout: 15_000 })
+    await wayRow()
+      .locator('td')
+      .nth(4)
+      .getByText(String(before + 1), { exact: true })
+      .waitFor({ timeout: 15_000 })
   })
 
   it('客户: the new customer appears with the channel source tag and the way’s WeCom tag', async () => {
@@ -368,7 +378,9 @@ describe('WeCom pages', () => {
     await toast('备注已保存到企业微信').waitFor()
     await follow.getByText('玻尿酸意向-e2e').waitFor()
     // The edit reached WeCom itself: the sandbox logged an externalcontact/remark call with the new text.
-    const remarks = (await (await page.request.get(`${server.url}/sandbox/control/logs/remark`)).json()) as { items: { userid: string; changes: { remark?: string } }[] }
+    const remarks = (await (await page.request.get(`${server.url}/sandbox/control/logs/remark`)).json()) as {
+      items: { userid: string; changes: { remark?: string } }[]
+    }
     expect(remarks.items.some((r) => r.userid === STAFF.userid && r.changes.remark === '玻尿酸意向-e2e')).toBe(true)
 
     // A WeCom tag added in the drawer goes through mark_tag before it shows on the relation.
@@ -376,7 +388,9 @@ describe('WeCom pages', () => {
     await page.locator('.el-select-dropdown:visible').getByRole('option', { name: EXTRA_TAG, exact: true }).click()
     await toast(`已添加标签「${EXTRA_TAG}」`).waitFor()
     await follow.getByText(EXTRA_TAG).waitFor()
-    const marks = (await (await page.request.get(`${server.url}/sandbox/control/logs/mark_tag`)).json()) as { items: { userid: string; add_tag: string[] }[] }
+    const marks = (await (await page.request.get(`${server.url}/sandbox/control/logs/mark_tag`)).json()) as {
+      items: { userid: string; add_tag: string[] }[]
+    }
     expect(marks.items.filter((m) => m.userid === STAFF.userid && m.add_tag.length === 1).length).toBeGreaterThanOrEqual(1)
     await timeline.scrollIntoViewIfNeeded()
     await shot('customer-detail')

@@ -127,7 +127,17 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const t of ['platform_tokens', 'job_runs', 'job_locks', 'queue_jobs', 'audit_log', 'login_failures', 'sessions', 'admin_users', 'orgs']) {
+  for (const t of [
+    'platform_tokens',
+    'job_runs',
+    'job_locks',
+    'queue_jobs',
+    'audit_log',
+    'login_failures',
+    'sessions',
+    'admin_users',
+    'orgs',
+  ]) {
     await db.schema.dropTable(t).execute()
   }
 }

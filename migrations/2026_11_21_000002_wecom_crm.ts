@@ -115,7 +115,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addUniqueConstraint('customer_follows_pair', ['customer_id', 'userid'])
     .execute()
   await db.schema.createIndex('customer_follows_org_user').on('customer_follows').columns(['org_id', 'userid', 'status']).execute()
-  await db.schema.createIndex('customer_follows_org_way').on('customer_follows').columns(['org_id', 'contact_way_id', 'createtime']).execute()
+  await db.schema
+    .createIndex('customer_follows_org_way')
+    .on('customer_follows')
+    .columns(['org_id', 'contact_way_id', 'createtime'])
+    .execute()
   await db.schema.createIndex('customer_follows_org_status').on('customer_follows').columns(['org_id', 'status', 'lost_at']).execute()
 
   await db.schema
@@ -234,7 +238,20 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const t of ['welcome_sends', 'crm_leads', 'messages', 'callback_events', 'customer_tags', 'tags', 'tag_groups', 'customer_follows', 'customers', 'contact_ways', 'wecom_staff', 'wecom_configs']) {
+  for (const t of [
+    'welcome_sends',
+    'crm_leads',
+    'messages',
+    'callback_events',
+    'customer_tags',
+    'tags',
+    'tag_groups',
+    'customer_follows',
+    'customers',
+    'contact_ways',
+    'wecom_staff',
+    'wecom_configs',
+  ]) {
     await db.schema.dropTable(t).execute()
   }
 }

@@ -1,7 +1,23 @@
 // Callback events are unique per (org_id, dedupe_key), not per dedupe_key: two orgs connected to one corp each keep every event.
 import type { Kysely } from 'kysely'
 
-const COLUMNS: any[] = ['id', 'org_id', 'source', 'dedupe_key', 'msg_type', 'event', 'change_type', 'userid', 'external_userid', 'plaintext', 'create_time', 'received_at', 'status', 'processed_at', 'error']
+const COLUMNS: any[] = [
+  'id',
+  'org_id',
+  'source',
+  'dedupe_key',
+  'msg_type',
+  'event',
+  'change_type',
+  'userid',
+  'external_userid',
+  'plaintext',
+  'create_time',
+  'received_at',
+  'status',
+  'processed_at',
+  'error',
+]
 
 /**
  * The old key is a column-level UNIQUE, which SQLite cannot drop (it is the table's own autoindex), so the table is

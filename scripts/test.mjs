@@ -38,7 +38,15 @@ if (projects.includes('browser')) {
 
 const report = '.vitest-report.json'
 rmSync(report, { force: true })
-const args = ['node_modules/vitest/vitest.mjs', 'run', ...projects.flatMap((p) => ['--project', p]), '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...extraArgs]
+const args = [
+  'node_modules/vitest/vitest.mjs',
+  'run',
+  ...projects.flatMap((p) => ['--project', p]),
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${report}`,
+  ...extraArgs,
+]
 const run = spawnSync(process.execPath, args, { stdio: 'inherit', env: process.env })
 
 let passed = 0

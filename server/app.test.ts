@@ -52,13 +52,19 @@ describe('http', () => {
   it('invalid input is a 400 that names the field, and writes nothing', async () => {
     const { user } = await createOrgWithUser(deps, 'org_admin')
     const agent = await loginAgent(user.username)
-    const before = await deps.db.selectFrom('admin_users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
+    const before = await deps.db
+      .selectFrom('admin_users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow()
     const res = await agent.post('/trpc/users.create').send({ username: 'ab', displayName: '张三', password: 'short', role: 'org_member' })
     expect(res.status).toBe(400)
     expect(res.body.error.message).toContain('username')
     expect(res.body.error.message).toContain('password')
     expect(res.body.error.data.fieldErrors.username).toBeTruthy()
-    const after = await deps.db.selectFrom('admin_users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
+    const after = await deps.db
+      .selectFrom('admin_users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow()
     expect(Number(after.n)).toBe(Number(before.n))
     const audit = await deps.db.selectFrom('audit_log').select('action').where('action', '=', 'users.create').execute()
     expect(audit).toHaveLength(0)

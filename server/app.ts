@@ -49,10 +49,14 @@ export function createApp(opts: AppOptions): Express {
     }
   })
   // Queue depth and traffic of every org: operators only (see README, Security).
-  app.get('/metrics', tokenOrLoopback({ token: deps.config.metricsToken, loopbackWithoutToken: false, realm: 'metrics' }), async (_req, res) => {
-    res.set('Content-Type', metrics.registry.contentType)
-    res.send(await metrics.registry.metrics())
-  })
+  app.get(
+    '/metrics',
+    tokenOrLoopback({ token: deps.config.metricsToken, loopbackWithoutToken: false, realm: 'metrics' }),
+    async (_req, res) => {
+      res.set('Content-Type', metrics.registry.contentType)
+      res.send(await metrics.registry.metrics())
+    },
+  )
 
   app.use('/trpc', ...trpcMiddleware(deps))
 
@@ -60,7 +64,10 @@ export function createApp(opts: AppOptions): Express {
     // The control API plays the outside world (scans, deletions, faults); the emulated WeCom API stays open, it checks
     // access_token like WeCom does.
     const token = deps.config.sandboxToken
-    app.use('/sandbox/control', tokenOrLoopback({ token, loopbackWithoutToken: true, headerNames: ['x-sandbox-token'], realm: 'sandbox control' }))
+    app.use(
+      '/sandbox/control',
+      tokenOrLoopback({ token, loopbackWithoutToken: true, headerNames: ['x-sandbox-token'], realm: 'sandbox control' }),
+    )
     app.use('/sandbox', opts.sandboxRouter)
   }
   if (opts.distDir) mountStatic(app, opts.distDir)
@@ -72,7 +79,9 @@ export function createApp(opts: AppOptions): Express {
     const status = err.status ?? 500
     if (status >= 500) deps.log.error({ err }, 'unhandled request error')
     // Same wording as the tRPC formatter's masked internal errors, so support can match the id to the log.
-    const internal = deps.config.production ? `服务器内部错误（请求编号 ${String(res.getHeader('X-Request-Id') ?? '-')}）` : 'internal error'
+    const internal = deps.config.production
+      ? `服务器内部错误（请求编号 ${String(res.getHeader('X-Request-Id') ?? '-')}）`
+      : 'internal error'
     res.status(status).json({ error: status >= 500 ? internal : err.message })
   })
   return app
@@ -88,7 +97,10 @@ function requestLog(deps: Deps) {
     res.on('finish', () => {
       if (!deps.log.isLevelEnabled('debug') && res.statusCode < 500) return
       const ms = Number(process.hrtime.bigint() - started) / 1e6
-      deps.log[res.statusCode >= 500 ? 'warn' : 'debug']({ reqId: id, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request')
+      deps.log[res.statusCode >= 500 ? 'warn' : 'debug'](
+        { reqId: id, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 },
+        'request',
+      )
     })
     next()
   }

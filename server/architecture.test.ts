@@ -34,7 +34,9 @@ describe('house rules', () => {
   it('writes SQL only in repositories, server/db and the sandbox', () => {
     const allowed = (rel: string) => rel.endsWith('.repository.ts') || rel.startsWith('server/db/') || rel.startsWith('server/sandbox/')
     const offenders = [...source]
-      .filter(([rel, text]) => !allowed(rel) && /\.(selectFrom|insertInto|updateTable|deleteFrom|replaceInto|mergeInto)\(/.test(codeOnly(text)))
+      .filter(
+        ([rel, text]) => !allowed(rel) && /\.(selectFrom|insertInto|updateTable|deleteFrom|replaceInto|mergeInto)\(/.test(codeOnly(text)),
+      )
       .map(([rel]) => rel)
     expect(offenders, 'query builders outside *.repository.ts / server/db').toEqual([])
   })
@@ -52,7 +54,9 @@ describe('house rules', () => {
     for (const [rel, text] of source) {
       const deps: string[] = []
       for (const m of text.matchAll(/^(?:import|export)\s[^'";]*?from\s*'(\.[^']+)'/gm)) {
-        const target = relative(ROOT, resolve(ROOT, dirname(rel), m[1])).split('\\').join('/')
+        const target = relative(ROOT, resolve(ROOT, dirname(rel), m[1]))
+          .split('\\')
+          .join('/')
         const file = source.has(`${target}.ts`) ? `${target}.ts` : source.has(`${target}/index.ts`) ? `${target}/index.ts` : null
         if (file) deps.push(file)
       }

@@ -22,7 +22,8 @@ afterAll(async () => {
 })
 
 async function storedHash(username: string) {
-  return (await handle.db.selectFrom('admin_users').select('password_hash').where('username', '=', username).executeTakeFirstOrThrow()).password_hash
+  return (await handle.db.selectFrom('admin_users').select('password_hash').where('username', '=', username).executeTakeFirstOrThrow())
+    .password_hash
 }
 
 describe('bootstrap', () => {
@@ -44,7 +45,9 @@ describe('bootstrap', () => {
 
   it('in production with ADMIN_PASSWORD hands back no password either, and writes no file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'crm-boot-'))
-    const deps = createTestDeps(handle, { config: testConfig({ production: true, dataDir: dir, admin: { username: 'env-admin', password: 'from-the-env-123' } }) })
+    const deps = createTestDeps(handle, {
+      config: testConfig({ production: true, dataDir: dir, admin: { username: 'env-admin', password: 'from-the-env-123' } }),
+    })
     const boot = await bootstrap(deps, { demo: false })
     expect(boot.admin).toEqual({ username: 'env-admin', password: null, passwordFile: null, created: true })
     expect(() => statSync(join(dir, INITIAL_PASSWORD_FILE))).toThrow()

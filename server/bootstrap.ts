@@ -30,7 +30,15 @@ export async function bootstrap(deps: Deps, opts: { demo: boolean }): Promise<Bo
     demoOrgId = (await findOrgIdBySlug(deps.db, DEMO_ORG.slug))?.id ?? (await insertDemoOrg(deps, now))
   }
   if (await findUserIdByUsername(deps.db, username)) {
-    return { admin: { username, password: opts.demo && !config.production ? readDemoPassword(config.dataDir) : null, passwordFile: null, created: false }, demoOrgId }
+    return {
+      admin: {
+        username,
+        password: opts.demo && !config.production ? readDemoPassword(config.dataDir) : null,
+        passwordFile: null,
+        created: false,
+      },
+      demoOrgId,
+    }
   }
   const generated = config.admin.password === undefined
   const password = config.admin.password ?? randomBytes(18).toString('base64url')
@@ -43,7 +51,10 @@ export async function bootstrap(deps: Deps, opts: { demo: boolean }): Promise<Bo
   }
   if (config.production) {
     // Whether generated or from ADMIN_PASSWORD, a production password is never handed back to be printed.
-    return { admin: { username, password: null, passwordFile: generated ? writePasswordFile(config.dataDir, password) : null, created: true }, demoOrgId }
+    return {
+      admin: { username, password: null, passwordFile: generated ? writePasswordFile(config.dataDir, password) : null, created: true },
+      demoOrgId,
+    }
   }
   // The demo keeps a generated password beside its data so a restarted demo can still say how to log in.
   if (generated && opts.demo) writePasswordFile(config.dataDir, password)

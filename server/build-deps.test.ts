@@ -13,7 +13,14 @@ beforeAll(async () => {
 })
 afterAll(async () => handle?.close())
 
-const parts = () => ({ db: handle.db, dialect: handle.kind, mysql: handle.mysql, clock: new ManualClock(), log: silentLogger, instanceId: 'build-deps-test' })
+const parts = () => ({
+  db: handle.db,
+  dialect: handle.kind,
+  mysql: handle.mysql,
+  clock: new ManualClock(),
+  log: silentLogger,
+  instanceId: 'build-deps-test',
+})
 
 it('counts the budget in the database on MySQL and in the process on SQLite', async () => {
   const deps = buildDeps({ config: testConfig(), ...parts() })

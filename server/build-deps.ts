@@ -39,7 +39,19 @@ export function buildDeps(parts: DepsParts): Deps {
   const tokens = parts.tokens ?? new TokenCenter({ db, clock, secrets, log, instanceId })
   const wecomLimiter = createWecomRateLimiter({ store: rateLimitStore(config, parts.mysql, log), log })
   const wecom = new WecomClients({ db, secrets, tokens, limiter: wecomLimiter, log, apiBase: config.wecomApiBase })
-  const deps = { config, db, dialect: parts.dialect, clock, log, secrets, queue, tokens, wecomLimiter, wecom, sandbox: parts.sandbox } as Deps
+  const deps = {
+    config,
+    db,
+    dialect: parts.dialect,
+    clock,
+    log,
+    secrets,
+    queue,
+    tokens,
+    wecomLimiter,
+    wecom,
+    sandbox: parts.sandbox,
+  } as Deps
   // The scheduler needs the finished deps (its jobs run with them), so it is the one member set afterwards.
   deps.scheduler = new Scheduler({ deps, jobs: parts.jobs ?? allJobs(), instanceId })
   return deps

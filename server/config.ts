@@ -4,9 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { z } from 'zod'
 
-const flag = z
-  .enum(['0', '1', 'true', 'false', 'yes', 'no', 'on', 'off', ''])
-  .transform((v) => ['1', 'true', 'yes', 'on'].includes(v))
+const flag = z.enum(['0', '1', 'true', 'false', 'yes', 'no', 'on', 'off', '']).transform((v) => ['1', 'true', 'yes', 'on'].includes(v))
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -42,7 +40,10 @@ const envSchema = z.object({
   // Jobs mostly wait on WeCom (welcome, detail, mark_tag), so bursts of scans need more than a handful in flight.
   QUEUE_CONCURRENCY: z.coerce.number().int().min(1).max(128).default(16),
   // Shared WeCom call budget across instances; without it MySQL holds the budget (SQLite: each process its own).
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+    .optional(),
 })
 
 export type Env = z.infer<typeof envSchema>
@@ -128,7 +129,9 @@ export function securityWarnings(config: Config): string[] {
   const out: string[] = []
   const https = config.publicBaseUrl.startsWith('https://')
   if (https && config.trustProxy === 0) {
-    out.push('PUBLIC_BASE_URL 是 https，但未设置 TRUST_PROXY：经反向代理访问时客户端 IP 是代理地址，登录限流会把所有人算作同一 IP。请设置 TRUST_PROXY=1（代理层数）')
+    out.push(
+      'PUBLIC_BASE_URL 是 https，但未设置 TRUST_PROXY：经反向代理访问时客户端 IP 是代理地址，登录限流会把所有人算作同一 IP。请设置 TRUST_PROXY=1（代理层数）',
+    )
   }
   if (config.production && config.sandbox) out.push('生产模式下启用了沙箱（SANDBOX=1）：/sandbox 对外可见，控制接口需 SANDBOX_TOKEN')
   if (config.sandbox && !isLoopbackHost(config.host)) {

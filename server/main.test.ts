@@ -86,10 +86,16 @@ describe('WORKERS=0: an instance that only serves HTTP', () => {
 
     const worker = await startServer({ ...env(), WORKERS: '1', SCHEDULER: '0' })
     try {
-      const done = new Promise<void>((resolve) => worker.deps.queue.register('test.probe', async () => void (ran.push('worker'), resolve())))
+      const done = new Promise<void>((resolve) =>
+        worker.deps.queue.register('test.probe', async () => void (ran.push('worker'), resolve())),
+      )
       worker.deps.queue.start() // the handler is registered after start-up, so wake the queue for the pending job now
       await done
-      const row = await worker.deps.db.selectFrom('queue_jobs').select(['status', 'attempts']).where('id', '=', id!).executeTakeFirstOrThrow()
+      const row = await worker.deps.db
+        .selectFrom('queue_jobs')
+        .select(['status', 'attempts'])
+        .where('id', '=', id!)
+        .executeTakeFirstOrThrow()
       expect(ran).toEqual(['worker'])
       expect(row.attempts).toBe(1)
       expect(worker.scheduler.started).toBe(false)
@@ -150,14 +156,19 @@ describe('close (SIGTERM)', () => {
     const body = JSON.stringify({ username: 'nobody', password: 'x'.repeat(20) })
     // Expect: 100-continue makes the server say when it has the headers: from then on the request is in flight.
     const continued = new Promise<void>((resolve) => socket.on('data', () => answer.includes('100 Continue') && resolve()))
-    socket.write(`POST /trpc/auth.login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`)
+    socket.write(
+      `POST /trpc/auth.login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`,
+    )
     await continued
     const closed = s.close()
     expect(await probe(port, '/healthz')).toEqual({ error: 'ECONNREFUSED' })
     socket.write(body.slice(10))
     await ended
     await closed
-    const head = answer.replace(/^HTTP\/1\.1 100 Continue\r\n\r\n/, '').split('\r\n\r\n')[0].toLowerCase()
+    const head = answer
+      .replace(/^HTTP\/1\.1 100 Continue\r\n\r\n/, '')
+      .split('\r\n\r\n')[0]
+      .toLowerCase()
     expect(head).toMatch(/^http\/1\.1 \d{3}/)
     expect(head).toContain('connection: close')
   })

@@ -55,9 +55,25 @@ export async function startServer(envOverrides: Record<string, string | undefine
 
   const instanceId = `${process.pid}-${randomBytes(3).toString('hex')}`
   const sandbox = config.sandbox
-    ? createSandbox({ publicBaseUrl: config.publicBaseUrl, seed: 'demo', clock, stateFile: join(config.dataDir, 'sandbox-state.json'), onError: (err, where) => log.error({ err, where }, 'sandbox error') })
+    ? createSandbox({
+        publicBaseUrl: config.publicBaseUrl,
+        seed: 'demo',
+        clock,
+        stateFile: join(config.dataDir, 'sandbox-state.json'),
+        onError: (err, where) => log.error({ err, where }, 'sandbox error'),
+      })
     : null
-  const deps = buildDeps({ config, db: handle.db, dialect: handle.kind, mysql: handle.mysql, clock, log, instanceId, sandbox: sandbox?.control, jobs: opts.jobs })
+  const deps = buildDeps({
+    config,
+    db: handle.db,
+    dialect: handle.kind,
+    mysql: handle.mysql,
+    clock,
+    log,
+    instanceId,
+    sandbox: sandbox?.control,
+    jobs: opts.jobs,
+  })
   const { queue, scheduler } = deps
   const boot = await bootstrap(deps, { demo: !config.production })
   const metrics = createMetrics(deps, { defaultMetrics: true })
@@ -128,7 +144,11 @@ export function answerNotReady(_req: IncomingMessage, res: ServerResponse): void
 /** Bound before boot (PORT=0 only): answers 503 until `ready` swaps in the app, so no request waits on a missing handler. */
 async function listenEarly(host: string): Promise<{ port: number; ready(listener: RequestListener): Server }> {
   let current: RequestListener = answerNotReady
-  const server = await listen(createServer((req, res) => current(req, res)), 0, host)
+  const server = await listen(
+    createServer((req, res) => current(req, res)),
+    0,
+    host,
+  )
   return {
     port: (server.address() as AddressInfo).port,
     ready(listener) {

@@ -31,7 +31,12 @@ describe.skipIf(TEST_DIALECT !== 'mysql')('several instances on one MySQL', () =
     sandbox = await startSandboxProcess()
     clinic = await setUpClinic(db.url, sandbox)
     // Both with workers and scheduler: the claims, the ticks and the token refresh are what is shared.
-    const opts = { databaseUrl: db.url, sandboxUrl: sandbox.url, entry: 'server/testing/cluster-instance.ts', env: { QUEUE_CONCURRENCY: '8' } }
+    const opts = {
+      databaseUrl: db.url,
+      sandboxUrl: sandbox.url,
+      entry: 'server/testing/cluster-instance.ts',
+      env: { QUEUE_CONCURRENCY: '8' },
+    }
     // One after the other: two first starts at once race on creating the platform admin (see bootstrap.ts).
     instances.push(await startInstance({ ...opts, name: 'a' }))
     instances.push(await startInstance({ ...opts, name: 'b' }))
@@ -50,7 +55,9 @@ describe.skipIf(TEST_DIALECT !== 'mysql')('several instances on one MySQL', () =
       await clinic.pointCallbacksAt(target.url)
       for (let i = 0; i < n; i += 25) {
         const batch = await Promise.all(
-          Array.from({ length: Math.min(25, n - i) }, () => sandbox.api<{ external_userid: string }>('POST', `/corps/${clinic.corpid}/scan`, { config_id: clinic.configId, wait: false })),
+          Array.from({ length: Math.min(25, n - i) }, () =>
+            sandbox.api<{ external_userid: string }>('POST', `/corps/${clinic.corpid}/scan`, { config_id: clinic.configId, wait: false }),
+          ),
         )
         scanned.push(...batch.map((s) => s.external_userid))
       }
@@ -75,8 +82,12 @@ describe.skipIf(TEST_DIALECT !== 'mysql')('several instances on one MySQL', () =
       return { status: r.status, text: await r.text() }
     }
     const replays = await Promise.all([
-      ...byInstance(instances[0]).slice(0, REPLAYS).map((d) => replay(d, instances[1])),
-      ...byInstance(instances[1]).slice(0, REPLAYS).map((d) => replay(d, instances[0])),
+      ...byInstance(instances[0])
+        .slice(0, REPLAYS)
+        .map((d) => replay(d, instances[1])),
+      ...byInstance(instances[1])
+        .slice(0, REPLAYS)
+        .map((d) => replay(d, instances[0])),
     ])
     expect(replays.filter((r) => r.status !== 200 || r.text !== 'success')).toEqual([])
 
@@ -85,17 +96,31 @@ describe.skipIf(TEST_DIALECT !== 'mysql')('several instances on one MySQL', () =
     try {
       // At least three refresh-tokens ticks (every 2 s) have passed while both instances ran; bounded wait.
       for (let i = 0; i < 100; i++) {
-        const n = await handle.db.selectFrom('job_runs').select((eb) => eb.fn.countAll<number>().as('n')).where('trigger', '=', 'scheduled').executeTakeFirstOrThrow()
+        const n = await handle.db
+          .selectFrom('job_runs')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('trigger', '=', 'scheduled')
+          .executeTakeFirstOrThrow()
         if (Number(n.n) >= 3) break
         await new Promise((r) => setTimeout(r, 200))
       }
       const events = await handle.db.selectFrom('callback_events').select(['external_userid']).where('org_id', '=', clinic.orgId).execute()
       const customers = await handle.db.selectFrom('customers').select(['external_userid']).where('org_id', '=', clinic.orgId).execute()
-      const welcomes = await handle.db.selectFrom('welcome_sends').select(['customer_external_userid', 'status']).where('org_id', '=', clinic.orgId).execute()
+      const welcomes = await handle.db
+        .selectFrom('welcome_sends')
+        .select(['customer_external_userid', 'status'])
+        .where('org_id', '=', clinic.orgId)
+        .execute()
       const jobs = await handle.db.selectFrom('queue_jobs').select(['status']).where('kind', '=', 'wecom.callback').execute()
-      const runs = await handle.db.selectFrom('job_runs').select(['job_name', 'tick_key', 'instance']).where('trigger', '=', 'scheduled').execute()
+      const runs = await handle.db
+        .selectFrom('job_runs')
+        .select(['job_name', 'tick_key', 'instance'])
+        .where('trigger', '=', 'scheduled')
+        .execute()
       const tokens = await handle.db.selectFrom('platform_tokens').select(['app']).where('org_id', '=', clinic.orgId).execute()
-      const sentWelcomes = (await sandbox.api<{ items: { external_userid: string }[] }>('GET', `/logs/welcome?corpid=${clinic.corpid}&limit=20000`)).items
+      const sentWelcomes = (
+        await sandbox.api<{ items: { external_userid: string }[] }>('GET', `/logs/welcome?corpid=${clinic.corpid}&limit=20000`)
+      ).items
       const counters = await sandbox.api<{ endpoints: Record<string, { calls: number; ok: number }> }>('GET', '/counters')
 
       const once = (xs: (string | null)[]) => {

@@ -23,7 +23,8 @@ const opts = (owner: string, over: Partial<HeldLeaseOptions> = {}): HeldLeaseOpt
   busy: () => new Error('busy'),
   ...over,
 })
-const holder = async (name: string) => (await handle.db.selectFrom('job_locks').select('locked_by').where('name', '=', name).executeTakeFirst())?.locked_by
+const holder = async (name: string) =>
+  (await handle.db.selectFrom('job_locks').select('locked_by').where('name', '=', name).executeTakeFirst())?.locked_by
 
 it('waits while another owner holds the lease and runs once it is released', async () => {
   await tryAcquireLease(handle.db, 'w', 'other', 30_000, NOW)

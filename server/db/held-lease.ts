@@ -27,11 +27,14 @@ export async function withHeldLease<T>(db: DB, name: string, o: HeldLeaseOptions
     if (polls >= maxPolls) throw o.busy()
     await sleep(o.pollMs)
   }
-  const renew = setInterval(() => {
-    renewLease(db, name, o.owner, o.ttlMs, o.now())
-      .then((held) => held || o.log.warn({ lease: name }, 'lease lost while held; another holder may run meanwhile'))
-      .catch((err) => o.log.error({ err, lease: name }, 'renewing a lease failed'))
-  }, Math.max(1000, Math.floor(o.ttlMs / 3)))
+  const renew = setInterval(
+    () => {
+      renewLease(db, name, o.owner, o.ttlMs, o.now())
+        .then((held) => held || o.log.warn({ lease: name }, 'lease lost while held; another holder may run meanwhile'))
+        .catch((err) => o.log.error({ err, lease: name }, 'renewing a lease failed'))
+    },
+    Math.max(1000, Math.floor(o.ttlMs / 3)),
+  )
   renew.unref()
   try {
     return await fn()

@@ -32,4 +32,3 @@ export async function renewLease(db: Executor, name: string, owner: string, ttlM
     .executeTakeFirst()
   return Number(res.numUpdatedRows) === 1
 }
-

@@ -18,6 +18,9 @@ export async function fetchPage<DB, TB extends keyof DB, O>(
   const counted = await (filtered as unknown as SelectQueryBuilder<any, any, {}>)
     .select((eb) => eb.fn.countAll<number>().as('total'))
     .executeTakeFirstOrThrow()
-  const rows = await select(filtered).limit(page.pageSize).offset((page.page - 1) * page.pageSize).execute()
+  const rows = await select(filtered)
+    .limit(page.pageSize)
+    .offset((page.page - 1) * page.pageSize)
+    .execute()
   return { rows, total: Number(counted.total) }
 }

@@ -27,8 +27,14 @@ describe('withStatementCache', () => {
   })
 
   it('gives Kysely the same answers', async () => {
-    const db = new Kysely<{ t: { id: Generated<number>; v: string } }>({ dialect: new SqliteDialect({ database: withStatementCache(new BetterSqlite3(':memory:')) }) })
-    await db.schema.createTable('t').addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('v', 'text').execute()
+    const db = new Kysely<{ t: { id: Generated<number>; v: string } }>({
+      dialect: new SqliteDialect({ database: withStatementCache(new BetterSqlite3(':memory:')) }),
+    })
+    await db.schema
+      .createTable('t')
+      .addColumn('id', 'integer', (c) => c.primaryKey())
+      .addColumn('v', 'text')
+      .execute()
     for (const v of ['a', 'b', 'c']) await db.insertInto('t').values({ v }).execute()
     const rows = await db.selectFrom('t').select('v').where('id', '>', 1).orderBy('id').execute()
     expect(rows).toEqual([{ v: 'b' }, { v: 'c' }])

@@ -23,7 +23,11 @@ export interface WriteTransactionOptions {
  * visible to the next statement (two staff adding the same customer at once) and gap locks do not pile up; a
  * deadlock victim is run again at once instead of waiting for the queue's backoff. SQLite has one writer anyway.
  */
-export async function writeTransaction<T>(db: DB, fn: (trx: Transaction<Database>) => Promise<T>, opts: WriteTransactionOptions = {}): Promise<T> {
+export async function writeTransaction<T>(
+  db: DB,
+  fn: (trx: Transaction<Database>) => Promise<T>,
+  opts: WriteTransactionOptions = {},
+): Promise<T> {
   const mysql = dialectOf(db) === 'mysql'
   const attempts = opts.attempts ?? 4
   for (let attempt = 1; ; attempt++) {
@@ -49,7 +53,10 @@ export async function lockOrgRow(trx: Executor, orgId: number): Promise<void> {
  * The rows `q` selects, locked for this transaction with the ones other transactions hold skipped (MySQL), so
  * several instances claim disjoint rows. On SQLite the transaction is the only writer and the query is unchanged.
  */
-export function forUpdateSkipLocked<DB, TB extends keyof DB, O>(trx: Executor, q: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O> {
+export function forUpdateSkipLocked<DB, TB extends keyof DB, O>(
+  trx: Executor,
+  q: SelectQueryBuilder<DB, TB, O>,
+): SelectQueryBuilder<DB, TB, O> {
   return dialectOf(trx) === 'mysql' ? q.forUpdate().skipLocked() : q
 }
 

@@ -16,7 +16,8 @@ export function isLoopbackAddress(address: string | undefined | null): boolean {
  * a request that says it was forwarded is treated as remote whatever its socket.
  */
 export function isDirectLoopback(req: Request): boolean {
-  if (req.headers['x-forwarded-for'] !== undefined || req.headers.forwarded !== undefined || req.headers['x-real-ip'] !== undefined) return false
+  if (req.headers['x-forwarded-for'] !== undefined || req.headers.forwarded !== undefined || req.headers['x-real-ip'] !== undefined)
+    return false
   return isLoopbackAddress(req.socket.remoteAddress)
 }
 

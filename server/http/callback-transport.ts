@@ -58,7 +58,12 @@ export function readTextBody(req: IncomingMessage, limit: number, onTooLarge: ()
     })
     req.on('error', reject)
     req.on('end', () => {
-      if (!tooLarge) resolve(Buffer.concat(chunks).toString('utf8').replace(/^\uFEFF/, ''))
+      if (!tooLarge)
+        resolve(
+          Buffer.concat(chunks)
+            .toString('utf8')
+            .replace(/^\uFEFF/, ''),
+        )
     })
   })
 }

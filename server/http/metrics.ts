@@ -21,8 +21,18 @@ export function createMetrics(deps: Pick<Deps, 'queue'>, opts: { defaultMetrics?
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   })
-  const jobRuns = new Counter({ name: 'job_runs_total', help: 'Scheduler job runs by result', labelNames: ['job', 'status'] as const, registers: [registry] })
-  const callbacks = new Counter({ name: 'callbacks_total', help: 'Platform callbacks by result', labelNames: ['source', 'result'] as const, registers: [registry] })
+  const jobRuns = new Counter({
+    name: 'job_runs_total',
+    help: 'Scheduler job runs by result',
+    labelNames: ['job', 'status'] as const,
+    registers: [registry],
+  })
+  const callbacks = new Counter({
+    name: 'callbacks_total',
+    help: 'Platform callbacks by result',
+    labelNames: ['source', 'result'] as const,
+    registers: [registry],
+  })
   new Gauge({
     name: 'queue_jobs',
     help: 'Durable queue jobs by status',
@@ -43,7 +53,9 @@ export function createMetrics(deps: Pick<Deps, 'queue'>, opts: { defaultMetrics?
       const end = httpDuration.startTimer({ method: req.method })
       res.on('finish', () => {
         // Route patterns, not raw URLs, keep label cardinality bounded.
-        const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : req.baseUrl || (req.path.startsWith('/trpc') ? '/trpc' : 'other')
+        const route = req.route?.path
+          ? `${req.baseUrl}${String(req.route.path)}`
+          : req.baseUrl || (req.path.startsWith('/trpc') ? '/trpc' : 'other')
         end({ route, status: String(res.statusCode) })
       })
       next()

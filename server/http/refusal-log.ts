@@ -60,7 +60,10 @@ export class RefusalLog {
     for (const [id, e] of this.entries) {
       if (!all && now - e.since < this.windowMs) continue
       this.entries.delete(id)
-      this.opts.log.warn({ key: e.key, status: e.status, count: e.count, reason: e.reason, windowS: Math.round((now - e.since) / 1000) }, this.opts.message)
+      this.opts.log.warn(
+        { key: e.key, status: e.status, count: e.count, reason: e.reason, windowS: Math.round((now - e.since) / 1000) },
+        this.opts.message,
+      )
     }
     if (this.entries.size === 0) this.disarm()
   }

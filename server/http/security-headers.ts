@@ -47,7 +47,11 @@ export function sandboxDirectives(https: boolean): Directives {
   return { ...adminDirectives(https), 'script-src': ["'self'", "'unsafe-inline'"], 'style-src': ["'self'", "'unsafe-inline'"] }
 }
 
-function helmetWith(directives: Directives, https: boolean, resourcePolicy: 'same-origin' | 'cross-origin' = 'same-origin'): RequestHandler {
+function helmetWith(
+  directives: Directives,
+  https: boolean,
+  resourcePolicy: 'same-origin' | 'cross-origin' = 'same-origin',
+): RequestHandler {
   return helmet({
     contentSecurityPolicy: { useDefaults: false, directives },
     crossOriginResourcePolicy: { policy: resourcePolicy },

@@ -21,7 +21,15 @@ const METRICS_TOKEN = 'metrics-token-for-tests-0123'
 const scratch = mkdtempSync(join(tmpdir(), 'crm-security-'))
 
 function configFor(env: Record<string, string> = {}): Config {
-  return loadConfig({ NODE_ENV: 'test', APP_SECRET_KEY: TEST_SECRET_KEY, DATA_DIR: join(scratch, 'data'), LOG_LEVEL: 'silent', SANDBOX: '1', SANDBOX_TOKEN, ...env })
+  return loadConfig({
+    NODE_ENV: 'test',
+    APP_SECRET_KEY: TEST_SECRET_KEY,
+    DATA_DIR: join(scratch, 'data'),
+    LOG_LEVEL: 'silent',
+    SANDBOX: '1',
+    SANDBOX_TOKEN,
+    ...env,
+  })
 }
 
 let handle: DbHandle
@@ -47,7 +55,12 @@ afterAll(async () => {
 
 function appWith(env: Record<string, string> = {}) {
   const deps = createTestDeps(handle, { config: configFor(env) })
-  const app = createApp({ deps, distDir, sandboxRouter: sandbox.router, rawRoutes: [createWecomCallbackRouter(deps), createContactWayQrRouter(deps)] })
+  const app = createApp({
+    deps,
+    distDir,
+    sandboxRouter: sandbox.router,
+    rawRoutes: [createWecomCallbackRouter(deps), createContactWayQrRouter(deps)],
+  })
   return { deps, app }
 }
 
@@ -99,7 +112,14 @@ describe('security headers', () => {
     expect(responses[4]!.headers['content-security-policy']).toContain("style-src 'self' 'unsafe-inline'")
     expect(responses[0]!.headers['content-security-policy']).toContain("script-src 'self';")
     // Sandbox images play Tencent's CDN, embedded cross-origin; our own responses stay same-origin.
-    expect(responses.map((r) => r.headers['cross-origin-resource-policy'])).toEqual(['same-origin', 'same-origin', 'same-origin', 'same-origin', 'cross-origin', 'same-origin'])
+    expect(responses.map((r) => r.headers['cross-origin-resource-policy'])).toEqual([
+      'same-origin',
+      'same-origin',
+      'same-origin',
+      'same-origin',
+      'cross-origin',
+      'same-origin',
+    ])
   })
 
   it('HSTS and upgrade-insecure-requests only when PUBLIC_BASE_URL is https', async () => {
@@ -142,7 +162,11 @@ describe('TRUST_PROXY', () => {
     const cookieFor = async (env: Record<string, string>) => {
       const { deps, app } = appWith(env)
       const { user } = await createOrgWithUser(deps, 'org_admin')
-      const res = await request(app).post('/trpc/auth.login').set('X-Forwarded-Proto', 'https').set('X-Forwarded-For', '7.7.7.7').send({ username: user.username, password: 'password-123' })
+      const res = await request(app)
+        .post('/trpc/auth.login')
+        .set('X-Forwarded-Proto', 'https')
+        .set('X-Forwarded-For', '7.7.7.7')
+        .send({ username: user.username, password: 'password-123' })
       expect(res.status).toBe(200)
       return String(res.headers['set-cookie']?.[0] ?? '')
     }
@@ -155,7 +179,9 @@ describe('TRUST_PROXY', () => {
   it('warns when the public URL is https but cookies could not be Secure', () => {
     const https = securityWarnings(configFor({ PUBLIC_BASE_URL: 'https://crm.example.com' }))
     expect(https.some((w) => w.includes('TRUST_PROXY'))).toBe(true)
-    expect(securityWarnings(configFor({ PUBLIC_BASE_URL: 'https://crm.example.com', TRUST_PROXY: '1' })).some((w) => w.includes('TRUST_PROXY'))).toBe(false)
+    expect(
+      securityWarnings(configFor({ PUBLIC_BASE_URL: 'https://crm.example.com', TRUST_PROXY: '1' })).some((w) => w.includes('TRUST_PROXY')),
+    ).toBe(false)
     expect(securityWarnings(configFor()).some((w) => w.includes('TRUST_PROXY'))).toBe(false)
   })
 })
@@ -182,7 +208,18 @@ describe('listen address and sandbox token defaults', () => {
 describe('loopback check', () => {
   it('accepts only loopback socket addresses', () => {
     for (const a of ['127.0.0.1', '127.8.9.10', '::1', '::ffff:127.0.0.1', '0:0:0:0:0:0:0:1']) expect(isLoopbackAddress(a), a).toBe(true)
-    for (const a of ['192.0.2.2', '10.0.0.1', '::ffff:10.0.0.1', 'fd00::2', '0.0.0.0', '::', '', undefined, '127.0.0.1.example', '1127.0.0.1']) {
+    for (const a of [
+      '192.0.2.2',
+      '10.0.0.1',
+      '::ffff:10.0.0.1',
+      'fd00::2',
+      '0.0.0.0',
+      '::',
+      '',
+      undefined,
+      '127.0.0.1.example',
+      '1127.0.0.1',
+    ]) {
       expect(isLoopbackAddress(a), String(a)).toBe(false)
     }
   })
@@ -222,8 +259,13 @@ describe('sandbox control API', () => {
     expect((await request(app).get('/sandbox/control/corps')).status).toBe(200)
     expect((await request(app).get('/sandbox/control/corps').set('X-Sandbox-Token', 'wrong-token-0123456789')).status).toBe(401)
     expect((await request(app).get('/sandbox/control/corps').set('X-Forwarded-For', '127.0.0.1')).status).toBe(401)
-    expect((await request(app).get('/sandbox/control/corps').set('X-Forwarded-For', '127.0.0.1').set('X-Sandbox-Token', SANDBOX_TOKEN)).status).toBe(200)
-    expect((await request(app).get('/sandbox/control/corps').set('X-Forwarded-For', '127.0.0.1').set('Authorization', `Bearer ${SANDBOX_TOKEN}`)).status).toBe(200)
+    expect(
+      (await request(app).get('/sandbox/control/corps').set('X-Forwarded-For', '127.0.0.1').set('X-Sandbox-Token', SANDBOX_TOKEN)).status,
+    ).toBe(200)
+    expect(
+      (await request(app).get('/sandbox/control/corps').set('X-Forwarded-For', '127.0.0.1').set('Authorization', `Bearer ${SANDBOX_TOKEN}`))
+        .status,
+    ).toBe(200)
   })
 
   // supertest always connects from 127.0.0.1; a server bound to one of this machine's other addresses sees that address.

@@ -79,7 +79,13 @@ export async function insertJobRun(
 export async function finishJobRun(
   db: Executor,
   id: number,
-  patch: { status: Exclude<JobRunStatus, 'running'>; finishedAt: number; summary?: string | null; error?: string | null; progress?: { done: number; total: number } | null },
+  patch: {
+    status: Exclude<JobRunStatus, 'running'>
+    finishedAt: number
+    summary?: string | null
+    error?: string | null
+    progress?: { done: number; total: number } | null
+  },
 ): Promise<void> {
   await db
     .updateTable('job_runs')
@@ -95,7 +101,12 @@ export async function finishJobRun(
 }
 
 export async function setJobRunProgress(db: Executor, id: number, done: number, total: number): Promise<void> {
-  await db.updateTable('job_runs').set({ progress_done: done, progress_total: total }).where('id', '=', id).where('status', '=', 'running').execute()
+  await db
+    .updateTable('job_runs')
+    .set({ progress_done: done, progress_total: total })
+    .where('id', '=', id)
+    .where('status', '=', 'running')
+    .execute()
 }
 
 /**

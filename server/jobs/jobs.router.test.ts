@@ -35,7 +35,9 @@ describe('jobs router', () => {
     const { user } = await createOrgWithUser(deps, 'org_admin')
     // node-cron computes next runs from the system time, not from deps.clock: pin Date to the manual clock for this call only.
     vi.useFakeTimers({ toFake: ['Date'], now: deps.clock.now() })
-    const jobs = await callerFor(deps, user).jobs.list().finally(() => vi.useRealTimers())
+    const jobs = await callerFor(deps, user)
+      .jobs.list()
+      .finally(() => vi.useRealTimers())
     const purge = jobs.find((j) => j.name === 'purge-queue')
     expect(purge).toMatchObject({ title: expect.any(String), schedule: '30 3 * * *', lastRun: null, running: false })
     // The clock stands at 2026-11-21 09:00 in Shanghai; '30 3 * * *' next fires at 03:30 there the following morning.
@@ -54,10 +56,26 @@ describe('jobs router', () => {
     const now = deps.clock.now()
     await deps.db
       .insertInto('job_runs')
-      .values({ job_name: 'purge-queue', tick_key: 'ancient', trigger: 'scheduled', status: 'succeeded', instance: 'x', summary: null, error: null, started_at: now - 31 * DAY, finished_at: now - 31 * DAY })
+      .values({
+        job_name: 'purge-queue',
+        tick_key: 'ancient',
+        trigger: 'scheduled',
+        status: 'succeeded',
+        instance: 'x',
+        summary: null,
+        error: null,
+        started_at: now - 31 * DAY,
+        finished_at: now - 31 * DAY,
+      })
       .execute()
     // One login attempt past its window, one inside it: only the old one goes.
-    await deps.db.insertInto('login_failures').values([{ username: 'old', ip: '1.1.1.1', created_at: now - 16 * 60_000 }, { username: 'new', ip: '1.1.1.1', created_at: now - 60_000 }]).execute()
+    await deps.db
+      .insertInto('login_failures')
+      .values([
+        { username: 'old', ip: '1.1.1.1', created_at: now - 16 * 60_000 },
+        { username: 'new', ip: '1.1.1.1', created_at: now - 60_000 },
+      ])
+      .execute()
 
     const caller = callerFor(deps, user)
     const { runId } = await caller.jobs.runNow({ name: 'purge-queue' })
@@ -136,6 +154,8 @@ describe('jobs router', () => {
     const all = await callerFor(deps, root.user).jobs.runs({})
     expect(all.total).toBe(2)
     expect(all.items.map((r) => r.orgId).sort()).toEqual([a.orgId, null].sort())
-    expect((await callerFor(deps, root.user).jobs.list()).find((j) => j.name === 'sync-customers')!.lastRun).toMatchObject({ summary: { relations: 40 } })
+    expect((await callerFor(deps, root.user).jobs.list()).find((j) => j.name === 'sync-customers')!.lastRun).toMatchObject({
+      summary: { relations: 40 },
+    })
   })
 })

@@ -34,7 +34,12 @@ async function runJob(e: WecomEnv) {
 }
 
 async function tokenRow(e: WecomEnv, orgId: number, app: string) {
-  return e.deps.db.selectFrom('platform_tokens').select(['expires_at', 'refreshed_at']).where('org_id', '=', orgId).where('app', '=', app).executeTakeFirstOrThrow()
+  return e.deps.db
+    .selectFrom('platform_tokens')
+    .select(['expires_at', 'refreshed_at'])
+    .where('org_id', '=', orgId)
+    .where('app', '=', app)
+    .executeTakeFirstOrThrow()
 }
 
 const gettokens = (e: WecomEnv) => e.sandbox.control.getCounters().endpoints.gettoken ?? { calls: 0, ok: 0, errors: {} }

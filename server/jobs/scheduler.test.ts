@@ -210,7 +210,17 @@ describe('tick', () => {
     const startedAt = deps.clock.now()
     await handle.db
       .insertInto('job_runs')
-      .values({ job_name: 'orphans', tick_key: 'dead-run', trigger: 'scheduled', status: 'running', instance: 'gone', summary: null, error: null, started_at: startedAt, finished_at: null })
+      .values({
+        job_name: 'orphans',
+        tick_key: 'dead-run',
+        trigger: 'scheduled',
+        status: 'running',
+        instance: 'gone',
+        summary: null,
+        error: null,
+        started_at: startedAt,
+        finished_at: null,
+      })
       .execute()
     deps.clock.advance(10 * 60_000)
     await s.tick('orphans', deps.clock.now())

@@ -9,7 +9,6 @@ import { describeError } from '../queue/queue'
 import type { JobScheduler, JobTrigger } from './job-scheduler'
 import { failOrphanedRuns, finishJobRun, insertJobRun, jobLeaseName, setJobRunProgress } from './jobs.repository'
 
-
 export interface JobRunContext {
   deps: Deps
   runId: number
@@ -230,23 +229,33 @@ export class Scheduler implements JobScheduler {
           abort.abort(new Error(`job ${def.name} timed out after ${def.timeoutMs} ms`))
         }, def.timeoutMs)
       : null
-    const renew = setInterval(() => {
-      renewLease(db, lease, owner, this.leaseTtlMs, this.clock.now())
-        .then((held) => {
-          if (!held && !abort.signal.aborted) {
-            log.warn('job lease lost; aborting the run')
-            abort.abort(new Error('lease lost'))
-          }
-        })
-        .catch((err) => log.error({ err }, 'renewing the job lease failed'))
-    }, Math.max(1000, Math.floor(this.leaseTtlMs / 3)))
+    const renew = setInterval(
+      () => {
+        renewLease(db, lease, owner, this.leaseTtlMs, this.clock.now())
+          .then((held) => {
+            if (!held && !abort.signal.aborted) {
+              log.warn('job lease lost; aborting the run')
+              abort.abort(new Error('lease lost'))
+            }
+          })
+          .catch((err) => log.error({ err }, 'renewing the job lease failed'))
+      },
+      Math.max(1000, Math.floor(this.leaseTtlMs / 3)),
+    )
     const progress = new ProgressRecorder(db, runId, log)
 
     let outcome: RunOutcome['status']
     let summary: string | null = null
     let error: string | null = null
     try {
-      const result = await def.run({ deps: this.deps, runId, trigger, progress: (d, t) => progress.report(d, t), log, signal: abort.signal })
+      const result = await def.run({
+        deps: this.deps,
+        runId,
+        trigger,
+        progress: (d, t) => progress.report(d, t),
+        log,
+        signal: abort.signal,
+      })
       outcome = 'succeeded'
       summary = result ? JSON.stringify(result) : null
     } catch (err) {

@@ -3,8 +3,21 @@ import { pino, type Logger } from 'pino'
 
 export type { Logger }
 
-const SECRET_KEYS = ['password', 'secret', 'corpsecret', 'corp_secret', 'appSecret', 'app_secret', 'encodingAesKey',
-  'encoding_aes_key', 'token', 'access_token', 'cookie', 'authorization', 'sessionToken']
+const SECRET_KEYS = [
+  'password',
+  'secret',
+  'corpsecret',
+  'corp_secret',
+  'appSecret',
+  'app_secret',
+  'encodingAesKey',
+  'encoding_aes_key',
+  'token',
+  'access_token',
+  'cookie',
+  'authorization',
+  'sessionToken',
+]
 
 export function createLogger(level: string = 'info'): Logger {
   return pino({

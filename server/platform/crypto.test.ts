@@ -145,7 +145,9 @@ describe('forged or misaddressed payloads', () => {
     const raw = Buffer.from(encrypted, 'base64')
     raw[raw.length - 1] ^= 0x01
     const tampered = raw.toString('base64')
-    expect(verifyMsgSignature(token, str(sample, 'timestamp'), str(sample, 'nonce'), tampered, str(sample, 'expected_msg_signature'))).toBe(false)
+    expect(verifyMsgSignature(token, str(sample, 'timestamp'), str(sample, 'nonce'), tampered, str(sample, 'expected_msg_signature'))).toBe(
+      false,
+    )
     const err = catchError(() => decryptMessage(key, tampered, corpId))
     expect(err).toBeInstanceOf(CallbackCryptoError)
     expect(['decrypt', 'receiveid']).toContain((err as CallbackCryptoError).reason)

@@ -32,7 +32,9 @@ export function msgSignature(token: string, timestamp: string | number, nonce: s
 
 /** hex sha1 of the parts sorted byte-wise and joined without separator: the core of every callback signature. */
 export function sha1SortedConcat(parts: readonly string[]): string {
-  return createHash('sha1').update([...parts].sort().join('')).digest('hex')
+  return createHash('sha1')
+    .update([...parts].sort().join(''))
+    .digest('hex')
 }
 
 /** sha1 over the sorted (token, timestamp, nonce): the Official Account's plain-mode signature. */
@@ -48,7 +50,13 @@ export function signaturesEqual(expected: string, given: string | undefined | nu
   return a.length === b.length && timingSafeEqual(a, b)
 }
 
-export function verifyMsgSignature(token: string, timestamp: string, nonce: string, encrypted: string, signature: string | undefined): boolean {
+export function verifyMsgSignature(
+  token: string,
+  timestamp: string,
+  nonce: string,
+  encrypted: string,
+  signature: string | undefined,
+): boolean {
   return signaturesEqual(msgSignature(token, timestamp, nonce, encrypted), signature)
 }
 
@@ -79,7 +87,8 @@ export function encryptMessage(encodingAesKey: string, message: string, receiveI
 
 /** JS-SDK signature over jsapi_ticket, noncestr, timestamp and the page URL (fragment removed). */
 export function jsapiSignature(input: { ticket: string; nonceStr: string; timestamp: string | number; url: string }): string {
-  return getJsApiSignature({ ticket: input.ticket, nonceStr: input.nonceStr, timestamp: input.timestamp, url: input.url.split('#')[0] }).signature
+  return getJsApiSignature({ ticket: input.ticket, nonceStr: input.nonceStr, timestamp: input.timestamp, url: input.url.split('#')[0] })
+    .signature
 }
 
 /** A random nonce of digits, like the platform's. */

@@ -54,7 +54,13 @@ describe('readFlatXml', () => {
     const alphabet = ['a', ' ', '\n', '中', '>', '"', "'", '\t', 'Z', '9', ']', '[']
     for (let i = 0; i < 300; i++) {
       const value = Array.from({ length: i % 17 }, (_, k) => alphabet[(i * 7 + k * 3) % alphabet.length]).join('')
-      const doc = buildXml({ ToUserName: 'wwcorp', CreateTime: 1700000000 + i, MsgType: 'event', Content: value, Note: i % 2 ? value : undefined })
+      const doc = buildXml({
+        ToUserName: 'wwcorp',
+        CreateTime: 1700000000 + i,
+        MsgType: 'event',
+        Content: value,
+        Note: i % 2 ? value : undefined,
+      })
       const fast = readFlatXml(doc)
       if (fast) expect(fast, doc).toEqual(parseXml(doc))
       else expect(doc).toMatch(/\]\]>|&/) // only the escaped forms buildXml uses for "]]>" may fall back

@@ -6,7 +6,9 @@ describe('maskUrl', () => {
   it('hides credential query values and keeps everything else', () => {
     const url = buildUrl('https://qyapi.weixin.qq.com', '/cgi-bin/gettoken', { corpid: 'ww1', corpsecret: 's3cr3t' })
     expect(maskUrl(url)).toBe('https://qyapi.weixin.qq.com/cgi-bin/gettoken?corpid=ww1&corpsecret=***')
-    expect(maskUrl('http://h/p?access_token=abc&external_userid=wm1&cursor=c')).toBe('http://h/p?access_token=***&external_userid=wm1&cursor=c')
+    expect(maskUrl('http://h/p?access_token=abc&external_userid=wm1&cursor=c')).toBe(
+      'http://h/p?access_token=***&external_userid=wm1&cursor=c',
+    )
     expect(maskUrl('http://h/p?ACCESS_TOKEN=abc')).toBe('http://h/p?ACCESS_TOKEN=***')
     expect(maskUrl('http://h/sns?appid=a&secret=x&code=c1#frag')).toBe('http://h/sns?appid=a&secret=***&code=***')
     expect(maskUrl('http://h/p')).toBe('http://h/p')

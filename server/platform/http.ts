@@ -123,7 +123,10 @@ export async function requestJson(req: JsonRequest): Promise<Record<string, unkn
     return parsed as Record<string, unknown>
   } finally {
     clearTimeout(timer)
-    req.log.debug({ platform: req.platform, method: req.method, url: maskUrl(req.url), status, ms: Date.now() - started }, 'platform request')
+    req.log.debug(
+      { platform: req.platform, method: req.method, url: maskUrl(req.url), status, ms: Date.now() - started },
+      'platform request',
+    )
   }
 }
 

@@ -39,7 +39,11 @@ describe('keepAliveFetch', () => {
     expect(get.status).toBe(200)
     expect(get.headers.get('content-type')).toBe('application/json')
     expect(await get.json()).toMatchObject({ method: 'GET', url: '/x?a=1&b=%E4%B8%AD', body: '', 中文: '欢迎' })
-    const post = await keepAliveFetch(`${base}/y`, { method: 'POST', body: JSON.stringify({ 名字: '林' }), headers: { 'content-type': 'application/json; charset=utf-8' } })
+    const post = await keepAliveFetch(`${base}/y`, {
+      method: 'POST',
+      body: JSON.stringify({ 名字: '林' }),
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+    })
     expect(JSON.parse(await post.text())).toMatchObject({ method: 'POST', body: '{"名字":"林"}', type: 'application/json; charset=utf-8' })
     expect(ports.at(-1)).toBe(ports.at(-2))
   })
@@ -52,7 +56,8 @@ describe('keepAliveFetch', () => {
   })
 
   it('through requestJson: non-JSON 5xx, refused connections (not sent) and timeouts fail as with fetch', async () => {
-    const call = (url: string, timeoutMs = 2000) => requestJson({ platform: 'wecom', endpoint: '/e', method: 'GET', url, timeoutMs, fetchImpl: keepAliveFetch, log: silentLogger })
+    const call = (url: string, timeoutMs = 2000) =>
+      requestJson({ platform: 'wecom', endpoint: '/e', method: 'GET', url, timeoutMs, fetchImpl: keepAliveFetch, log: silentLogger })
     expect(await call(`${base}/ok`)).toMatchObject({ method: 'GET' })
     await expect(call(`${base}/status/502`)).rejects.toMatchObject({ message: '/e: HTTP 502', ambiguous: true })
 

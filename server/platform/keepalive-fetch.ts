@@ -68,7 +68,14 @@ export const keepAliveFetch: FetchLike = (input, init = {}) => {
       res.on('error', (err) => reject(fetchFailed(err)))
       res.on('end', () => {
         signal?.removeEventListener('abort', onAbort)
-        resolve(new LeanResponse(res.statusCode ?? 0, res.statusMessage ?? '', res.headers, Buffer.concat(chunks).toString('utf8')) as unknown as Response)
+        resolve(
+          new LeanResponse(
+            res.statusCode ?? 0,
+            res.statusMessage ?? '',
+            res.headers,
+            Buffer.concat(chunks).toString('utf8'),
+          ) as unknown as Response,
+        )
       })
     })
     const onAbort = () => {

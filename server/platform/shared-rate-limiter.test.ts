@@ -96,7 +96,9 @@ describe.runIf(TEST_DIALECT === 'mysql')('on MySQL (two instances, two pools)', 
     expect(limiter.scope).toBe('mysql')
     await limiter.acquire('wwcorpZ', '/cgi-bin/user/get')
     await limiter.acquire('wwcorpZ', '/cgi-bin/user/get')
-    const rows = await sql<{ points: number }>`select points from rate_limits where \`key\` = ${'wecom:100/10000:wwcorpZ:/cgi-bin/user/get'}`.execute(first.db)
+    const rows = await sql<{
+      points: number
+    }>`select points from rate_limits where \`key\` = ${'wecom:100/10000:wwcorpZ:/cgi-bin/user/get'}`.execute(first.db)
     expect(rows.rows.map((r) => Number(r.points))).toEqual([2])
   })
 })
@@ -126,7 +128,12 @@ describe.runIf(withRedis)('on Redis (two instances, two clients)', () => {
 
 describe('when the store is unreachable', () => {
   it('falls back to the instance budget for the call instead of failing or hanging', async () => {
-    const dead = new Redis('redis://127.0.0.1:1', { enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: true, retryStrategy: () => null })
+    const dead = new Redis('redis://127.0.0.1:1', {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      lazyConnect: true,
+      retryStrategy: () => null,
+    })
     dead.on('error', () => {})
     try {
       const fallbacks = { n: 0 }

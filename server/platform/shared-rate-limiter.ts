@@ -15,9 +15,7 @@ export interface RateLimit {
 }
 
 /** Where the counters live. `close` releases a connection the store owns (the Redis client). */
-export type RateLimitStore =
-  | { kind: 'mysql'; pool: Pool; database: string }
-  | { kind: 'redis'; client: Redis; close?: () => Promise<void> }
+export type RateLimitStore = { kind: 'mysql'; pool: Pool; database: string } | { kind: 'redis'; client: Redis; close?: () => Promise<void> }
 
 export interface BudgetWindow {
   points: number
@@ -74,7 +72,7 @@ export class SharedBudget {
     let waits = 0
     for (const w of this.opts.windowsFor(endpoint)) {
       const limiter = this.limiterFor(w)
-      for (let races = 0; ; ) {
+      for (let races = 0; ;) {
         try {
           await limiter.consume(key)
           break

@@ -18,7 +18,10 @@ export function findToken(db: Executor, orgId: number, app: string): Promise<Sto
     .executeTakeFirst()
 }
 
-export async function saveToken(db: Executor, row: { orgId: number; app: string; sealed: string; expiresAt: number; refreshedAt: number }): Promise<void> {
+export async function saveToken(
+  db: Executor,
+  row: { orgId: number; app: string; sealed: string; expiresAt: number; refreshedAt: number },
+): Promise<void> {
   await upsert(
     db,
     'platform_tokens',
@@ -35,5 +38,10 @@ export async function deleteTokenIfUnchanged(db: Executor, id: number, sealed: s
 }
 
 export function listTokensExpiringBefore(db: Executor, at: number): Promise<{ org_id: number; app: string; expires_at: number }[]> {
-  return db.selectFrom('platform_tokens').select(['org_id', 'app', 'expires_at']).where('expires_at', '<', at).orderBy('expires_at').execute()
+  return db
+    .selectFrom('platform_tokens')
+    .select(['org_id', 'app', 'expires_at'])
+    .where('expires_at', '<', at)
+    .orderBy('expires_at')
+    .execute()
 }

@@ -5,9 +5,7 @@ import { buildXml, field, MAX_XML_BYTES, parseXml, XmlError } from './xml'
 describe('parseXml refuses', () => {
   it('a DOCTYPE, with or without entities', () => {
     expect(() => parseXml('<!DOCTYPE xml><xml><a>1</a></xml>')).toThrow(XmlError)
-    expect(() =>
-      parseXml('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY who "WORLD">]><xml><a>hello &who;</a></xml>'),
-    ).toThrow(XmlError)
+    expect(() => parseXml('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY who "WORLD">]><xml><a>hello &who;</a></xml>')).toThrow(XmlError)
     expect(() => parseXml('<!doctype x SYSTEM "file:///etc/passwd"><xml><a>&x;</a></xml>')).toThrow(XmlError)
   })
 

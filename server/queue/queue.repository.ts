@@ -77,14 +77,19 @@ export async function insertQueueJobs(exec: Executor, rows: readonly NewQueueJob
   const keyed = rows.filter((r) => r.dedupe_key !== null)
   const plain = rows.filter((r) => r.dedupe_key === null)
   let added = 0
-  if (keyed.length > 0) added += Number((await exec.insertInto('queue_jobs').values(keyed).ignore().executeTakeFirst()).numInsertedOrUpdatedRows ?? 0n)
-  if (plain.length > 0) added += Number((await exec.insertInto('queue_jobs').values(plain).executeTakeFirstOrThrow()).numInsertedOrUpdatedRows ?? 0n)
+  if (keyed.length > 0)
+    added += Number((await exec.insertInto('queue_jobs').values(keyed).ignore().executeTakeFirst()).numInsertedOrUpdatedRows ?? 0n)
+  if (plain.length > 0)
+    added += Number((await exec.insertInto('queue_jobs').values(plain).executeTakeFirstOrThrow()).numInsertedOrUpdatedRows ?? 0n)
   return added
 }
 
 /** Jobs per status, of one org when `orgId` is given. */
 export async function countQueueJobsByStatus(db: Executor, orgId?: number): Promise<Record<QueueStatus, number>> {
-  let q = db.selectFrom('queue_jobs').select((eb) => ['status', eb.fn.countAll().as('n')]).groupBy('status')
+  let q = db
+    .selectFrom('queue_jobs')
+    .select((eb) => ['status', eb.fn.countAll().as('n')])
+    .groupBy('status')
   if (orgId !== undefined) q = q.where('org_id', '=', orgId)
   const out: Record<QueueStatus, number> = { pending: 0, running: 0, done: 0, dead: 0 }
   for (const row of await q.execute()) out[row.status] = num(row.n)
@@ -131,7 +136,14 @@ export async function claimQueueJobs(trx: Executor, r: ClaimRequest): Promise<Qu
   if (r.includeExpired) {
     const expired = await forUpdateSkipLocked(
       trx,
-      trx.selectFrom('queue_jobs').selectAll().where('status', '=', 'running').where('locked_until', '<', now).orderBy('run_after').orderBy('id').limit(limit),
+      trx
+        .selectFrom('queue_jobs')
+        .selectAll()
+        .where('status', '=', 'running')
+        .where('locked_until', '<', now)
+        .orderBy('run_after')
+        .orderBy('id')
+        .limit(limit),
     ).execute()
     // A job that already used its last attempt when its worker vanished is not run again.
     const exhausted = expired.filter((j) => j.attempts >= j.max_attempts).map((j) => j.id)
@@ -177,7 +189,10 @@ export async function claimQueueJobs(trx: Executor, r: ClaimRequest): Promise<Qu
     .where('id', 'in', ids)
     // Re-states the claim condition, so the update is safe even without row locks.
     .where((eb) =>
-      eb.or([eb.and([eb('status', '=', 'pending'), eb('run_after', '<=', now)]), eb.and([eb('status', '=', 'running'), eb('locked_until', '<', now)])]),
+      eb.or([
+        eb.and([eb('status', '=', 'pending'), eb('run_after', '<=', now)]),
+        eb.and([eb('status', '=', 'running'), eb('locked_until', '<', now)]),
+      ]),
     )
     .executeTakeFirst()
   // Rows were locked (MySQL) or the transaction is the only writer (SQLite), so every candidate is ours and its new

@@ -18,7 +18,15 @@ function makeQueue(opts: Partial<QueueOptions> = {}): Queue {
 }
 
 const rowOf = (id: number) => handle.db.selectFrom('queue_jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
-const countRows = async () => Number((await handle.db.selectFrom('queue_jobs').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n)
+const countRows = async () =>
+  Number(
+    (
+      await handle.db
+        .selectFrom('queue_jobs')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  )
 
 function deferred<T = void>() {
   let resolve!: (v: T) => void

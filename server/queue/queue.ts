@@ -145,7 +145,12 @@ export class Queue {
    * Adds a job. Pass the caller's transaction as `exec` so the job exists only if the state change that caused it commits.
    * `id` is the new job's id, or on a dedupe hit the existing job's id when it is visible (null otherwise).
    */
-  async enqueue(exec: Executor, kind: string, payload: unknown, opts: EnqueueOptions = {}): Promise<{ id: number | null; created: boolean }> {
+  async enqueue(
+    exec: Executor,
+    kind: string,
+    payload: unknown,
+    opts: EnqueueOptions = {},
+  ): Promise<{ id: number | null; created: boolean }> {
     const res = await insertQueueJob(exec, jobRow(kind, payload, opts, this.clock.now()))
     if (res.created) this.notify()
     return res
@@ -159,7 +164,10 @@ export class Queue {
   async enqueueMany(exec: Executor, jobs: readonly { kind: string; payload: unknown; opts?: EnqueueOptions }[]): Promise<number> {
     if (jobs.length === 0) return 0
     const now = this.clock.now()
-    const added = await insertQueueJobs(exec, jobs.map(({ kind, payload, opts = {} }) => jobRow(kind, payload, opts, now)))
+    const added = await insertQueueJobs(
+      exec,
+      jobs.map(({ kind, payload, opts = {} }) => jobRow(kind, payload, opts, now)),
+    )
     if (added > 0) this.notify()
     return added
   }
@@ -295,7 +303,9 @@ export class Queue {
 
   private track(job: QueueJob): Promise<void> {
     const p = this.process(job)
-      .catch((err) => this.log.error({ err, jobId: job.id, kind: job.kind }, 'queue job bookkeeping failed; the lock will expire and it will be retried'))
+      .catch((err) =>
+        this.log.error({ err, jobId: job.id, kind: job.kind }, 'queue job bookkeeping failed; the lock will expire and it will be retried'),
+      )
       .finally(() => this.inFlight.delete(job.id))
     this.inFlight.set(job.id, p)
     return p

@@ -68,7 +68,9 @@ async function withReceiver(behave?: Behaviour, opts: Parameters<typeof setupSan
   t = setupSandbox(opts)
   const key = generateEncodingAesKey()
   receiver = await startReceiver(key, t.corp.corpid, behave)
-  const r = await request(t.app).put(`/sandbox/control/corps/${t.corp.corpid}/callback`).send({ url: receiver.url, token: TOKEN, encodingAesKey: key })
+  const r = await request(t.app)
+    .put(`/sandbox/control/corps/${t.corp.corpid}/callback`)
+    .send({ url: receiver.url, token: TOKEN, encodingAesKey: key })
   expect(r.status).toBe(200)
   return receiver
 }
@@ -91,13 +93,23 @@ describe('callbacks', () => {
   it('sends add_external_contact exactly as WeCom does, and the welcome code works within 20 s', async () => {
     const rx = await withReceiver()
     const way = await t.post('externalcontact/add_contact_way', { type: 1, scene: 2, user: ['alice'], state: 'xiaohongshu' })
-    const scan = (await request(t.app).post(`/sandbox/control/corps/${t.corp.corpid}/scan`).send({ config_id: way.config_id, customer: { name: '小红' } })).body
-    expect(scan.delivery).toMatchObject({ status: 'delivered', kind: 'change_external_contact:add_external_contact', attempts: [{ attempt: 1, status: 200 }] })
+    const scan = (
+      await request(t.app)
+        .post(`/sandbox/control/corps/${t.corp.corpid}/scan`)
+        .send({ config_id: way.config_id, customer: { name: '小红' } })
+    ).body
+    expect(scan.delivery).toMatchObject({
+      status: 'delivered',
+      kind: 'change_external_contact:add_external_contact',
+      attempts: [{ attempt: 1, status: 200 }],
+    })
     expect(rx.received).toHaveLength(1)
     const got = rx.received[0]
     expect(got.signatureOk).toBe(true)
     expect(got.url).toContain('/api/wework/callback?org=1&msg_signature=')
-    expect(got.body).toMatch(/^<xml><ToUserName><!\[CDATA\[[^\]]+\]\]><\/ToUserName><AgentID><!\[CDATA\[\d+\]\]><\/AgentID><Encrypt><!\[CDATA\[/)
+    expect(got.body).toMatch(
+      /^<xml><ToUserName><!\[CDATA\[[^\]]+\]\]><\/ToUserName><AgentID><!\[CDATA\[\d+\]\]><\/AgentID><Encrypt><!\[CDATA\[/,
+    )
     expect(got.event).toEqual({
       ToUserName: t.corp.corpid,
       FromUserName: 'sys',
@@ -113,7 +125,9 @@ describe('callbacks', () => {
     const customer = await t.get('externalcontact/get', { external_userid: scan.external_userid })
     expect(customer.external_contact.name).toBe('小红')
     t.clock.advance(5_000)
-    expect((await t.post('externalcontact/send_welcome_msg', { welcome_code: got.event?.WelcomeCode, text: { content: '欢迎' } })).errcode).toBe(0)
+    expect(
+      (await t.post('externalcontact/send_welcome_msg', { welcome_code: got.event?.WelcomeCode, text: { content: '欢迎' } })).errcode,
+    ).toBe(0)
   })
 
   it('tries 3 times with the identical request when the receiver never answers in time', async () => {
@@ -159,11 +173,22 @@ describe('callbacks', () => {
     await t.control.editContact(t.corp.corpid, { userid: 'alice', external_userid: ext, remark: '老客户', add_tag: [g.tag[0].id] })
     await t.control.customerDeletesStaff(t.corp.corpid, { userid: 'alice', external_userid: ext })
     await t.control.staffDeletesCustomer(t.corp.corpid, { userid: 'alice', external_userid: ext, source: 'DELETE_BY_TRANSFER' })
-    const created = await t.control.tagChange(t.corp.corpid, { change_type: 'create', tag_type: 'tag_group', group_name: '会员等级', tags: ['金卡', '银卡'] })
+    const created = await t.control.tagChange(t.corp.corpid, {
+      change_type: 'create',
+      tag_type: 'tag_group',
+      group_name: '会员等级',
+      tags: ['金卡', '银卡'],
+    })
     await t.control.tagChange(t.corp.corpid, { change_type: 'shuffle', group_id: g.group_id, ids: [g.tag[1].id, g.tag[0].id] })
     await t.control.tagChange(t.corp.corpid, { change_type: 'delete', id: g.tag[0].id })
     const msg = await t.control.inboundMessage(t.corp.corpid, { userid: 'bob', content: '今天有几位新客户？' })
-    await t.control.chatEvent(t.corp.corpid, { chat_id: 'wrOgQhDgAAMYQiS5ol9G7gK9JVAAAA', change_type: 'update', update_detail: 'add_member', join_scene: 3, mem_change_cnt: 2 })
+    await t.control.chatEvent(t.corp.corpid, {
+      chat_id: 'wrOgQhDgAAMYQiS5ol9G7gK9JVAAAA',
+      change_type: 'update',
+      update_detail: 'add_member',
+      join_scene: 3,
+      mem_change_cnt: 2,
+    })
 
     const events = rx.received.slice(1).map((r) => r.event as XmlObject)
     expect(events.map((e) => [e.Event ?? e.MsgType, e.ChangeType])).toEqual([
@@ -180,8 +205,21 @@ describe('callbacks', () => {
     expect(events[3]).toMatchObject({ Id: created.id, TagType: 'tag_group' })
     expect(events[4].TagType).toBeUndefined()
     expect(events[5]).toMatchObject({ Id: g.tag[0].id, TagType: 'tag' })
-    expect(events[6]).toMatchObject({ ToUserName: t.corp.corpid, FromUserName: 'bob', MsgType: 'text', Content: '今天有几位新客户？', MsgId: String(msg.msgid), AgentID: String(t.agentApp.agentid) })
-    expect(events[7]).toMatchObject({ FromUserName: 'sys', ChatId: 'wrOgQhDgAAMYQiS5ol9G7gK9JVAAAA', UpdateDetail: 'add_member', JoinScene: '3', MemChangeCnt: '2' })
+    expect(events[6]).toMatchObject({
+      ToUserName: t.corp.corpid,
+      FromUserName: 'bob',
+      MsgType: 'text',
+      Content: '今天有几位新客户？',
+      MsgId: String(msg.msgid),
+      AgentID: String(t.agentApp.agentid),
+    })
+    expect(events[7]).toMatchObject({
+      FromUserName: 'sys',
+      ChatId: 'wrOgQhDgAAMYQiS5ol9G7gK9JVAAAA',
+      UpdateDetail: 'add_member',
+      JoinScene: '3',
+      MemChangeCnt: '2',
+    })
     expect(rx.received.every((r) => r.signatureOk)).toBe(true)
 
     // The console changes are visible through the API too.

@@ -117,7 +117,12 @@ export class CallbackSender {
    * Encrypts once, then POSTs the identical envelope up to 3 times (a retry is not a new event:
    * same plaintext, ciphertext, timestamp, nonce and signature). `done` settles when delivery ends.
    */
-  deliver(corp: CorpState, plaintext: string, kind: string, agentid: number | undefined): { delivery: Delivery; done: Promise<Delivery> } | null {
+  deliver(
+    corp: CorpState,
+    plaintext: string,
+    kind: string,
+    agentid: number | undefined,
+  ): { delivery: Delivery; done: Promise<Delivery> } | null {
     const cb = corp.callback
     if (!cb) return null
     const nowMs = this.opts.clock.now()
@@ -198,7 +203,13 @@ export class CallbackSender {
       const res = await fetch(url, { ...init, signal: controller.signal, redirect: 'manual' })
       // The answer only counts once it has fully arrived within the time limit.
       const text = await res.text()
-      return { startedAt, status: res.status, body: text, ms: Math.round(performance.now() - t0), error: res.status === 200 ? undefined : `HTTP ${res.status}` }
+      return {
+        startedAt,
+        status: res.status,
+        body: text,
+        ms: Math.round(performance.now() - t0),
+        error: res.status === 200 ? undefined : `HTTP ${res.status}`,
+      }
     } catch (err) {
       const reason = controller.signal.aborted ? (controller.signal.reason as Error)?.message : undefined
       const cause = (err as { cause?: { code?: string; message?: string } }).cause

@@ -64,8 +64,10 @@ export function setCallback(ctx: SandboxContext, corp: CorpState, cb: CallbackCo
   ctx.changed()
 }
 
-const SURNAMES = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁沈任姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤'
-const GIVEN = '婷静敏丽娜芳燕玲雪慧琳欣怡佳颖晶莹洁萍红霞倩瑶雯悦彤诗涵梓萱可馨子琪雨思梦晨露月蕾菲薇妍娟秀兰凤英华梅文杰伟强磊军洋勇涛明超浩宇轩博鹏飞'
+const SURNAMES =
+  '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁沈任姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤'
+const GIVEN =
+  '婷静敏丽娜芳燕玲雪慧琳欣怡佳颖晶莹洁萍红霞倩瑶雯悦彤诗涵梓萱可馨子琪雨思梦晨露月蕾菲薇妍娟秀兰凤英华梅文杰伟强磊军洋勇涛明超浩宇轩博鹏飞'
 
 /** A plausible Chinese name from the seeded PRNG (deterministic per seed). */
 export function chineseName(prng: Prng): string {
@@ -95,7 +97,10 @@ export function newCustomer(ctx: SandboxContext, corp: CorpState, fields: Partia
   return customer
 }
 
-export function newFollow(corp: CorpState, f: Omit<Follow, 'seq' | 'status' | 'temp_chat_until' | 'temp_chat_closed' | 'remark_corp_name' | 'remark_mobiles'> & Partial<Follow>): Follow {
+export function newFollow(
+  corp: CorpState,
+  f: Omit<Follow, 'seq' | 'status' | 'temp_chat_until' | 'temp_chat_closed' | 'remark_corp_name' | 'remark_mobiles'> & Partial<Follow>,
+): Follow {
   const follow: Follow = {
     remark_corp_name: '',
     remark_mobiles: [],

@@ -27,7 +27,9 @@ describe('faults', () => {
   it('adds latency with jitter to the chosen endpoint only', async () => {
     t = setupSandbox()
     const tok = await t.token()
-    const set = await request(t.app).put('/sandbox/control/faults').send({ rules: [{ endpoint: 'externalcontact/get_follow_user_list', latencyMs: 150, jitterMs: 50 }] })
+    const set = await request(t.app)
+      .put('/sandbox/control/faults')
+      .send({ rules: [{ endpoint: 'externalcontact/get_follow_user_list', latencyMs: 150, jitterMs: 50 }] })
     expect(set.status).toBe(200)
     let t0 = performance.now()
     expect((await t.get('externalcontact/get_follow_user_list', {}, tok)).errcode).toBe(0)
@@ -48,7 +50,10 @@ describe('faults', () => {
     for (let i = 0; i < 20; i++) codes.add((await t.get('externalcontact/get_follow_user_list', {}, tok)).errcode)
     expect([...codes].sort()).toEqual([-1, 45033])
     // gettoken is outside the prefix rule.
-    expect((await request(t.app).get('/sandbox/wecom/cgi-bin/gettoken').query({ corpid: t.corp.corpid, corpsecret: t.contactApp.secret })).body.errcode).toBe(0)
+    expect(
+      (await request(t.app).get('/sandbox/wecom/cgi-bin/gettoken').query({ corpid: t.corp.corpid, corpsecret: t.contactApp.secret })).body
+        .errcode,
+    ).toBe(0)
 
     t.control.setFaults({ rules: [{ errorRate: 0.5, errorCodes: [-1] }], seed: 7 })
     let failures = 0
@@ -73,7 +78,9 @@ describe('faults', () => {
       request(t.app).get('/sandbox/wecom/cgi-bin/externalcontact/get_follow_user_list').query({ access_token: tok }).timeout(300),
     ).rejects.toThrow(/Timeout/)
 
-    t.control.setFaults({ rules: [{ endpoint: 'externalcontact/add_corp_tag', timeoutRate: 1, timeoutMode: 'delay', timeoutAfterMs: 400 }] })
+    t.control.setFaults({
+      rules: [{ endpoint: 'externalcontact/add_corp_tag', timeoutRate: 1, timeoutMode: 'delay', timeoutAfterMs: 400 }],
+    })
     await expect(
       request(t.app)
         .post('/sandbox/wecom/cgi-bin/externalcontact/add_corp_tag')
@@ -86,14 +93,18 @@ describe('faults', () => {
     const list = await t.post('externalcontact/get_corp_tag_list', {}, tok)
     expect(list.tag_group.map((g: any) => g.group_name)).toEqual(['超时组'])
     const t0 = performance.now()
-    t.control.setFaults({ rules: [{ endpoint: 'externalcontact/get_corp_tag_list', timeoutRate: 1, timeoutMode: 'delay', timeoutAfterMs: 200 }] })
+    t.control.setFaults({
+      rules: [{ endpoint: 'externalcontact/get_corp_tag_list', timeoutRate: 1, timeoutMode: 'delay', timeoutAfterMs: 200 }],
+    })
     expect((await t.post('externalcontact/get_corp_tag_list', {}, tok)).errcode).toBe(0)
     expect(performance.now() - t0).toBeGreaterThanOrEqual(195)
   })
 
   it('rejects malformed fault rules with a 400 naming the field', async () => {
     t = setupSandbox()
-    const r = await request(t.app).put('/sandbox/control/faults').send({ rules: [{ errorRate: 2 }] })
+    const r = await request(t.app)
+      .put('/sandbox/control/faults')
+      .send({ rules: [{ errorRate: 2 }] })
     expect(r.status).toBe(400)
     expect(r.body.error).toMatch(/errorRate/)
   })

@@ -48,7 +48,9 @@ export class IdGen {
     const n = ++this.counter
     // A bijective scramble keeps ids unique while hiding the sequence, so they look like the platform's.
     const counterPart =
-      alphabet === HEX ? (Math.imul(n, 0x9e3779b1) >>> 0).toString(16).padStart(8, '0') : ((n * 1_000_003) % 36 ** 6).toString(36).padStart(6, '0')
+      alphabet === HEX
+        ? (Math.imul(n, 0x9e3779b1) >>> 0).toString(16).padStart(8, '0')
+        : ((n * 1_000_003) % 36 ** 6).toString(36).padStart(6, '0')
     const fill = length - prefix.length - counterPart.length
     return prefix + counterPart + this.prng.chars(Math.max(0, fill), alphabet)
   }

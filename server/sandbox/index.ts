@@ -90,7 +90,11 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
         // nothing to keep
       }
     }
-    writer = new SnapshotWriter(opts.stateFile, () => snapshot(state, clock.now()), (err) => onError(err, 'snapshot write'))
+    writer = new SnapshotWriter(
+      opts.stateFile,
+      () => snapshot(state, clock.now()),
+      (err) => onError(err, 'snapshot write'),
+    )
   }
   if (!loaded && (opts.seed ?? 'demo') === 'demo') seedDemo(ctx)
 

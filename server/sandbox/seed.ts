@@ -72,7 +72,9 @@ export function seedDemo(ctx: SandboxContext): CorpState {
   const tagByName = new Map<string, Tag>()
   for (const g of TAG_GROUPS) {
     const group = createGroup(ctx.state.ids, corp, g.name, g.order, nowS - 90 * 86400)
-    g.tags.forEach((name, i) => tagByName.set(name, addTagToGroup(ctx.state.ids, corp, group, name, (g.tags.length - i) * 10, nowS - 90 * 86400)))
+    g.tags.forEach((name, i) =>
+      tagByName.set(name, addTagToGroup(ctx.state.ids, corp, group, name, (g.tags.length - i) * 10, nowS - 90 * 86400)),
+    )
   }
 
   const wayByState = new Map<string, ContactWay>()
@@ -100,7 +102,13 @@ export function seedDemo(ctx: SandboxContext): CorpState {
   // Draw all customers first, then insert oldest first, so relation order matches add time as on the platform.
   const drafts = Array.from({ length: 60 }, () => {
     const channel = weightedChannel(prng)
-    return { channel, createtime: nowS - prng.int(60 * 86400), name: chineseName(prng), male: prng.next() < 0.15, unionid: prng.next() < 0.7 }
+    return {
+      channel,
+      createtime: nowS - prng.int(60 * 86400),
+      name: chineseName(prng),
+      male: prng.next() < 0.15,
+      unionid: prng.next() < 0.7,
+    }
   }).sort((a, b) => a.createtime - b.createtime)
 
   const levels = ['A级意向', 'B级意向', 'C级意向']
@@ -149,7 +157,11 @@ export function seedDemo(ctx: SandboxContext): CorpState {
  * Many customers fast (100 000 in well under a few seconds): objects are built directly and pushed
  * into the indexes, with no validation per item and no snapshot until the end.
  */
-export function seedBulk(ctx: SandboxContext, corp: CorpState, input: z.output<typeof seedBulkInput>): { customers: number; relations: number; ms: number } {
+export function seedBulk(
+  ctx: SandboxContext,
+  corp: CorpState,
+  input: z.output<typeof seedBulkInput>,
+): { customers: number; relations: number; ms: number } {
   const t0 = performance.now()
   let userids = input.userids ?? [...corp.members.values()].filter((m) => m.customerContact).map((m) => m.userid)
   if (userids.length === 0) {
@@ -159,7 +171,8 @@ export function seedBulk(ctx: SandboxContext, corp: CorpState, input: z.output<t
       userids.map((userid, i) => ({ userid, name: `批量员工${i + 1}`, department: [1], position: '', mobile: '', customer_contact: true })),
     )
   }
-  for (const u of userids) if (!corp.members.get(u)?.customerContact) throw new ControlError(400, `member ${u} does not exist or has no customer contact`)
+  for (const u of userids)
+    if (!corp.members.get(u)?.customerContact) throw new ControlError(400, `member ${u} does not exist or has no customer contact`)
   const followers = Math.min(input.followers_per_customer, userids.length)
   const liveTags = [...corp.tags.values()].filter((t) => !t.deleted).map((t) => t.id)
   const tagsPer = Math.min(input.tags_per_relation, liveTags.length)

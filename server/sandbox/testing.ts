@@ -15,7 +15,14 @@ export const TEST_MEMBERS = [
 
 export function setupSandbox(opts: Partial<SandboxOptions> = {}) {
   const clock = new ManualClock()
-  const sandbox = createSandbox({ clock, publicBaseUrl: TEST_BASE_URL, seed: 'none', callbackRetryDelayMs: 0, callbackTimeoutMs: 1000, ...opts })
+  const sandbox = createSandbox({
+    clock,
+    publicBaseUrl: TEST_BASE_URL,
+    seed: 'none',
+    callbackRetryDelayMs: 0,
+    callbackTimeoutMs: 1000,
+    ...opts,
+  })
   const app = express()
   app.use('/sandbox', sandbox.router)
   const corp = sandbox.control.createCorp({ name: '测试诊所', members: TEST_MEMBERS })

@@ -68,7 +68,13 @@ export async function startSandboxProcess(): Promise<SandboxProcess> {
   const port = await freePort()
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'server/sandbox/standalone.ts')], {
     cwd: ROOT,
-    env: { ...process.env, SANDBOX_PORT: String(port), SANDBOX_HOST: '127.0.0.1', SANDBOX_SEED: 'none', SANDBOX_RATE_LIMIT_PER_MINUTE: '100000000' },
+    env: {
+      ...process.env,
+      SANDBOX_PORT: String(port),
+      SANDBOX_HOST: '127.0.0.1',
+      SANDBOX_SEED: 'none',
+      SANDBOX_RATE_LIMIT_PER_MINUTE: '100000000',
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   await new Promise<void>((resolve, reject) => {
@@ -81,7 +87,11 @@ export async function startSandboxProcess(): Promise<SandboxProcess> {
     url,
     child,
     async api<T>(method: string, path: string, body?: unknown): Promise<T> {
-      const r = await fetch(`${url}/control${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })
+      const r = await fetch(`${url}/control${path}`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      })
       const json = (await r.json()) as T
       if (!r.ok) throw new Error(`sandbox ${method} ${path}: ${r.status} ${JSON.stringify(json)}`)
       return json
@@ -185,22 +195,45 @@ export interface Clinic {
 export async function setUpClinic(databaseUrl: string, sandbox: SandboxProcess, staff = 10): Promise<Clinic> {
   const handle: DbHandle = await connectDb(databaseUrl, { poolSize: 2 })
   try {
-    const config = loadConfig({ NODE_ENV: 'production', APP_SECRET_KEY: CLUSTER_SECRET_KEY, DATABASE_URL: databaseUrl, WECOM_API_BASE: `${sandbox.url}/wecom`, SANDBOX: '0', LOG_LEVEL: 'silent' })
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      APP_SECRET_KEY: CLUSTER_SECRET_KEY,
+      DATABASE_URL: databaseUrl,
+      WECOM_API_BASE: `${sandbox.url}/wecom`,
+      SANDBOX: '0',
+      LOG_LEVEL: 'silent',
+    })
     const deps = buildDeps({ config, db: handle.db, dialect: handle.kind, clock: systemClock, log: silentLogger, instanceId: 'setup' })
     const userids = Array.from({ length: staff }, (_, i) => `staff${String(i + 1).padStart(2, '0')}`)
     const { orgId, user } = await createOrgWithUser(deps, 'org_admin', '多实例诊所')
-    const corp = await sandbox.api('POST', '/corps', { name: '多实例诊所', members: userids.map((userid, i) => ({ userid, name: `员工${i + 1}` })) })
+    const corp = await sandbox.api('POST', '/corps', {
+      name: '多实例诊所',
+      members: userids.map((userid, i) => ({ userid, name: `员工${i + 1}` })),
+    })
     const contact = corp.apps.find((a: { kind: string }) => a.kind === 'contact')
     const agent = corp.apps.find((a: { kind: string }) => a.kind === 'agent')
     const callbackToken = randomBytes(8).toString('hex')
     const encodingAesKey = generateEncodingAesKey()
-    await saveConfig(deps, orgId, { corpId: corp.corpid, agentId: String(agent.agentid), contactSecret: contact.secret, agentSecret: agent.secret, callbackToken, encodingAesKey })
+    await saveConfig(deps, orgId, {
+      corpId: corp.corpid,
+      agentId: String(agent.agentid),
+      contactSecret: contact.secret,
+      agentSecret: agent.secret,
+      callbackToken,
+      encodingAesKey,
+    })
     await syncStaff(deps, orgId)
     const way = await createContactWay(
       deps,
       orgId,
       user.id,
-      contactWayCreateInput.parse({ channelName: '小红书', state: 'xiaohongshu', type: 2, userIds: userids, welcome: { text: '您好，欢迎咨询！', attachments: [] } }),
+      contactWayCreateInput.parse({
+        channelName: '小红书',
+        state: 'xiaohongshu',
+        type: 2,
+        userIds: userids,
+        welcome: { text: '您好，欢迎咨询！', attachments: [] },
+      }),
     )
     const callbackKey = (await findConfigByOrg(handle.db, orgId))!.callback_key
     // The instances must fetch their own tokens: that is what the token counters measure.
@@ -208,7 +241,11 @@ export async function setUpClinic(databaseUrl: string, sandbox: SandboxProcess, 
     await sandbox.api('DELETE', '/counters')
     await sandbox.api('DELETE', '/logs')
     const pointCallbacksAt = async (baseUrl: string) => {
-      await sandbox.api('PUT', `/corps/${corp.corpid}/callback`, { url: `${baseUrl}/api/wework/callback/${callbackKey}`, token: callbackToken, encodingAesKey })
+      await sandbox.api('PUT', `/corps/${corp.corpid}/callback`, {
+        url: `${baseUrl}/api/wework/callback/${callbackKey}`,
+        token: callbackToken,
+        encodingAesKey,
+      })
     }
     return { orgId, corpid: corp.corpid, configId: way.configId!, callbackKey, callbackToken, encodingAesKey, pointCallbacksAt }
   } finally {
@@ -242,7 +279,11 @@ export async function queueDrained(databaseUrl: string, timeoutMs = 60_000): Pro
   try {
     const until = Date.now() + timeoutMs
     for (;;) {
-      const open = await handle.db.selectFrom('queue_jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('status', 'in', ['pending', 'running']).executeTakeFirstOrThrow()
+      const open = await handle.db
+        .selectFrom('queue_jobs')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('status', 'in', ['pending', 'running'])
+        .executeTakeFirstOrThrow()
       if (Number(open.n) === 0) return true
       if (Date.now() > until) return false
       await pause(250)

@@ -48,7 +48,14 @@ export async function createWecomEnv(opts: WecomEnvOptions = {}): Promise<WecomE
   const clock = opts.clock ?? systemClock
   const config = testConfig({ publicBaseUrl: baseUrl, wecomApiBase: `${baseUrl}/sandbox/wecom` })
   const queue = new Queue({ db: handle.db, clock, log: silentLogger, instanceId: 'e2e', pollIntervalMs: 200 })
-  const sandbox = createSandbox({ publicBaseUrl: baseUrl, seed: 'none', clock, callbackTimeoutMs: 2000, callbackRetryDelayMs: 20, ...opts.sandbox })
+  const sandbox = createSandbox({
+    publicBaseUrl: baseUrl,
+    seed: 'none',
+    clock,
+    callbackTimeoutMs: 2000,
+    callbackRetryDelayMs: 20,
+    ...opts.sandbox,
+  })
   const deps = createTestDeps(handle, { config, clock, queue, sandbox: sandbox.control }) as Deps
   const callbacks = new WecomCallbackReceiver(deps)
   const app = createApp({ deps, sandboxRouter: sandbox.router, rawRoutes: [callbacks.router(), createContactWayQrRouter(deps)] })

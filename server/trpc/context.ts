@@ -43,7 +43,12 @@ export function createContextInner(input: InnerContextInput): Context {
 export async function createExpressContext(deps: Deps, req: Request, res: Response): Promise<Context> {
   const cookies = readSessionCookie(req, res, deps.clock, deps.config.publicBaseUrl.startsWith('https://'))
   const user = cookies.token ? await resolveSession(deps, cookies.token, cookies) : null
-  return createContextInner({ deps, user, ip: req.ip ?? '', userAgent: String(req.headers['user-agent'] ?? '').slice(0, 255), cookies,
+  return createContextInner({
+    deps,
+    user,
+    ip: req.ip ?? '',
+    userAgent: String(req.headers['user-agent'] ?? '').slice(0, 255),
+    cookies,
     reqId: String(res.getHeader('X-Request-Id') ?? ''),
     setHeader: (name, value) => {
       if (!res.headersSent) res.setHeader(name, value)

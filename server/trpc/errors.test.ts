@@ -1,6 +1,14 @@
 // The one error mapping: each domain error kind and platform failure to its tRPC code, and the queue's retry rule.
 import { describe, expect, it } from 'vitest'
-import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError, PreconditionError, RateLimitedError, UnauthorizedError } from '../lib/errors'
+import {
+  ConflictError,
+  ForbiddenError,
+  InvalidInputError,
+  NotFoundError,
+  PreconditionError,
+  RateLimitedError,
+  UnauthorizedError,
+} from '../lib/errors'
 import { PlatformError, PlatformTransportError } from '../platform/errors'
 import { isPermanent, PermanentJobError } from '../queue/queue'
 import { toTrpcError } from './errors'

@@ -18,16 +18,26 @@ const CODES: Record<DomainErrorKind, TRPC_ERROR_CODE_KEY> = {
 export function toTrpcError(err: unknown): TRPCError {
   if (err instanceof TRPCError) {
     const inner = err.cause
-    return inner instanceof DomainError || inner instanceof PlatformError || inner instanceof PlatformTransportError ? toTrpcError(inner) : err
+    return inner instanceof DomainError || inner instanceof PlatformError || inner instanceof PlatformTransportError
+      ? toTrpcError(inner)
+      : err
   }
   if (err instanceof DomainError) return new TRPCError({ code: CODES[err.kind], message: err.message, cause: err })
   if (err instanceof PlatformError) {
-    return new TRPCError({ code: isCallerError(err) ? 'BAD_REQUEST' : 'BAD_GATEWAY', message: `${err.hint}（错误码 ${err.errcode}）`, cause: err })
+    return new TRPCError({
+      code: isCallerError(err) ? 'BAD_REQUEST' : 'BAD_GATEWAY',
+      message: `${err.hint}（错误码 ${err.errcode}）`,
+      cause: err,
+    })
   }
   if (err instanceof PlatformTransportError) {
     return new TRPCError({ code: 'BAD_GATEWAY', message: `无法连接${platformLabel(err.platform)}：${err.message}`, cause: err })
   }
-  return new TRPCError({ code: 'INTERNAL_SERVER_ERROR', cause: err instanceof Error ? err : undefined, message: err instanceof Error ? err.message : String(err) })
+  return new TRPCError({
+    code: 'INTERNAL_SERVER_ERROR',
+    cause: err instanceof Error ? err : undefined,
+    message: err instanceof Error ? err.message : String(err),
+  })
 }
 
 function platformLabel(p: PlatformTransportError['platform']): string {

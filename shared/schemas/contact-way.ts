@@ -22,7 +22,9 @@ export const miniprogramBody = z.object({
 export const welcomeAttachment = z.discriminatedUnion('msgtype', [
   z.object({
     msgtype: z.literal('image'),
-    image: z.object({ media_id: z.string().min(1).optional(), pic_url: z.url().optional() }).refine((i) => i.media_id || i.pic_url, '图片需要 media_id 或 pic_url'),
+    image: z
+      .object({ media_id: z.string().min(1).optional(), pic_url: z.url().optional() })
+      .refine((i) => i.media_id || i.pic_url, '图片需要 media_id 或 pic_url'),
   }),
   z.object({ msgtype: z.literal('link'), link: linkBody }),
   z.object({ msgtype: z.literal('miniprogram'), miniprogram: miniprogramBody }),
@@ -53,7 +55,11 @@ export type Conclusions = z.infer<typeof conclusions>
 
 /** Characters as a person (and WeCom's "≤ 30 字") counts them: code points, so an emoji is one, not two. */
 const charCount = (s: string) => [...s].length
-const maxChars = (n: number, message: string) => z.string().trim().refine((s) => charCount(s) <= n, message)
+const maxChars = (n: number, message: string) =>
+  z
+    .string()
+    .trim()
+    .refine((s) => charCount(s) <= n, message)
 
 /** Every field without defaults: create adds the defaults, update must not (an omitted field stays as it is). */
 const contactWayFields = z.object({
@@ -101,7 +107,8 @@ export function contactWayRuleIssues(v: ContactWayRuleSubject): { path: string; 
   const issues: { path: string; message: string }[] = []
   const users = v.userIds ?? []
   const parties = v.partyIds ?? []
-  if (v.type === 1 && (users.length !== 1 || parties.length > 0)) issues.push({ path: 'userIds', message: '单人类型必须且只能选择 1 名成员' })
+  if (v.type === 1 && (users.length !== 1 || parties.length > 0))
+    issues.push({ path: 'userIds', message: '单人类型必须且只能选择 1 名成员' })
   if (v.type === 2 && users.length + parties.length === 0) issues.push({ path: 'userIds', message: '请至少选择一名成员或一个部门' })
   if (v.isTemp) {
     if (v.type !== 1) issues.push({ path: 'isTemp', message: '临时会话只能是单人类型' })

@@ -65,7 +65,11 @@ export const customerUpdateRemarkInput = z
     id: localId,
     /** The staff member whose relation carries the remark. */
     userid,
-    remark: z.string().trim().refine((s) => charCount(s) <= REMARK_MAX, `备注最多 ${REMARK_MAX} 个字`).optional(),
+    remark: z
+      .string()
+      .trim()
+      .refine((s) => charCount(s) <= REMARK_MAX, `备注最多 ${REMARK_MAX} 个字`)
+      .optional(),
     description: z
       .string()
       .trim()

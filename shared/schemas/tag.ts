@@ -17,7 +17,11 @@ export const tagName = z
   .min(1, '请输入名称')
   .refine((s) => charCount(s) <= TAG_NAME_MAX, `名称最多 ${TAG_NAME_MAX} 个字`)
 /** Larger = earlier, as in WeCom; [0, 2^32). */
-export const tagOrder = z.number().int().min(0).max(2 ** 32 - 1)
+export const tagOrder = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 32 - 1)
 
 const localId = z.number().int().positive()
 

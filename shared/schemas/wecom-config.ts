@@ -4,7 +4,10 @@ import { z } from 'zod'
 export const ENCODING_AES_KEY_RE = /^[a-zA-Z0-9]{43}$/
 
 export const wecomConfigSaveInput = z.object({
-  corpId: z.string().trim().regex(/^[a-zA-Z0-9_-]{4,64}$/, '企业ID（CorpID）格式不正确'),
+  corpId: z
+    .string()
+    .trim()
+    .regex(/^[a-zA-Z0-9_-]{4,64}$/, '企业ID（CorpID）格式不正确'),
   agentId: z
     .string()
     .trim()

@@ -16,17 +16,19 @@ export function setUnauthorizedHandler(handler: UnauthorizedHandler): void {
 }
 
 /** A failed login is also UNAUTHORIZED; only an expired session elsewhere sends the user to /login. */
-const unauthorizedLink: TRPCLink<AppRouter> = () => ({ op, next }) =>
-  observable((observer) =>
-    next(op).subscribe({
-      next: (value) => observer.next(value),
-      error: (err) => {
-        if (err.data?.code === 'UNAUTHORIZED' && op.path !== 'auth.login') onUnauthorized?.()
-        observer.error(err)
-      },
-      complete: () => observer.complete(),
-    }),
-  )
+const unauthorizedLink: TRPCLink<AppRouter> =
+  () =>
+  ({ op, next }) =>
+    observable((observer) =>
+      next(op).subscribe({
+        next: (value) => observer.next(value),
+        error: (err) => {
+          if (err.data?.code === 'UNAUTHORIZED' && op.path !== 'auth.login') onUnauthorized?.()
+          observer.error(err)
+        },
+        complete: () => observer.complete(),
+      }),
+    )
 
 export const trpc = createTRPCClient<AppRouter>({
   links: [

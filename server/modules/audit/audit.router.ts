@@ -18,7 +18,16 @@ export const auditRouter = router({
       const { rows, total } = await listAuditEntries(ctx.deps.db, ctx.orgId, input)
       return {
         total,
-        items: rows.map((r) => ({ id: r.id, username: r.username, action: r.action, inputSummary: r.input_summary, result: r.result, error: r.error, ip: r.ip, createdAt: r.created_at })),
+        items: rows.map((r) => ({
+          id: r.id,
+          username: r.username,
+          action: r.action,
+          inputSummary: r.input_summary,
+          result: r.result,
+          error: r.error,
+          ip: r.ip,
+          createdAt: r.created_at,
+        })),
       }
     }),
 })

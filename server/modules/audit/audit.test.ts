@@ -33,9 +33,14 @@ it('lists the org entries under each filter, newest first, never another org', a
   expect(all.items[1]).toMatchObject({ username: a.user.username, result: 'error', error: 'failed', ip: '127.0.0.1' })
   expect(all.items[2].inputSummary).toBe('{"name":"x","password":"[redacted]"}')
 
-  expect((await caller.audit.list({ page: 1, pageSize: 10, action: 'tags.' })).items.map((i) => i.action)).toEqual(['tags.remove', 'tags.create'])
+  expect((await caller.audit.list({ page: 1, pageSize: 10, action: 'tags.' })).items.map((i) => i.action)).toEqual([
+    'tags.remove',
+    'tags.create',
+  ])
   expect((await caller.audit.list({ page: 1, pageSize: 10, username: b.user.username })).total).toBe(0)
-  expect((await caller.audit.list({ page: 1, pageSize: 10, from: t0 + 1000, to: t0 + 2000 })).items.map((i) => i.action)).toEqual(['tags.remove'])
+  expect((await caller.audit.list({ page: 1, pageSize: 10, from: t0 + 1000, to: t0 + 2000 })).items.map((i) => i.action)).toEqual([
+    'tags.remove',
+  ])
   const page2 = await caller.audit.list({ page: 2, pageSize: 2 })
   expect(page2).toMatchObject({ total: 3, items: [{ action: 'tags.create' }] })
 })

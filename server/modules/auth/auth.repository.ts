@@ -50,7 +50,16 @@ export async function insertSession(
 ): Promise<void> {
   await db
     .insertInto('sessions')
-    .values({ token_hash: s.tokenHash, user_id: s.userId, acting_org_id: s.actingOrgId, ip: s.ip, user_agent: s.userAgent, created_at: s.now, last_seen_at: s.now, expires_at: s.expiresAt })
+    .values({
+      token_hash: s.tokenHash,
+      user_id: s.userId,
+      acting_org_id: s.actingOrgId,
+      ip: s.ip,
+      user_agent: s.userAgent,
+      created_at: s.now,
+      last_seen_at: s.now,
+      expires_at: s.expiresAt,
+    })
     .execute()
 }
 
@@ -76,7 +85,12 @@ export async function deleteSessionsOfUser(db: Executor, userId: number, keepSes
 // ---- login attempts ----
 
 export async function insertAttempt(db: Executor, a: { username: string; ip: string; now: number }): Promise<number> {
-  return insertedId(await db.insertInto('login_failures').values({ username: a.username, ip: a.ip, outcome: 'pending', created_at: a.now }).executeTakeFirstOrThrow())
+  return insertedId(
+    await db
+      .insertInto('login_failures')
+      .values({ username: a.username, ip: a.ip, outcome: 'pending', created_at: a.now })
+      .executeTakeFirstOrThrow(),
+  )
 }
 
 export async function setAttemptOutcome(db: Executor, id: number, outcome: AttemptOutcome): Promise<void> {
@@ -104,20 +118,37 @@ function attemptsQuery(db: Executor, key: AttemptKey, outcomes: readonly Attempt
   return q
 }
 
-export async function countAttempts(db: Executor, key: AttemptKey, outcomes: readonly AttemptOutcome[], after: number, exceptId?: number): Promise<number> {
+export async function countAttempts(
+  db: Executor,
+  key: AttemptKey,
+  outcomes: readonly AttemptOutcome[],
+  after: number,
+  exceptId?: number,
+): Promise<number> {
   let q = attemptsQuery(db, key, outcomes, after)
   if (exceptId !== undefined) q = q.where('id', '!=', exceptId)
-  const row = await q
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .executeTakeFirstOrThrow()
+  const row = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
   return Number(row.n)
 }
 
 /** created_at of the n-th newest matching attempt (1 = newest), or null when there are fewer. */
-export async function nthNewestAttemptAt(db: Executor, key: AttemptKey, outcomes: readonly AttemptOutcome[], after: number, n: number, exceptId?: number): Promise<number | null> {
+export async function nthNewestAttemptAt(
+  db: Executor,
+  key: AttemptKey,
+  outcomes: readonly AttemptOutcome[],
+  after: number,
+  n: number,
+  exceptId?: number,
+): Promise<number | null> {
   let q = attemptsQuery(db, key, outcomes, after)
   if (exceptId !== undefined) q = q.where('id', '!=', exceptId)
-  const row = await q.select('created_at').orderBy('created_at', 'desc').orderBy('id', 'desc').limit(1).offset(n - 1).executeTakeFirst()
+  const row = await q
+    .select('created_at')
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .offset(n - 1)
+    .executeTakeFirst()
   return row ? Number(row.created_at) : null
 }
 

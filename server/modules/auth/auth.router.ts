@@ -19,7 +19,9 @@ export const authRouter = router({
 
   me: publicProcedure.query(({ ctx }) => (ctx.user ? toMe(ctx.user) : null)),
 
-  switchOrg: superAdminProcedure.input(z.object({ orgId: z.number().int().positive() })).mutation(async ({ ctx, input }) => toMe(await switchOrg(ctx.deps, ctx.user, input.orgId))),
+  switchOrg: superAdminProcedure
+    .input(z.object({ orgId: z.number().int().positive() }))
+    .mutation(async ({ ctx, input }) => toMe(await switchOrg(ctx.deps, ctx.user, input.orgId))),
 
   changePassword: authedProcedure.input(changePasswordInput).mutation(async ({ ctx, input }) => {
     await changePassword(ctx.deps, ctx.user, { ...input, ip: ctx.ip })

@@ -40,7 +40,15 @@ export async function login(
   const now = deps.clock.now()
   if (!user || !ok || user.status !== 'active') {
     await attemptFailed(deps, attempt)
-    await writeLoginAudit(deps.db, { orgId: user?.org_id ?? null, userId: user?.id ?? null, username, ok: false, error: '用户名或密码错误', ip: input.ip, now })
+    await writeLoginAudit(deps.db, {
+      orgId: user?.org_id ?? null,
+      userId: user?.id ?? null,
+      username,
+      ok: false,
+      error: '用户名或密码错误',
+      ip: input.ip,
+      now,
+    })
     throw new UnauthorizedError(user && ok ? '账号已停用' : '用户名或密码错误')
   }
   await attemptSucceeded(deps, attempt)
@@ -55,7 +63,15 @@ export async function login(
   // A platform admin starts out acting in the first active org, so the console is usable at once.
   const actingOrgId = user.org_id ?? (await findFirstActiveOrgId(deps.db)) ?? null
   await deps.db.transaction().execute(async (trx) => {
-    await insertSession(trx, { tokenHash: hashToken(token), userId: user.id, actingOrgId, ip: input.ip, userAgent: input.userAgent, now, expiresAt })
+    await insertSession(trx, {
+      tokenHash: hashToken(token),
+      userId: user.id,
+      actingOrgId,
+      ip: input.ip,
+      userAgent: input.userAgent,
+      now,
+      expiresAt,
+    })
     await setLastLogin(trx, user.id, now)
     // A platform admin's login is filed under the org they start acting in, so it shows in that org's log.
     await writeLoginAudit(trx, { orgId: actingOrgId, userId: user.id, username, ok: true, error: null, ip: input.ip, now })
@@ -69,7 +85,11 @@ export async function login(
  * Checks the old password under the same limits as login (a wrong one counts as a failed attempt), stores the new
  * hash and ends the user's other sessions; the calling session stays.
  */
-export async function changePassword(deps: Deps, user: SessionUser, input: { oldPassword: string; newPassword: string; ip: string }): Promise<void> {
+export async function changePassword(
+  deps: Deps,
+  user: SessionUser,
+  input: { oldPassword: string; newPassword: string; ip: string },
+): Promise<void> {
   const stored = await findCredentialsOrThrow(deps.db, user.id)
   const attempt = await beginAttempt(deps, { username: user.username, ip: input.ip, resetAt: stored.last_login_at })
   if (!(await verifyPassword(input.oldPassword, stored.password_hash))) {

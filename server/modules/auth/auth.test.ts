@@ -74,7 +74,9 @@ describe('auth', () => {
       await caller.auth.login({ username: `nobody${i}`, password: 'x' }).catch(() => {})
     }
     const { user } = await createOrgWithUser(deps, 'org_member')
-    await expect(caller.auth.login({ username: user.username, password: 'password-123' })).rejects.toMatchObject({ code: 'TOO_MANY_REQUESTS' })
+    await expect(caller.auth.login({ username: user.username, password: 'password-123' })).rejects.toMatchObject({
+      code: 'TOO_MANY_REQUESTS',
+    })
   })
 
   it('sessions expire, slide on use, and die on logout', async () => {
@@ -110,12 +112,20 @@ describe('auth', () => {
   it('a disabled user cannot log in and loses open sessions', async () => {
     const admin = await createOrgWithUser(deps, 'org_admin')
     const caller = callerFor(deps, admin.user)
-    const { id } = await caller.users.create({ username: `nurse${Date.now()}`, displayName: '护士小王', password: 'password-456', role: 'org_member' })
+    const { id } = await caller.users.create({
+      username: `nurse${Date.now()}`,
+      displayName: '护士小王',
+      password: 'password-456',
+      role: 'org_member',
+    })
     const row = await deps.db.selectFrom('admin_users').select('username').where('id', '=', id).executeTakeFirstOrThrow()
     const s = await login(deps, { username: row.username, password: 'password-456', ip: '2.2.2.2', userAgent: 't' })
     await caller.users.update({ id, status: 'disabled' })
     expect(await resolveSession(deps, s.token)).toBeNull()
-    await expect(login(deps, { username: row.username, password: 'password-456', ip: '2.2.2.3', userAgent: 't' })).rejects.toMatchObject({ kind: 'unauthorized', message: '账号已停用' })
+    await expect(login(deps, { username: row.username, password: 'password-456', ip: '2.2.2.3', userAgent: 't' })).rejects.toMatchObject({
+      kind: 'unauthorized',
+      message: '账号已停用',
+    })
   })
 
   it('a super admin acts in the org they switched to, and org data follows the switch', async () => {
@@ -142,8 +152,14 @@ describe('auth', () => {
 
   it('an account with an old scrypt hash still logs in, and its hash is then rewritten as Argon2id', async () => {
     const { user } = await createOrgWithUser(deps, 'org_member')
-    await deps.db.updateTable('admin_users').set({ password_hash: await legacyScryptHash('old-scrypt-pass') }).where('id', '=', user.id).execute()
-    await expect(login(deps, { username: user.username, password: 'wrong-pass', ip: '4.4.4.4', userAgent: 't' })).rejects.toMatchObject({ kind: 'unauthorized' })
+    await deps.db
+      .updateTable('admin_users')
+      .set({ password_hash: await legacyScryptHash('old-scrypt-pass') })
+      .where('id', '=', user.id)
+      .execute()
+    await expect(login(deps, { username: user.username, password: 'wrong-pass', ip: '4.4.4.4', userAgent: 't' })).rejects.toMatchObject({
+      kind: 'unauthorized',
+    })
     const before = await deps.db.selectFrom('admin_users').select('password_hash').where('id', '=', user.id).executeTakeFirstOrThrow()
     expect(before.password_hash).toMatch(/^scrypt\$/)
     await login(deps, { username: user.username, password: 'old-scrypt-pass', ip: '4.4.4.4', userAgent: 't' })

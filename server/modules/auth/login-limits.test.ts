@@ -60,7 +60,9 @@ describe('batch requests', () => {
     expect(post.status).toBe(400)
     expect(post.body).toHaveLength(2)
     expect(post.body[1].error.message).toBe('auth.login 不能与其他调用合并在一个批量请求中，请单独发送')
-    const encoded = await request(app).post('/trpc/auth.me%2Cauth.login?batch=1').send({ 1: { username: user.username, password: GOOD } })
+    const encoded = await request(app)
+      .post('/trpc/auth.me%2Cauth.login?batch=1')
+      .send({ 1: { username: user.username, password: GOOD } })
     expect(encoded.status).toBe(400)
     const get = await request(app).get(`/trpc/auth.me,auth.login?batch=1&input=${encodeURIComponent(JSON.stringify(body))}`)
     expect(get.status).toBe(400)
@@ -80,7 +82,9 @@ describe('batch requests', () => {
 
   it('a one-call batch (how the admin client sends every call) still logs in', async () => {
     const { user } = await createOrgWithUser(deps, 'org_member')
-    const res = await request(app).post('/trpc/auth.login?batch=1').send({ 0: { username: user.username, password: GOOD } })
+    const res = await request(app)
+      .post('/trpc/auth.login?batch=1')
+      .send({ 0: { username: user.username, password: GOOD } })
     expect(res.status).toBe(200)
     expect(res.body[0].result.data.user.username).toBe(user.username)
   })
@@ -179,9 +183,14 @@ describe('auth.changePassword', () => {
     const { user } = await createOrgWithUser(deps, 'org_admin')
     const caller = createCaller(createContextInner({ deps, user, ip: '10.5.0.1' }))
     for (let i = 0; i < 5; i++) {
-      await expect(caller.auth.changePassword({ oldPassword: `wrong-${i}`, newPassword: 'new-password-1' })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: '原密码不正确' })
+      await expect(caller.auth.changePassword({ oldPassword: `wrong-${i}`, newPassword: 'new-password-1' })).rejects.toMatchObject({
+        code: 'BAD_REQUEST',
+        message: '原密码不正确',
+      })
     }
-    await expect(caller.auth.changePassword({ oldPassword: GOOD, newPassword: 'new-password-1' })).rejects.toMatchObject({ code: 'TOO_MANY_REQUESTS' })
+    await expect(caller.auth.changePassword({ oldPassword: GOOD, newPassword: 'new-password-1' })).rejects.toMatchObject({
+      code: 'TOO_MANY_REQUESTS',
+    })
     deps.clock.advance(LOGIN_WINDOW_MS + 1000)
     await expect(caller.auth.changePassword({ oldPassword: GOOD, newPassword: 'new-password-1' })).resolves.toEqual({ ok: true })
     await expect(login(deps, { username: user.username, password: 'new-password-1', ip: '10.5.0.1', userAgent: 't' })).resolves.toBeTruthy()

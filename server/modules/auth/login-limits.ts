@@ -2,7 +2,15 @@
 import { RateLimitedError } from '../../lib/errors'
 import type { Deps } from '../../deps'
 import type { AttemptOutcome } from './auth.table'
-import { countAttempts, deleteAttemptsOf, insertAttempt, nthNewestAttemptAt, purgeAttemptsBefore, setAttemptOutcome, type AttemptKey } from './auth.repository'
+import {
+  countAttempts,
+  deleteAttemptsOf,
+  insertAttempt,
+  nthNewestAttemptAt,
+  purgeAttemptsBefore,
+  setAttemptOutcome,
+  type AttemptKey,
+} from './auth.repository'
 
 export const LOGIN_WINDOW_MS = 15 * 60_000
 /** Hard lock of one (username, IP) pair: the 6th attempt within the window is refused. */
@@ -36,7 +44,10 @@ export function usernameDelaySec(failures: number): number {
  * count after, so every attempt sees at least all those let through before it: no burst gets more than the limit.
  * `resetAt` is the account's last successful login; the username's delay counts failures after it only.
  */
-export async function beginAttempt(deps: Pick<Deps, 'db' | 'clock'>, a: { username: string; ip: string; resetAt?: number | null }): Promise<Attempt> {
+export async function beginAttempt(
+  deps: Pick<Deps, 'db' | 'clock'>,
+  a: { username: string; ip: string; resetAt?: number | null },
+): Promise<Attempt> {
   const { db } = deps
   const now = deps.clock.now()
   const after = now - LOGIN_WINDOW_MS

@@ -31,7 +31,9 @@ export function needsRehash(stored: string): boolean {
   if (!stored.startsWith('$argon2id$')) return true
   try {
     const o = parseOptions(stored)
-    return o.memoryCost !== ARGON2_OPTIONS.memoryCost || o.timeCost !== ARGON2_OPTIONS.timeCost || o.parallelism !== ARGON2_OPTIONS.parallelism
+    return (
+      o.memoryCost !== ARGON2_OPTIONS.memoryCost || o.timeCost !== ARGON2_OPTIONS.timeCost || o.parallelism !== ARGON2_OPTIONS.parallelism
+    )
   } catch {
     return true
   }

@@ -34,7 +34,13 @@ export function readSessionCookie(req: Request, res: Response, clock: Clock, htt
     token: token && /^[A-Za-z0-9_-]{20,100}$/.test(token) ? token : null,
     set(value, expiresAt) {
       // maxAge, not expires: the browser's clock may differ from ours.
-      res.cookie(SESSION_COOKIE, value, { httpOnly: true, sameSite: 'lax', secure, path: '/', maxAge: Math.max(0, expiresAt - clock.now()) })
+      res.cookie(SESSION_COOKIE, value, {
+        httpOnly: true,
+        sameSite: 'lax',
+        secure,
+        path: '/',
+        maxAge: Math.max(0, expiresAt - clock.now()),
+      })
     },
     clear() {
       res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'lax', secure, path: '/' })

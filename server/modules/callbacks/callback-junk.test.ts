@@ -40,13 +40,32 @@ beforeEach(async () => {
 })
 afterEach(async () => handle.close())
 
-const count = async () => Number((await deps.db.selectFrom('callback_events').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n)
+const count = async () =>
+  Number(
+    (
+      await deps.db
+        .selectFrom('callback_events')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  )
 
 function sealed(extra = '') {
   const timestamp = String(Math.floor(clock.now() / 1000))
-  const plaintext = buildXml({ ToUserName: CORP, FromUserName: 'sys', CreateTime: Number(timestamp), MsgType: 'event', Event: 'change_external_chat', ChangeType: 'dismiss', ChatId: `wr${extra}` })
+  const plaintext = buildXml({
+    ToUserName: CORP,
+    FromUserName: 'sys',
+    CreateTime: Number(timestamp),
+    MsgType: 'event',
+    Event: 'change_external_chat',
+    ChangeType: 'dismiss',
+    ChatId: `wr${extra}`,
+  })
   const enc = encryptMessage(AES, plaintext, CORP)
-  return { query: { msg_signature: msgSignature(TOKEN, timestamp, '7', enc), timestamp, nonce: '7' }, body: buildXml({ ToUserName: CORP, Encrypt: enc }) }
+  return {
+    query: { msg_signature: msgSignature(TOKEN, timestamp, '7', enc), timestamp, nonce: '7' },
+    body: buildXml({ ToUserName: CORP, Encrypt: enc }),
+  }
 }
 
 /** A validly signed envelope padded past the cap with whitespace, which XML ignores: without the cap it is accepted. */
@@ -95,7 +114,9 @@ describe('body cap', () => {
     expect(res.status).toBe(413)
     expect(await count()).toBe(0)
     const ok = sealed('ok')
-    expect((await request(app).post(`/api/wework/callback/${key}`).query(ok.query).set('content-type', 'text/xml').send(ok.body)).text).toBe('success')
+    expect(
+      (await request(app).post(`/api/wework/callback/${key}`).query(ok.query).set('content-type', 'text/xml').send(ok.body)).text,
+    ).toBe('success')
     expect(await count()).toBe(1)
   })
 
@@ -107,7 +128,11 @@ describe('body cap', () => {
     await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r))
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/wework/callback/${key}`
     const big = oversized()
-    const declared = await fetch(`${base}?${new URLSearchParams(big.query)}`, { method: 'POST', body: big.body, headers: { 'content-type': 'text/xml' } })
+    const declared = await fetch(`${base}?${new URLSearchParams(big.query)}`, {
+      method: 'POST',
+      body: big.body,
+      headers: { 'content-type': 'text/xml' },
+    })
     expect(declared.status).toBe(413)
     // Chunked, no Content-Length: the cap applies to the bytes as they arrive.
     const chunks = [big.body.slice(0, 1000), big.body.slice(1000)]
@@ -120,7 +145,11 @@ describe('body cap', () => {
     expect(streamed.status).toBe(413)
     expect(await count()).toBe(0)
     const ok = sealed('ok')
-    const accepted = await fetch(`${base}?${new URLSearchParams(ok.query)}`, { method: 'POST', body: ok.body, headers: { 'content-type': 'text/xml' } })
+    const accepted = await fetch(`${base}?${new URLSearchParams(ok.query)}`, {
+      method: 'POST',
+      body: ok.body,
+      headers: { 'content-type': 'text/xml' },
+    })
     expect(await accepted.text()).toBe('success')
     expect(await count()).toBe(1)
   })
@@ -132,7 +161,8 @@ describe('refusal log', () => {
     const { query, body } = sealed()
     const forged = { ...query, msg_signature: '0'.repeat(40) }
     for (let i = 0; i < 1000; i++) {
-      if (i % 2 === 0) await receiver.accept(`nokey${String(i).padStart(6, '0')}`, query, body) // 404, one prefix
+      if (i % 2 === 0)
+        await receiver.accept(`nokey${String(i).padStart(6, '0')}`, query, body) // 404, one prefix
       else await receiver.accept(key, forged, body) // 403
       if (i === 499) clock.advance(30_000)
     }

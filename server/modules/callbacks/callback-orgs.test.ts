@@ -47,13 +47,33 @@ async function connectedOrg(): Promise<{ orgId: number; key: string }> {
 
 function sealed(chatId: string) {
   const timestamp = String(Math.floor(clock.now() / 1000))
-  const plaintext = buildXml({ ToUserName: CORP, FromUserName: 'sys', CreateTime: Number(timestamp), MsgType: 'event', Event: 'change_external_chat', ChangeType: 'dismiss', ChatId: chatId })
+  const plaintext = buildXml({
+    ToUserName: CORP,
+    FromUserName: 'sys',
+    CreateTime: Number(timestamp),
+    MsgType: 'event',
+    Event: 'change_external_chat',
+    ChangeType: 'dismiss',
+    ChatId: chatId,
+  })
   const enc = encryptMessage(AES, plaintext, CORP)
-  return { query: { msg_signature: msgSignature(TOKEN, timestamp, '9', enc), timestamp, nonce: '9' }, body: buildXml({ ToUserName: CORP, Encrypt: enc }) }
+  return {
+    query: { msg_signature: msgSignature(TOKEN, timestamp, '9', enc), timestamp, nonce: '9' },
+    body: buildXml({ ToUserName: CORP, Encrypt: enc }),
+  }
 }
 
-const eventsOf = (orgId: number) => deps.db.selectFrom('callback_events').select(['id', 'status']).where('org_id', '=', orgId).orderBy('id').execute()
-const jobCount = async () => Number((await deps.db.selectFrom('queue_jobs').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n)
+const eventsOf = (orgId: number) =>
+  deps.db.selectFrom('callback_events').select(['id', 'status']).where('org_id', '=', orgId).orderBy('id').execute()
+const jobCount = async () =>
+  Number(
+    (
+      await deps.db
+        .selectFrom('queue_jobs')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  )
 
 describe('two orgs connected to one corp', () => {
   it('each stores and processes the same event (and a retry to either is still one event per org)', async () => {

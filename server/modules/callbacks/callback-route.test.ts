@@ -36,7 +36,13 @@ describe('URL verification', () => {
     try {
       const deps = createTestDeps(handle, { clock: new ManualClock(Number(v.timestamp) * 1000 + 30_000) })
       const { orgId } = await createOrgWithUser(deps)
-      await saveConfig(deps, orgId, { corpId: v.receiveid, agentId: '', contactSecret: 'unused-secret', callbackToken: v.token, encodingAesKey: v.encoding_aes_key })
+      await saveConfig(deps, orgId, {
+        corpId: v.receiveid,
+        agentId: '',
+        contactSecret: 'unused-secret',
+        callbackToken: v.token,
+        encodingAesKey: v.encoding_aes_key,
+      })
       const key = (await findConfigByOrg(deps.db, orgId))!.callback_key
       const app = createApp({ deps, rawRoutes: [createWecomCallbackRouter(deps)] })
       const query = { msg_signature: v.expected_msg_signature, timestamp: v.timestamp, nonce: v.nonce, echostr: v.echostr }
@@ -45,7 +51,9 @@ describe('URL verification', () => {
       expect(ok.status).toBe(200)
       expect(ok.text).toBe(v.expected_plaintext)
 
-      const forged = await request(app).get(`/api/wework/callback/${key}`).query({ ...query, msg_signature: v.expected_msg_signature.replace(/^./, (c) => (c === '0' ? '1' : '0')) })
+      const forged = await request(app)
+        .get(`/api/wework/callback/${key}`)
+        .query({ ...query, msg_signature: v.expected_msg_signature.replace(/^./, (c) => (c === '0' ? '1' : '0')) })
       expect(forged.status).toBe(403)
       expect(forged.text).not.toContain(v.expected_plaintext)
       const unknown = await request(app).get('/api/wework/callback/no-such-key').query(query)
@@ -61,22 +69,50 @@ describe('URL verification', () => {
       const clock = new ManualClock()
       const deps = createTestDeps(handle, { clock })
       const { orgId } = await createOrgWithUser(deps)
-      await saveConfig(deps, orgId, { corpId: v.receiveid, agentId: '', contactSecret: 'unused-secret', callbackToken: v.token, encodingAesKey: v.encoding_aes_key })
+      await saveConfig(deps, orgId, {
+        corpId: v.receiveid,
+        agentId: '',
+        contactSecret: 'unused-secret',
+        callbackToken: v.token,
+        encodingAesKey: v.encoding_aes_key,
+      })
       const key = (await findConfigByOrg(deps.db, orgId))!.callback_key
       const app = createApp({ deps, rawRoutes: [createWecomCallbackRouter(deps)] })
       const timestamp = String(Math.floor(clock.now() / 1000))
       const seal = (plaintext: string) => {
         const enc = encryptMessage(v.encoding_aes_key, plaintext, v.receiveid)
-        return { query: { msg_signature: msgSignature(v.token, timestamp, '42', enc), timestamp, nonce: '42' }, body: buildXml({ ToUserName: v.receiveid, Encrypt: enc }) }
+        return {
+          query: { msg_signature: msgSignature(v.token, timestamp, '42', enc), timestamp, nonce: '42' },
+          body: buildXml({ ToUserName: v.receiveid, Encrypt: enc }),
+        }
       }
-      const good = seal(buildXml({ ToUserName: v.receiveid, FromUserName: 'sys', CreateTime: Number(timestamp), MsgType: 'event', Event: 'change_external_chat', ChangeType: 'dismiss', ChatId: 'wr1' }))
-      const postTo = (k: string, q: Record<string, string>, body: string) => request(app).post(`/api/wework/callback/${k}`).query(q).set('content-type', 'text/xml').send(body)
+      const good = seal(
+        buildXml({
+          ToUserName: v.receiveid,
+          FromUserName: 'sys',
+          CreateTime: Number(timestamp),
+          MsgType: 'event',
+          Event: 'change_external_chat',
+          ChangeType: 'dismiss',
+          ChatId: 'wr1',
+        }),
+      )
+      const postTo = (k: string, q: Record<string, string>, body: string) =>
+        request(app).post(`/api/wework/callback/${k}`).query(q).set('content-type', 'text/xml').send(body)
 
       expect((await postTo(key, { ...good.query, msg_signature: '0'.repeat(40) }, good.body)).status).toBe(403)
       expect((await postTo(key, good.query, `<!DOCTYPE x [<!ENTITY e "x">]>${good.body}`)).status).toBe(400)
       expect((await postTo(key, good.query, `<xml><Encrypt>${'A'.repeat(1024 * 1024)}</Encrypt></xml>`)).status).toBe(413)
       expect((await postTo('no-such-key', good.query, good.body)).status).toBe(404)
-      const count = async () => Number((await deps.db.selectFrom('callback_events').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n)
+      const count = async () =>
+        Number(
+          (
+            await deps.db
+              .selectFrom('callback_events')
+              .select((eb) => eb.fn.countAll().as('n'))
+              .executeTakeFirstOrThrow()
+          ).n,
+        )
       expect(await count()).toBe(0)
       const ok = await postTo(key, good.query, good.body)
       expect([ok.status, ok.text]).toEqual([200, 'success'])
@@ -96,7 +132,16 @@ describe('refused callbacks', () => {
   afterAll(async () => env?.close())
 
   const event = (ext = 'wmEXT001') =>
-    buildXml({ ToUserName: env.corpid, FromUserName: 'sys', CreateTime: Math.floor(Date.now() / 1000), MsgType: 'event', Event: 'change_external_contact', ChangeType: 'del_follow_user', UserID: 'zhangli', ExternalUserID: ext })
+    buildXml({
+      ToUserName: env.corpid,
+      FromUserName: 'sys',
+      CreateTime: Math.floor(Date.now() / 1000),
+      MsgType: 'event',
+      Event: 'change_external_contact',
+      ChangeType: 'del_follow_user',
+      UserID: 'zhangli',
+      ExternalUserID: ext,
+    })
 
   async function expectRefused(res: Response | Promise<Response>, status: number) {
     const r = await res
@@ -130,7 +175,15 @@ describe('refused callbacks', () => {
     await expectRefused(send(`${url.origin}${url.pathname}`, good.body), 400)
     // DOCTYPE / ENTITY in the envelope, and inside the (correctly encrypted and signed) plaintext.
     await expectRefused(send(good.url, `<!DOCTYPE xml [<!ENTITY e "x">]>${good.body}`), 400)
-    await expectRefused(post(sealCallback(env, `<!DOCTYPE xml [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><xml><ToUserName>&xxe;</ToUserName><MsgType>event</MsgType></xml>`)), 400)
+    await expectRefused(
+      post(
+        sealCallback(
+          env,
+          `<!DOCTYPE xml [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><xml><ToUserName>&xxe;</ToUserName><MsgType>event</MsgType></xml>`,
+        ),
+      ),
+      400,
+    )
     const laughs = `<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]><xml><MsgType>&lol2;</MsgType></xml>`
     await expectRefused(post(sealCallback(env, laughs)), 400)
     // Malformed XML: envelope, plaintext, and a plaintext without MsgType.
@@ -163,7 +216,11 @@ describe('refused callbacks', () => {
     const r = await post(callback)
     expect(r.status).toBe(200)
     const customer = await env.waitFor(() =>
-      env.deps.db.selectFrom('customers').select(['id', 'channel_state']).where('external_userid', '=', result.external_userid).executeTakeFirst(),
+      env.deps.db
+        .selectFrom('customers')
+        .select(['id', 'channel_state'])
+        .where('external_userid', '=', result.external_userid)
+        .executeTakeFirst(),
     )
     expect(customer.channel_state).toBe(channel.state)
   })

@@ -18,9 +18,26 @@ beforeEach(async () => {
 afterEach(async () => handle.close())
 
 const plaintext = (ext: string) =>
-  buildXml({ ToUserName: 'wwcorp', FromUserName: 'sys', CreateTime: 1795000000, MsgType: 'event', Event: 'change_external_contact', ChangeType: 'add_external_contact', UserID: 'zhangli', ExternalUserID: ext })
+  buildXml({
+    ToUserName: 'wwcorp',
+    FromUserName: 'sys',
+    CreateTime: 1795000000,
+    MsgType: 'event',
+    Event: 'change_external_contact',
+    ChangeType: 'add_external_contact',
+    UserID: 'zhangli',
+    ExternalUserID: ext,
+  })
 const event = (ext: string) => ({ orgId, plaintext: plaintext(ext), doc: parseXml(plaintext(ext)) })
-const count = async (table: 'callback_events' | 'queue_jobs') => Number((await deps.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n)
+const count = async (table: 'callback_events' | 'queue_jobs') =>
+  Number(
+    (
+      await deps.db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  )
 
 describe('CallbackStore', () => {
   it('stores concurrent events in shared transactions, each with its job, before resolving', async () => {
@@ -30,9 +47,17 @@ describe('CallbackStore', () => {
     expect(await count('callback_events')).toBe(60)
     const jobs = await deps.db.selectFrom('queue_jobs').select(['kind', 'payload', 'dedupe_key', 'org_id']).execute()
     expect(jobs).toHaveLength(60)
-    const events = await deps.db.selectFrom('callback_events').select(['id', 'dedupe_key', 'change_type', 'external_userid', 'create_time', 'status']).execute()
+    const events = await deps.db
+      .selectFrom('callback_events')
+      .select(['id', 'dedupe_key', 'change_type', 'external_userid', 'create_time', 'status'])
+      .execute()
     for (const e of events) {
-      expect(jobs).toContainEqual({ kind: CALLBACK_JOB, payload: JSON.stringify({ eventId: e.id }), dedupe_key: `cb:${orgId}:${e.dedupe_key}`, org_id: orgId })
+      expect(jobs).toContainEqual({
+        kind: CALLBACK_JOB,
+        payload: JSON.stringify({ eventId: e.id }),
+        dedupe_key: `cb:${orgId}:${e.dedupe_key}`,
+        org_id: orgId,
+      })
       expect(e).toMatchObject({ change_type: 'add_external_contact', create_time: 1795000000_000, status: 'pending' })
     }
     expect(commits.length).toBeLessThan(60)

@@ -116,12 +116,20 @@ export class CallbackStore {
       )
       // Jobs for every event of the batch still pending: a duplicate's job exists already and its dedupe key skips it.
       const wanted = new Set(rows.map((r) => eventKey(r.org_id, r.dedupe_key)))
-      const stored = (await findEventsByDedupeKeys(trx, orgIds, rows.map((r) => r.dedupe_key))).filter(
-        (r) => r.status === 'pending' && wanted.has(eventKey(r.org_id, r.dedupe_key)),
-      )
+      const stored = (
+        await findEventsByDedupeKeys(
+          trx,
+          orgIds,
+          rows.map((r) => r.dedupe_key),
+        )
+      ).filter((r) => r.status === 'pending' && wanted.has(eventKey(r.org_id, r.dedupe_key)))
       await this.deps.queue.enqueueMany(
         trx,
-        stored.map((r) => ({ kind: CALLBACK_JOB, payload: { eventId: r.id }, opts: { orgId: r.org_id, dedupeKey: `cb:${eventKey(r.org_id, r.dedupe_key)}` } })),
+        stored.map((r) => ({
+          kind: CALLBACK_JOB,
+          payload: { eventId: r.id },
+          opts: { orgId: r.org_id, dedupeKey: `cb:${eventKey(r.org_id, r.dedupe_key)}` },
+        })),
       )
       return n
     })

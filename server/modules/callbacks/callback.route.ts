@@ -1,7 +1,14 @@
 // The WeCom callback endpoint: org credentials by key → platform envelope → store (group commit) → ack; the HTTP side is server/http/callback-transport.
 import type { Router } from 'express'
 import type { Deps } from '../../deps'
-import { callbackFastPath, callbackRouter, type CallbackAnswer, type CallbackQuery, type CallbackReceiver, type CallbackTransportOptions } from '../../http/callback-transport'
+import {
+  callbackFastPath,
+  callbackRouter,
+  type CallbackAnswer,
+  type CallbackQuery,
+  type CallbackReceiver,
+  type CallbackTransportOptions,
+} from '../../http/callback-transport'
 import type { FastPath } from '../../http/fast-path'
 import type { Metrics } from '../../http/metrics'
 import { RefusalLog } from '../../http/refusal-log'

@@ -26,12 +26,20 @@ export function findEventsByDedupeKeys(db: Executor, orgIds: readonly number[], 
 
 /** Of these orgs, the ones that are disabled (their callbacks are stored but held). */
 export async function findDisabledOrgIds(db: Executor, orgIds: readonly number[]): Promise<Set<number>> {
-  const rows = await db.selectFrom('orgs').select('id').where('id', 'in', [...orgIds]).where('status', '!=', 'active').execute()
+  const rows = await db
+    .selectFrom('orgs')
+    .select('id')
+    .where('id', 'in', [...orgIds])
+    .where('status', '!=', 'active')
+    .execute()
   return new Set(rows.map((r) => r.id))
 }
 
 /** An event with its org's status, for the worker. */
-export async function findEventToProcess(db: Executor, eventId: number): Promise<{ event: CallbackEventRow; orgActive: boolean } | undefined> {
+export async function findEventToProcess(
+  db: Executor,
+  eventId: number,
+): Promise<{ event: CallbackEventRow; orgActive: boolean } | undefined> {
   const row = await db
     .selectFrom('callback_events as e')
     .leftJoin('orgs as o', 'o.id', 'e.org_id')
@@ -49,7 +57,11 @@ export async function setEventOutcome(db: Executor, eventId: number, outcome: 'p
 }
 
 export async function setEventFailed(db: Executor, eventId: number, error: string): Promise<void> {
-  await db.updateTable('callback_events').set({ status: 'failed', error: error.slice(0, 2000) }).where('id', '=', eventId).execute()
+  await db
+    .updateTable('callback_events')
+    .set({ status: 'failed', error: error.slice(0, 2000) })
+    .where('id', '=', eventId)
+    .execute()
 }
 
 /**
@@ -62,18 +74,30 @@ export async function holdEventWhileOrgDisabled(db: Executor, eventId: number): 
     .set({ status: 'held' })
     .where('id', '=', eventId)
     .where('status', 'in', ['pending', 'failed'])
-    .where((eb) => eb.exists(eb.selectFrom('orgs').select('orgs.id').whereRef('orgs.id', '=', 'callback_events.org_id').where('orgs.status', '!=', 'active')))
+    .where((eb) =>
+      eb.exists(
+        eb.selectFrom('orgs').select('orgs.id').whereRef('orgs.id', '=', 'callback_events.org_id').where('orgs.status', '!=', 'active'),
+      ),
+    )
     .executeTakeFirst()
   return affected(res) > 0
 }
 
 /** Marks the org's held events pending again and returns their ids; run in the transaction that enables the org. */
 export async function releaseHeldEvents(trx: Executor, orgId: number): Promise<number[]> {
-  const held = await forUpdate(trx, trx.selectFrom('callback_events').select('id').where('org_id', '=', orgId).where('status', '=', 'held')).execute()
+  const held = await forUpdate(
+    trx,
+    trx.selectFrom('callback_events').select('id').where('org_id', '=', orgId).where('status', '=', 'held'),
+  ).execute()
   const ids = held.map((r) => r.id)
   // Chunked: a long-disabled org may have many.
   for (let i = 0; i < ids.length; i += 500) {
-    await trx.updateTable('callback_events').set({ status: 'pending' }).where('org_id', '=', orgId).where('id', 'in', ids.slice(i, i + 500)).execute()
+    await trx
+      .updateTable('callback_events')
+      .set({ status: 'pending' })
+      .where('org_id', '=', orgId)
+      .where('id', 'in', ids.slice(i, i + 500))
+      .execute()
   }
   return ids
 }
@@ -92,13 +116,20 @@ export async function countHeldEvents(db: Executor, orgIds: readonly number[]): 
 }
 
 /** One messages row per (org, MsgId): a replay is absorbed. The customer link is a subquery, so this is one statement. */
-export async function insertInboundMessage(db: Executor, m: Omit<Insertable<MessagesTable>, 'customer_id'> & { customerExternalUserid: string }): Promise<void> {
+export async function insertInboundMessage(
+  db: Executor,
+  m: Omit<Insertable<MessagesTable>, 'customer_id'> & { customerExternalUserid: string },
+): Promise<void> {
   const { customerExternalUserid, ...values } = m
   await db
     .insertInto('messages')
     .values({
       ...values,
-      customer_id: db.selectFrom('customers').select('id').where('org_id', '=', m.org_id).where('external_userid', '=', customerExternalUserid),
+      customer_id: db
+        .selectFrom('customers')
+        .select('id')
+        .where('org_id', '=', m.org_id)
+        .where('external_userid', '=', customerExternalUserid),
     })
     .ignore()
     .execute()
@@ -117,7 +148,12 @@ export interface WelcomeClaim {
  * Writes the welcome attempt before the call. False when a row for this event exists already: an earlier run
  * claimed it (and may or may not have reached WeCom), so this run must not call send_welcome_msg again.
  */
-export async function claimWelcomeSend(db: Executor, c: WelcomeClaim, status: WelcomeStatus = 'sending', error: string | null = null): Promise<boolean> {
+export async function claimWelcomeSend(
+  db: Executor,
+  c: WelcomeClaim,
+  status: WelcomeStatus = 'sending',
+  error: string | null = null,
+): Promise<boolean> {
   const res = await db
     .insertInto('welcome_sends')
     .values({

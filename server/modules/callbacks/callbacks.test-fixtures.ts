@@ -18,7 +18,10 @@ export interface Channel {
 let seq = 0
 
 /** A WeCom corp tag (mirrored locally) and a contact way carrying it and a welcome message, created through contactWays.create. */
-export async function createChannel(env: WecomEnv, opts: { channelName?: string; welcome?: boolean; userid?: string } = {}): Promise<Channel> {
+export async function createChannel(
+  env: WecomEnv,
+  opts: { channelName?: string; welcome?: boolean; userid?: string } = {},
+): Promise<Channel> {
   const n = ++seq
   const client = await env.deps.wecom.for(env.orgId)
   const added = await client.tag.add({ group_name: '客户等级', tag: [{ name: `A级意向${n}` }] })
@@ -35,7 +38,11 @@ export async function createChannel(env: WecomEnv, opts: { channelName?: string;
     tagIds: [tagId],
     ...(opts.welcome === false ? {} : { welcome: { text: welcomeText, attachments: [] } }),
   })
-  const row = await env.deps.db.selectFrom('contact_ways').select(['id', 'config_id', 'state']).where('id', '=', way.id).executeTakeFirstOrThrow()
+  const row = await env.deps.db
+    .selectFrom('contact_ways')
+    .select(['id', 'config_id', 'state'])
+    .where('id', '=', way.id)
+    .executeTakeFirstOrThrow()
   return { wayId: row.id, configId: row.config_id!, state: row.state, channelName, tagId, welcomeText }
 }
 
@@ -53,7 +60,10 @@ export function post(cb: CapturedCallback): Promise<Response> {
  * Runs `action` with the corp's callback pointed at a path that answers 404, so our route never sees it, and returns the
  * encrypted POST the sandbox made, addressed to our real callback URL: a test can then deliver it as often as it likes.
  */
-export async function captureCallback<T extends { delivery: { url: string; encrypt: string } | null }>(env: WecomEnv, action: () => Promise<T>): Promise<{ result: T; callback: CapturedCallback }> {
+export async function captureCallback<T extends { delivery: { url: string; encrypt: string } | null }>(
+  env: WecomEnv,
+  action: () => Promise<T>,
+): Promise<{ result: T; callback: CapturedCallback }> {
   const cb = env.sandbox.control.getCorp(env.corpid).callback!
   env.sandbox.control.setCallback(env.corpid, { ...cb, url: `${env.baseUrl}/no-such-callback` })
   try {
@@ -61,7 +71,10 @@ export async function captureCallback<T extends { delivery: { url: string; encry
     const d = result.delivery!
     const query = new URL(d.url).search
     const agentid = String(env.sandbox.control.getCorp(env.corpid).apps.find((a) => a.kind === 'contact')!.agentid)
-    return { result, callback: { url: `${cb.url}${query}`, body: buildXml({ ToUserName: env.corpid, AgentID: agentid, Encrypt: d.encrypt }) } }
+    return {
+      result,
+      callback: { url: `${cb.url}${query}`, body: buildXml({ ToUserName: env.corpid, AgentID: agentid, Encrypt: d.encrypt }) },
+    }
   } finally {
     env.sandbox.control.setCallback(env.corpid, cb)
   }
@@ -78,11 +91,18 @@ export function sealCallback(
   const timestamp = String(opts.timestampS ?? Math.floor(env.deps.clock.now() / 1000))
   const nonce = randomNonce()
   const query = { msg_signature: msgSignature(opts.token ?? cb.token, timestamp, nonce, encrypt), timestamp, nonce }
-  return { url: `${cb.url}?${new URLSearchParams(query)}`, body: buildXml({ ToUserName: env.corpid, AgentID: '1000002', Encrypt: encrypt }), query }
+  return {
+    url: `${cb.url}?${new URLSearchParams(query)}`,
+    body: buildXml({ ToUserName: env.corpid, AgentID: '1000002', Encrypt: encrypt }),
+    query,
+  }
 }
 
 export async function countRows(env: WecomEnv, table: keyof Database & string): Promise<number> {
-  const r = await env.deps.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
+  const r = await env.deps.db
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow()
   return Number(r.n)
 }
 

@@ -14,14 +14,26 @@ beforeAll(async () => {
 afterAll(async () => env?.close())
 
 const db = () => env.deps.db
-const customerOf = (ext: string) => db().selectFrom('customers').selectAll().where('org_id', '=', env.orgId).where('external_userid', '=', ext).executeTakeFirstOrThrow()
-const followOf = (customerId: number, userid: string) => db().selectFrom('customer_follows').selectAll().where('customer_id', '=', customerId).where('userid', '=', userid).executeTakeFirstOrThrow()
+const customerOf = (ext: string) =>
+  db().selectFrom('customers').selectAll().where('org_id', '=', env.orgId).where('external_userid', '=', ext).executeTakeFirstOrThrow()
+const followOf = (customerId: number, userid: string) =>
+  db()
+    .selectFrom('customer_follows')
+    .selectAll()
+    .where('customer_id', '=', customerId)
+    .where('userid', '=', userid)
+    .executeTakeFirstOrThrow()
 const appMessages = () => env.sandbox.control.logs({ kind: 'app_messages', corpid: env.corpid }).items.map((m) => JSON.stringify(m))
 
 /** Waits until the newest event of this kind (for this customer, if given) is no longer pending, and returns it. */
 async function handled(changeType: string, ext?: string, after = 0) {
   return env.waitFor(async () => {
-    let q = db().selectFrom('callback_events').selectAll().where('org_id', '=', env.orgId).where('change_type', '=', changeType).where('id', '>', after)
+    let q = db()
+      .selectFrom('callback_events')
+      .selectAll()
+      .where('org_id', '=', env.orgId)
+      .where('change_type', '=', changeType)
+      .where('id', '>', after)
     if (ext) q = q.where('external_userid', '=', ext)
     const ev = await q.orderBy('id', 'desc').executeTakeFirst()
     return ev && ev.status !== 'pending' ? ev : undefined
@@ -34,7 +46,15 @@ async function newCustomer(name: string) {
   return { ...s, customer: await customerOf(s.external_userid) }
 }
 
-const lastEventId = async () => Number((await db().selectFrom('callback_events').select((eb) => eb.fn.max('id').as('m')).executeTakeFirst())?.m ?? 0)
+const lastEventId = async () =>
+  Number(
+    (
+      await db()
+        .selectFrom('callback_events')
+        .select((eb) => eb.fn.max('id').as('m'))
+        .executeTakeFirst()
+    )?.m ?? 0,
+  )
 
 describe('customer-contact events', () => {
   it('del_follow_user: relation lost with lost_at, customer lost, member alerted', async () => {
@@ -55,9 +75,15 @@ describe('customer-contact events', () => {
     const way2 = await env.caller.contactWays.create({ channelName: '百度', state: 'baidu-evt', type: 1, scene: 2, userIds: ['liuyang'] })
     const cfg = (await db().selectFrom('contact_ways').select('config_id').where('id', '=', way2.id).executeTakeFirstOrThrow()).config_id!
     await env.sandbox.control.scan(env.corpid, { config_id: cfg, external_userid: s.external_userid })
-    await env.waitFor(async () => (await db().selectFrom('customer_follows').select('id').where('customer_id', '=', s.customer.id).execute()).length === 2)
+    await env.waitFor(
+      async () => (await db().selectFrom('customer_follows').select('id').where('customer_id', '=', s.customer.id).execute()).length === 2,
+    )
 
-    await env.sandbox.control.staffDeletesCustomer(env.corpid, { userid: s.userid, external_userid: s.external_userid, source: 'DELETE_BY_TRANSFER' })
+    await env.sandbox.control.staffDeletesCustomer(env.corpid, {
+      userid: s.userid,
+      external_userid: s.external_userid,
+      source: 'DELETE_BY_TRANSFER',
+    })
     const ev = await handled('del_external_contact', s.external_userid)
     expect(ev.status).toBe('processed')
     expect(ev.plaintext).toContain('DELETE_BY_TRANSFER')
@@ -77,7 +103,16 @@ describe('customer-contact events', () => {
     const after = await lastEventId()
     await deliver(
       env,
-      buildXml({ ToUserName: env.corpid, FromUserName: 'sys', CreateTime: Math.floor(Date.now() / 1000), MsgType: 'event', Event: 'change_external_contact', ChangeType: 'del_external_contact', UserID: 'zhangli', ExternalUserID: 'wmNEVERSEEN' }),
+      buildXml({
+        ToUserName: env.corpid,
+        FromUserName: 'sys',
+        CreateTime: Math.floor(Date.now() / 1000),
+        MsgType: 'event',
+        Event: 'change_external_contact',
+        ChangeType: 'del_external_contact',
+        UserID: 'zhangli',
+        ExternalUserID: 'wmNEVERSEEN',
+      }),
     )
     expect((await handled('del_external_contact', 'wmNEVERSEEN', after)).status).toBe('ignored')
   })
@@ -85,11 +120,25 @@ describe('customer-contact events', () => {
   it('edit_external_contact: remark, description and the WeCom tag mirror follow the detail', async () => {
     const s = await newCustomer('郑女士')
     const after = await lastEventId()
-    await env.sandbox.control.tagChange(env.corpid, { change_type: 'create', tag_type: 'tag_group', group_name: '意向项目', tags: ['热玛吉', '水光针'] })
+    await env.sandbox.control.tagChange(env.corpid, {
+      change_type: 'create',
+      tag_type: 'tag_group',
+      group_name: '意向项目',
+      tags: ['热玛吉', '水光针'],
+    })
     expect((await handled('create', undefined, after)).status).toBe('processed')
-    const reMa = (await db().selectFrom('tags').select('tag_id').where('org_id', '=', env.orgId).where('name', '=', '热玛吉').executeTakeFirstOrThrow()).tag_id!
+    const reMa = (
+      await db().selectFrom('tags').select('tag_id').where('org_id', '=', env.orgId).where('name', '=', '热玛吉').executeTakeFirstOrThrow()
+    ).tag_id!
 
-    await env.sandbox.control.editContact(env.corpid, { userid: s.userid, external_userid: s.external_userid, remark: '郑姐', description: '想做热玛吉', add_tag: [reMa], remove_tag: [channel.tagId] })
+    await env.sandbox.control.editContact(env.corpid, {
+      userid: s.userid,
+      external_userid: s.external_userid,
+      remark: '郑姐',
+      description: '想做热玛吉',
+      add_tag: [reMa],
+      remove_tag: [channel.tagId],
+    })
     const ev = await handled('edit_external_contact', s.external_userid)
     expect(ev.status).toBe('processed')
     const follow = await followOf(s.customer.id, s.userid)
@@ -103,7 +152,12 @@ describe('customer-contact events', () => {
       .execute()
     expect(mirrored).toEqual([{ tag_id: reMa, source: 'wecom' }])
     // The CRM source tag (userid '') is not part of the WeCom mirror.
-    const crm = await db().selectFrom('customer_tags').select('userid').where('customer_id', '=', s.customer.id).where('userid', '=', '').execute()
+    const crm = await db()
+      .selectFrom('customer_tags')
+      .select('userid')
+      .where('customer_id', '=', s.customer.id)
+      .where('userid', '=', '')
+      .execute()
     expect(crm).toHaveLength(1)
   })
 
@@ -111,7 +165,17 @@ describe('customer-contact events', () => {
     const after = await lastEventId()
     await deliver(
       env,
-      buildXml({ ToUserName: env.corpid, FromUserName: 'sys', CreateTime: Math.floor(Date.now() / 1000), MsgType: 'event', Event: 'change_external_contact', ChangeType: 'transfer_fail', FailReason: 'customer_refused', UserID: 'zhangli', ExternalUserID: 'wmTRANSFER' }),
+      buildXml({
+        ToUserName: env.corpid,
+        FromUserName: 'sys',
+        CreateTime: Math.floor(Date.now() / 1000),
+        MsgType: 'event',
+        Event: 'change_external_contact',
+        ChangeType: 'transfer_fail',
+        FailReason: 'customer_refused',
+        UserID: 'zhangli',
+        ExternalUserID: 'wmTRANSFER',
+      }),
     )
     const ev = await handled('transfer_fail', 'wmTRANSFER', after)
     expect(ev.status).toBe('processed')
@@ -121,10 +185,21 @@ describe('customer-contact events', () => {
 
 describe('tags, chats, messages, unknown events', () => {
   it('change_external_tag create / update / delete / shuffle re-syncs the corp tags', async () => {
-    const names = async () => (await db().selectFrom('tags').select(['tag_id', 'name']).where('org_id', '=', env.orgId).where('source', '=', 'wecom').execute())
-    const created = await env.sandbox.control.tagChange(env.corpid, { change_type: 'create', tag_type: 'tag_group', group_name: '会员等级', tags: ['金卡', '银卡'] })
+    const names = async () =>
+      await db().selectFrom('tags').select(['tag_id', 'name']).where('org_id', '=', env.orgId).where('source', '=', 'wecom').execute()
+    const created = await env.sandbox.control.tagChange(env.corpid, {
+      change_type: 'create',
+      tag_type: 'tag_group',
+      group_name: '会员等级',
+      tags: ['金卡', '银卡'],
+    })
     expect((await handled('create')).status).toBe('processed')
-    const group = await db().selectFrom('tag_groups').select(['id', 'name']).where('org_id', '=', env.orgId).where('group_id', '=', created.id!).executeTakeFirstOrThrow()
+    const group = await db()
+      .selectFrom('tag_groups')
+      .select(['id', 'name'])
+      .where('org_id', '=', env.orgId)
+      .where('group_id', '=', created.id!)
+      .executeTakeFirstOrThrow()
     expect(group.name).toBe('会员等级')
     const gold = (await names()).find((t) => t.name === '金卡')!
 
@@ -147,7 +222,14 @@ describe('tags, chats, messages, unknown events', () => {
 
   it('change_external_chat is stored and processed', async () => {
     await env.sandbox.control.chatEvent(env.corpid, { chat_id: 'wrCHAT001', change_type: 'dismiss' })
-    const ev = await env.waitFor(() => db().selectFrom('callback_events').selectAll().where('event', '=', 'change_external_chat').where('status', '!=', 'pending').executeTakeFirst())
+    const ev = await env.waitFor(() =>
+      db()
+        .selectFrom('callback_events')
+        .selectAll()
+        .where('event', '=', 'change_external_chat')
+        .where('status', '!=', 'pending')
+        .executeTakeFirst(),
+    )
     expect(ev).toMatchObject({ status: 'processed', change_type: 'dismiss' })
   })
 
@@ -155,17 +237,46 @@ describe('tags, chats, messages, unknown events', () => {
     const s = await newCustomer('钱女士')
     const agentid = String(env.sandbox.control.getCorp(env.corpid).apps.find((a) => a.kind === 'agent')!.agentid)
     const nowS = Math.floor(Date.now() / 1000)
-    const text = buildXml({ ToUserName: env.corpid, FromUserName: s.external_userid, CreateTime: nowS, MsgType: 'text', Content: '请问热玛吉多少钱？', MsgId: 700000000000001, AgentID: agentid })
+    const text = buildXml({
+      ToUserName: env.corpid,
+      FromUserName: s.external_userid,
+      CreateTime: nowS,
+      MsgType: 'text',
+      Content: '请问热玛吉多少钱？',
+      MsgId: 700000000000001,
+      AgentID: agentid,
+    })
     await deliver(env, text, 'text')
     const row = await env.waitFor(() => db().selectFrom('messages').selectAll().where('msg_id', '=', '700000000000001').executeTakeFirst())
-    expect(row).toMatchObject({ org_id: env.orgId, customer_id: s.customer.id, from_id: s.external_userid, to_id: agentid, msg_type: 'text', content: '请问热玛吉多少钱？', create_time: nowS * 1000 })
+    expect(row).toMatchObject({
+      org_id: env.orgId,
+      customer_id: s.customer.id,
+      from_id: s.external_userid,
+      to_id: agentid,
+      msg_type: 'text',
+      content: '请问热玛吉多少钱？',
+      create_time: nowS * 1000,
+    })
 
     // The same MsgId in a different envelope (e.g. re-sent with another CreateTime) is stored once.
     await deliver(env, text.replace(String(nowS), String(nowS + 1)), 'text')
-    await env.waitFor(async () => (await db().selectFrom('callback_events').select('id').where('msg_type', '=', 'text').where('status', '=', 'processed').execute()).length === 2)
+    await env.waitFor(
+      async () =>
+        (await db().selectFrom('callback_events').select('id').where('msg_type', '=', 'text').where('status', '=', 'processed').execute())
+          .length === 2,
+    )
     expect(await db().selectFrom('messages').select('id').where('msg_id', '=', '700000000000001').execute()).toHaveLength(1)
 
-    const image = buildXml({ ToUserName: env.corpid, FromUserName: s.external_userid, CreateTime: nowS, MsgType: 'image', PicUrl: 'https://example.com/p.jpg', MediaId: 'MEDIA1', MsgId: 700000000000002, AgentID: agentid })
+    const image = buildXml({
+      ToUserName: env.corpid,
+      FromUserName: s.external_userid,
+      CreateTime: nowS,
+      MsgType: 'image',
+      PicUrl: 'https://example.com/p.jpg',
+      MediaId: 'MEDIA1',
+      MsgId: 700000000000002,
+      AgentID: agentid,
+    })
     await deliver(env, image, 'image')
     const img = await env.waitFor(() => db().selectFrom('messages').selectAll().where('msg_id', '=', '700000000000002').executeTakeFirst())
     expect(img).toMatchObject({ msg_type: 'image', content: 'https://example.com/p.jpg', customer_id: s.customer.id })
@@ -178,7 +289,18 @@ describe('tags, chats, messages, unknown events', () => {
 
   it('an event without a handler is stored as ignored', async () => {
     const after = await lastEventId()
-    await deliver(env, buildXml({ ToUserName: env.corpid, FromUserName: 'sys', CreateTime: Math.floor(Date.now() / 1000), MsgType: 'event', Event: 'change_contact', ChangeType: 'create_user', UserID: 'newbie' }))
+    await deliver(
+      env,
+      buildXml({
+        ToUserName: env.corpid,
+        FromUserName: 'sys',
+        CreateTime: Math.floor(Date.now() / 1000),
+        MsgType: 'event',
+        Event: 'change_contact',
+        ChangeType: 'create_user',
+        UserID: 'newbie',
+      }),
+    )
     const ev = await handled('create_user', undefined, after)
     expect(ev.status).toBe('ignored')
   })

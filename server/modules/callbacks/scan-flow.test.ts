@@ -13,9 +13,20 @@ beforeAll(async () => {
 })
 afterAll(async () => env?.close())
 
-const customerOf = (ext: string) => env.deps.db.selectFrom('customers').selectAll().where('org_id', '=', env.orgId).where('external_userid', '=', ext).executeTakeFirst()
-const welcomeLog = () => env.sandbox.control.logs({ kind: 'welcome', corpid: env.corpid }).items as { welcome_code: string; external_userid: string; text: unknown }[]
-const markLog = () => env.sandbox.control.logs({ kind: 'mark_tag', corpid: env.corpid }).items as { external_userid: string; userid: string; add_tag: string[] }[]
+const customerOf = (ext: string) =>
+  env.deps.db.selectFrom('customers').selectAll().where('org_id', '=', env.orgId).where('external_userid', '=', ext).executeTakeFirst()
+const welcomeLog = () =>
+  env.sandbox.control.logs({ kind: 'welcome', corpid: env.corpid }).items as {
+    welcome_code: string
+    external_userid: string
+    text: unknown
+  }[]
+const markLog = () =>
+  env.sandbox.control.logs({ kind: 'mark_tag', corpid: env.corpid }).items as {
+    external_userid: string
+    userid: string
+    add_tag: string[]
+  }[]
 
 async function processed(ext: string) {
   return env.waitFor(async () => {
@@ -39,17 +50,36 @@ describe('scan → customer', () => {
     expect(event.status).toBe('processed')
 
     const customer = (await customerOf(ext))!
-    expect(customer).toMatchObject({ name: '林小姐', gender: 2, status: 'active', channel_state: channel.state, contact_way_id: channel.wayId })
+    expect(customer).toMatchObject({
+      name: '林小姐',
+      gender: 2,
+      status: 'active',
+      channel_state: channel.state,
+      contact_way_id: channel.wayId,
+    })
     expect(Number(customer.first_added_at)).toBeGreaterThan(0)
 
     const follow = await env.deps.db.selectFrom('customer_follows').selectAll().where('customer_id', '=', customer.id).execute()
     expect(follow).toHaveLength(1)
-    expect(follow[0]).toMatchObject({ userid: scan.userid, status: 'active', state: channel.state, add_way: 1, oper_userid: ext, contact_way_id: channel.wayId })
+    expect(follow[0]).toMatchObject({
+      userid: scan.userid,
+      status: 'active',
+      state: channel.state,
+      add_way: 1,
+      oper_userid: ext,
+      contact_way_id: channel.wayId,
+    })
     expect(JSON.parse(follow[0].remark_mobiles)).toEqual([])
 
     const lead = await env.deps.db.selectFrom('crm_leads').selectAll().where('customer_id', '=', customer.id).execute()
     expect(lead).toHaveLength(1)
-    expect(lead[0]).toMatchObject({ org_id: env.orgId, channel_state: channel.state, contact_way_id: channel.wayId, owner_userid: scan.userid, status: 'new' })
+    expect(lead[0]).toMatchObject({
+      org_id: env.orgId,
+      channel_state: channel.state,
+      contact_way_id: channel.wayId,
+      owner_userid: scan.userid,
+      status: 'new',
+    })
 
     // The CRM tag 来源:企业微信-小红书 in the CRM group 来源, on the customer (userid '').
     const crmTags = await env.deps.db
@@ -60,10 +90,14 @@ describe('scan → customer', () => {
       .where('ct.customer_id', '=', customer.id)
       .where('t.source', '=', 'crm')
       .execute()
-    expect(crmTags).toEqual([{ name: sourceTagName('小红书'), source: 'crm', tag_id: null, group: SOURCE_TAG_GROUP, group_source: 'crm', userid: '' }])
+    expect(crmTags).toEqual([
+      { name: sourceTagName('小红书'), source: 'crm', tag_id: null, group: SOURCE_TAG_GROUP, group_source: 'crm', userid: '' },
+    ])
 
     // The way's WeCom tag: marked at the sandbox once, visible on the relation there, mirrored here for that member.
-    expect(markLog().filter((m) => m.external_userid === ext)).toEqual([expect.objectContaining({ userid: scan.userid, add_tag: [channel.tagId] })])
+    expect(markLog().filter((m) => m.external_userid === ext)).toEqual([
+      expect.objectContaining({ userid: scan.userid, add_tag: [channel.tagId] }),
+    ])
     const detail = env.sandbox.state.corps.get(env.corpid)!.findFollow(scan.userid, ext)
     expect(detail?.tags).toContain(channel.tagId)
     const wecomTags = await env.deps.db
@@ -81,15 +115,21 @@ describe('scan → customer', () => {
     expect(sent[0]).toMatchObject({ welcome_code: scan.welcome_code, text: { content: channel.welcomeText } })
     const ws = await env.deps.db.selectFrom('welcome_sends').selectAll().where('callback_event_id', '=', event.id).execute()
     expect(ws).toHaveLength(1)
-    expect(ws[0]).toMatchObject({ status: 'sent', errcode: null, customer_external_userid: ext, userid: scan.userid, contact_way_id: channel.wayId })
+    expect(ws[0]).toMatchObject({
+      status: 'sent',
+      errcode: null,
+      customer_external_userid: ext,
+      userid: scan.userid,
+      contact_way_id: channel.wayId,
+    })
     expect(ws[0].latency_ms).toBeGreaterThanOrEqual(0)
     expect(ws[0].latency_ms).toBeLessThan(20_000)
 
     // The member hears about it through the agent app (queued, best effort).
     const notice = await env.waitFor(async () =>
-      (env.sandbox.control.logs({ kind: 'app_messages', corpid: env.corpid }).items as { touser?: string; text?: { content: string } }[]).find((m) =>
-        JSON.stringify(m).includes('林小姐'),
-      ),
+      (
+        env.sandbox.control.logs({ kind: 'app_messages', corpid: env.corpid }).items as { touser?: string; text?: { content: string } }[]
+      ).find((m) => JSON.stringify(m).includes('林小姐')),
     )
     expect(JSON.stringify(notice)).toContain(`新客户 林小姐 通过「小红书」添加了你`)
   })
@@ -102,17 +142,33 @@ describe('scan → customer', () => {
     const row = await env.deps.db.selectFrom('contact_ways').select('config_id').where('id', '=', way2.id).executeTakeFirstOrThrow()
     await env.sandbox.control.scan(env.corpid, { config_id: row.config_id!, external_userid: plain.external_userid })
     await env.waitFor(async () =>
-      env.deps.db.selectFrom('callback_events').select('id').where('external_userid', '=', plain.external_userid).where('status', '=', 'processed').execute().then((r) => r.length === 2),
+      env.deps.db
+        .selectFrom('callback_events')
+        .select('id')
+        .where('external_userid', '=', plain.external_userid)
+        .where('status', '=', 'processed')
+        .execute()
+        .then((r) => r.length === 2),
     )
     const customer = (await customerOf(plain.external_userid))!
     expect(customer.channel_state).toBe(channel.state)
-    const follows = await env.deps.db.selectFrom('customer_follows').select(['userid', 'contact_way_id', 'state']).where('customer_id', '=', customer.id).orderBy('userid').execute()
+    const follows = await env.deps.db
+      .selectFrom('customer_follows')
+      .select(['userid', 'contact_way_id', 'state'])
+      .where('customer_id', '=', customer.id)
+      .orderBy('userid')
+      .execute()
     expect(follows).toEqual([
       { userid: 'wangfang', contact_way_id: way2.id, state: 'douyin-x' },
       { userid: 'zhangli', contact_way_id: channel.wayId, state: channel.state },
     ])
     // The second way has no welcome: no welcome_sends row for its event; still one lead per customer.
-    const secondEvent = await env.deps.db.selectFrom('callback_events').select('id').where('external_userid', '=', plain.external_userid).orderBy('id', 'desc').executeTakeFirstOrThrow()
+    const secondEvent = await env.deps.db
+      .selectFrom('callback_events')
+      .select('id')
+      .where('external_userid', '=', plain.external_userid)
+      .orderBy('id', 'desc')
+      .executeTakeFirstOrThrow()
     expect(await env.deps.db.selectFrom('welcome_sends').select('id').where('callback_event_id', '=', secondEvent.id).execute()).toEqual([])
     expect(await env.deps.db.selectFrom('crm_leads').select('id').where('customer_id', '=', customer.id).execute()).toHaveLength(1)
     const sources = await env.deps.db
@@ -161,7 +217,11 @@ describe('scan → customer', () => {
     expect(await countRows(env, 'callback_events')).toBe(before.events + 1)
     expect(await countRows(env, 'customers')).toBe(before.customers + 1)
     expect(welcomeLog().filter((w) => w.external_userid === result.external_userid)).toHaveLength(1)
-    const ws = await env.deps.db.selectFrom('welcome_sends').select('status').where('customer_external_userid', '=', result.external_userid).execute()
+    const ws = await env.deps.db
+      .selectFrom('welcome_sends')
+      .select('status')
+      .where('customer_external_userid', '=', result.external_userid)
+      .execute()
     expect(ws).toEqual([{ status: 'sent' }])
   })
 })

@@ -34,7 +34,11 @@ function welcomeOf(way: ContactWayRow | undefined): WelcomeMessage | null {
  * The row is written before the call: if it exists already, an earlier run of this event owns the code (it may
  * have reached WeCom before a crash), so nothing is sent. Returns the status recorded by this run, or null.
  */
-export async function sendWelcomeOnce(deps: Deps, client: Pick<WecomClient, 'welcome'>, input: WelcomeInput): Promise<WelcomeStatus | null> {
+export async function sendWelcomeOnce(
+  deps: Deps,
+  client: Pick<WecomClient, 'welcome'>,
+  input: WelcomeInput,
+): Promise<WelcomeStatus | null> {
   const message = welcomeOf(input.way)
   if (!message) return null
   const claim = {

@@ -19,9 +19,12 @@ afterAll(async () => env?.close())
 beforeEach(() => env.sandbox.control.clearFaults())
 
 const calls = (endpoint: string) => env.sandbox.control.getCounters().endpoints[endpoint]?.calls ?? 0
-const welcomeCodesSent = () => (env.sandbox.control.logs({ kind: 'welcome', corpid: env.corpid }).items as { welcome_code: string }[]).map((w) => w.welcome_code)
-const eventOf = (ext: string) => env.deps.db.selectFrom('callback_events').selectAll().where('external_userid', '=', ext).executeTakeFirstOrThrow()
-const welcomeRowOf = (eventId: number) => env.deps.db.selectFrom('welcome_sends').selectAll().where('callback_event_id', '=', eventId).execute()
+const welcomeCodesSent = () =>
+  (env.sandbox.control.logs({ kind: 'welcome', corpid: env.corpid }).items as { welcome_code: string }[]).map((w) => w.welcome_code)
+const eventOf = (ext: string) =>
+  env.deps.db.selectFrom('callback_events').selectAll().where('external_userid', '=', ext).executeTakeFirstOrThrow()
+const welcomeRowOf = (eventId: number) =>
+  env.deps.db.selectFrom('welcome_sends').selectAll().where('callback_event_id', '=', eventId).execute()
 const customerOf = (ext: string) => env.deps.db.selectFrom('customers').selectAll().where('external_userid', '=', ext).executeTakeFirst()
 
 async function scan() {
@@ -102,7 +105,19 @@ describe('welcome message', () => {
     const now = clock.now()
     await env.deps.db
       .insertInto('welcome_sends')
-      .values({ org_id: env.orgId, callback_event_id: ev.id, customer_external_userid: s.external_userid, userid: s.userid, contact_way_id: channel.wayId, status: 'sending', errcode: null, error: null, latency_ms: null, created_at: now, updated_at: now })
+      .values({
+        org_id: env.orgId,
+        callback_event_id: ev.id,
+        customer_external_userid: s.external_userid,
+        userid: s.userid,
+        contact_way_id: channel.wayId,
+        status: 'sending',
+        errcode: null,
+        error: null,
+        latency_ms: null,
+        created_at: now,
+        updated_at: now,
+      })
       .execute()
     const before = calls('externalcontact/send_welcome_msg')
     await env.deps.queue.runUntilIdle()

@@ -72,11 +72,7 @@ export async function listContactWays(db: Executor, orgId: number, f: ContactWay
   if (f.type !== undefined) q = q.where('type', '=', f.type)
   if (f.isTemp !== undefined) q = q.where('is_temp', '=', f.isTemp ? 1 : 0)
   if (f.q) {
-    q = q.where((eb) =>
-      eb.or(
-        (['channel_name', 'state', 'remark'] as const).map((c) => contains(c, f.q!)),
-      ),
-    )
+    q = q.where((eb) => eb.or((['channel_name', 'state', 'remark'] as const).map((c) => contains(c, f.q!))))
   }
   return fetchPage(q, f, (p) => p.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc'))
 }
@@ -133,7 +129,10 @@ export async function countAddedByDay(db: Executor, orgId: number, wayId: number
   if (from !== undefined) q = q.where(addedAt, '>=', from)
   if (to !== undefined) q = q.where(addedAt, '<=', to)
   const day = shanghaiDayStart(addedAt)
-  const rows = await q.select((eb) => [day.as('day_start'), eb.fn.countAll<number>().as('n')]).groupBy(day).execute()
+  const rows = await q
+    .select((eb) => [day.as('day_start'), eb.fn.countAll<number>().as('n')])
+    .groupBy(day)
+    .execute()
   return rows.map((r) => ({ dayStart: num(r.day_start), n: num(r.n) }))
 }
 
@@ -143,6 +142,9 @@ export async function countLostByDay(db: Executor, orgId: number, wayId: number,
   if (from !== undefined) q = q.where(lostAt, '>=', from)
   if (to !== undefined) q = q.where(lostAt, '<=', to)
   const day = shanghaiDayStart(lostAt)
-  const rows = await q.select((eb) => [day.as('day_start'), eb.fn.countAll<number>().as('n')]).groupBy(day).execute()
+  const rows = await q
+    .select((eb) => [day.as('day_start'), eb.fn.countAll<number>().as('n')])
+    .groupBy(day)
+    .execute()
   return rows.map((r) => ({ dayStart: num(r.day_start), n: num(r.n) }))
 }

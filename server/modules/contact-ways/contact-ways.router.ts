@@ -32,7 +32,10 @@ const statsInput = idInput
     to: z.number().int().nonnegative().optional(),
   })
   .refine((v) => v.from === undefined || v.to === undefined || v.from <= v.to, { path: ['to'], message: '结束时间不能早于开始时间' })
-  .refine((v) => v.from === undefined || v.to === undefined || v.to - v.from <= MAX_STATS_SPAN_MS, { path: ['to'], message: '统计区间最长 366 天' })
+  .refine((v) => v.from === undefined || v.to === undefined || v.to - v.from <= MAX_STATS_SPAN_MS, {
+    path: ['to'],
+    message: '统计区间最长 366 天',
+  })
 
 const closeTempChatInput = z.object({
   userid: z.string().trim().min(1).max(64),
@@ -49,7 +52,9 @@ const simulateScanInput = idInput.extend({
 export const contactWaysRouter = router({
   list: orgProcedure.input(listInput).query(({ ctx, input }) => listContactWaysPage(ctx.deps, ctx.orgId, input)),
   get: orgProcedure.input(idInput).query(({ ctx, input }) => getContactWay(ctx.deps, ctx.orgId, input.id)),
-  create: orgAdminProcedure.input(contactWayCreateInput).mutation(({ ctx, input }) => createContactWay(ctx.deps, ctx.orgId, ctx.user.id, input)),
+  create: orgAdminProcedure
+    .input(contactWayCreateInput)
+    .mutation(({ ctx, input }) => createContactWay(ctx.deps, ctx.orgId, ctx.user.id, input)),
   update: orgAdminProcedure.input(contactWayUpdateInput).mutation(({ ctx, input }) => updateContactWay(ctx.deps, ctx.orgId, input)),
   remove: orgAdminProcedure.input(idInput).mutation(({ ctx, input }) => removeContactWay(ctx.deps, ctx.orgId, input.id)),
   closeTempChat: orgAdminProcedure.input(closeTempChatInput).mutation(({ ctx, input }) => closeTempChat(ctx.deps, ctx.orgId, input)),

@@ -212,7 +212,11 @@ export async function createContactWay(deps: Deps, orgId: number, userId: number
     id = await insertContactWay(deps.db, values)
   } catch (err) {
     // The way exists at WeCom but not here: take it back, or it would be an orphan nobody can edit or delete.
-    await client.contactWay.del(created.config_id).catch((delErr: unknown) => deps.log.error({ err: delErr, configId: created.config_id, orgId }, 'could not delete an orphaned contact way at WeCom'))
+    await client.contactWay
+      .del(created.config_id)
+      .catch((delErr: unknown) =>
+        deps.log.error({ err: delErr, configId: created.config_id, orgId }, 'could not delete an orphaned contact way at WeCom'),
+      )
     // Another admin saved the same state while WeCom was answering.
     if (await findContactWayByState(deps.db, orgId, input.state)) throw stateTaken(input.state)
     throw err
@@ -228,7 +232,11 @@ export interface ListInput {
   isTemp?: boolean
 }
 
-export async function listContactWaysPage(deps: Deps, orgId: number, input: ListInput): Promise<{ items: ContactWayView[]; total: number }> {
+export async function listContactWaysPage(
+  deps: Deps,
+  orgId: number,
+  input: ListInput,
+): Promise<{ items: ContactWayView[]; total: number }> {
   const { rows, total } = await listContactWays(deps.db, orgId, input)
   const counts = await countFollowsByWay(
     deps.db,
@@ -273,7 +281,9 @@ export async function updateContactWay(deps: Deps, orgId: number, input: Contact
     state: patch.state,
     user: patch.userIds,
     party: view.type === 2 ? patch.partyIds : undefined,
-    ...(view.isTemp ? { expires_in: patch.expiresIn, chat_expires_in: patch.chatExpiresIn, unionid: patch.unionid, conclusions: patch.conclusions } : {}),
+    ...(view.isTemp
+      ? { expires_in: patch.expiresIn, chat_expires_in: patch.chatExpiresIn, unionid: patch.unionid, conclusions: patch.conclusions }
+      : {}),
   }
   // Channel name, welcome message and tags live only here; WeCom is called when it has something to change.
   if (Object.values(wecom).some((v) => v !== undefined)) {
@@ -352,7 +362,11 @@ export interface ContactWayStats {
 }
 
 /** Customers added through the way (createtime) and lost (lost_at) within [from, to] (epoch ms, both inclusive). */
-export async function contactWayStats(deps: Deps, orgId: number, input: { id: number; from?: number; to?: number }): Promise<ContactWayStats> {
+export async function contactWayStats(
+  deps: Deps,
+  orgId: number,
+  input: { id: number; from?: number; to?: number },
+): Promise<ContactWayStats> {
   await requireContactWay(deps, orgId, input.id)
   const [added, lost] = await Promise.all([
     countAddedByDay(deps.db, orgId, input.id, input.from, input.to),

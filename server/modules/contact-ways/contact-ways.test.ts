@@ -70,16 +70,39 @@ async function wecomTag(orgId: number, tagId: string): Promise<void> {
   const now = clock.now()
   const g = await env.deps.db
     .insertInto('tag_groups')
-    .values({ org_id: orgId, group_id: `grp-${tagId}`, name: `组${tagId}`, sort_order: 0, source: 'wecom', created_at: now, updated_at: now })
+    .values({
+      org_id: orgId,
+      group_id: `grp-${tagId}`,
+      name: `组${tagId}`,
+      sort_order: 0,
+      source: 'wecom',
+      created_at: now,
+      updated_at: now,
+    })
     .executeTakeFirstOrThrow()
   await env.deps.db
     .insertInto('tags')
-    .values({ org_id: orgId, group_ref: Number(g.insertId), tag_id: tagId, name: `标签${tagId}`, sort_order: 0, source: 'wecom', created_at: now, updated_at: now })
+    .values({
+      org_id: orgId,
+      group_ref: Number(g.insertId),
+      tag_id: tagId,
+      name: `标签${tagId}`,
+      sort_order: 0,
+      source: 'wecom',
+      created_at: now,
+      updated_at: now,
+    })
     .execute()
 }
 
 /** A customer and their follow relation attributed to a contact way, as the scan worker would write them. */
-async function follow(orgId: number, wayId: number | null, externalUserid: string, createtime: number, lost?: { at: number | null }): Promise<void> {
+async function follow(
+  orgId: number,
+  wayId: number | null,
+  externalUserid: string,
+  createtime: number,
+  lost?: { at: number | null },
+): Promise<void> {
   const db = env.deps.db
   const c = await db
     .insertInto('customers')
@@ -127,9 +150,18 @@ async function follow(orgId: number, wayId: number | null, externalUserid: strin
 const sandboxWays = (corpid: string) => env.sandbox.control.getCorp(corpid).contact_ways as Array<Record<string, unknown>>
 const sandboxWay = (corpid: string, configId: string | null) => sandboxWays(corpid).find((w) => w.config_id === configId)
 const localCount = async (orgId: number) =>
-  Number((await env.deps.db.selectFrom('contact_ways').select((eb) => eb.fn.countAll<number>().as('n')).where('org_id', '=', orgId).executeTakeFirstOrThrow()).n)
+  Number(
+    (
+      await env.deps.db
+        .selectFrom('contact_ways')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('org_id', '=', orgId)
+        .executeTakeFirstOrThrow()
+    ).n,
+  )
 const wecomCalls = (endpoint: string) => env.sandbox.control.getCounters().endpoints[endpoint]?.calls ?? 0
-const failWecom = (endpoint: string, errcode: number) => env.sandbox.control.setFaults({ rules: [{ endpoint, errorRate: 1, errorCodes: [errcode] }] })
+const failWecom = (endpoint: string, errcode: number) =>
+  env.sandbox.control.setFaults({ rules: [{ endpoint, errorRate: 1, errorCodes: [errcode] }] })
 
 async function rejection(p: Promise<unknown>): Promise<TRPCError> {
   const err = await p.then(
@@ -150,7 +182,13 @@ describe('contactWays.create', () => {
   it('creates the way at WeCom first, then stores it with config_id and qr_code; the sandbox holds the same fields', async () => {
     const o = await newOrg()
     await wecomTag(o.orgId, 'et_vip')
-    const view = await o.caller.contactWays.create({ ...baseWay, remark: '春季活动', skipVerify: false, tagIds: ['et_vip'], welcome: { text: '您好，欢迎咨询' } })
+    const view = await o.caller.contactWays.create({
+      ...baseWay,
+      remark: '春季活动',
+      skipVerify: false,
+      tagIds: ['et_vip'],
+      welcome: { text: '您好，欢迎咨询' },
+    })
     expect(view).toMatchObject({
       channelName: '小红书',
       state: 'xiaohongshu',
@@ -171,7 +209,15 @@ describe('contactWays.create', () => {
     expect(view.qrCode).toBe(`${env.baseUrl}/sandbox/wecom/qr/${view.configId}.png`)
 
     const row = await env.deps.db.selectFrom('contact_ways').selectAll().where('id', '=', view.id).executeTakeFirstOrThrow()
-    expect(row).toMatchObject({ org_id: o.orgId, config_id: view.configId, qr_code: view.qrCode, skip_verify: 0, is_temp: 0, user_ids: '["zhangli","wangfang"]', tag_ids: '["et_vip"]' })
+    expect(row).toMatchObject({
+      org_id: o.orgId,
+      config_id: view.configId,
+      qr_code: view.qrCode,
+      skip_verify: 0,
+      is_temp: 0,
+      user_ids: '["zhangli","wangfang"]',
+      tag_ids: '["et_vip"]',
+    })
     expect(sandboxWay(o.corpid, view.configId)).toMatchObject({
       type: 2,
       scene: 2,
@@ -198,8 +244,22 @@ describe('contactWays.create', () => {
       expiresIn: 3 * 86400,
       conclusions: { text: { content: '感谢咨询' } },
     })
-    expect(view).toMatchObject({ isTemp: true, expiresIn: 3 * 86400, chatExpiresIn: 86400, expiresAt: clock.now() + 3 * 86400_000, expired: false, conclusions: { text: { content: '感谢咨询' } } })
-    expect(sandboxWay(o.corpid, view.configId)).toMatchObject({ type: 1, user: ['liuyang'], is_temp: true, expires_in: 3 * 86400, chat_expires_in: 86400, conclusions: { text: { content: '感谢咨询' } } })
+    expect(view).toMatchObject({
+      isTemp: true,
+      expiresIn: 3 * 86400,
+      chatExpiresIn: 86400,
+      expiresAt: clock.now() + 3 * 86400_000,
+      expired: false,
+      conclusions: { text: { content: '感谢咨询' } },
+    })
+    expect(sandboxWay(o.corpid, view.configId)).toMatchObject({
+      type: 1,
+      user: ['liuyang'],
+      is_temp: true,
+      expires_in: 3 * 86400,
+      chat_expires_in: 86400,
+      conclusions: { text: { content: '感谢咨询' } },
+    })
   })
 
   it.each([
@@ -241,7 +301,12 @@ describe('contactWays.create', () => {
     expect(staff.code).toBe('BAD_REQUEST')
     expect(staff.message).toContain('ghost')
     expect(staff.message).not.toContain('zhangli')
-    await env.deps.db.updateTable('wecom_staff').set({ status: 'inactive' }).where('org_id', '=', o.orgId).where('userid', '=', 'wangfang').execute()
+    await env.deps.db
+      .updateTable('wecom_staff')
+      .set({ status: 'inactive' })
+      .where('org_id', '=', o.orgId)
+      .where('userid', '=', 'wangfang')
+      .execute()
     expect((await rejection(o.caller.contactWays.create(baseWay))).message).toContain('wangfang')
     const other = await newOrg()
     await wecomTag(other.orgId, 'et_other')
@@ -263,7 +328,10 @@ describe('contactWays.create', () => {
     env.sandbox.control.clearFaults()
 
     // A member who left after the last staff sync: known here, unknown to WeCom.
-    await env.deps.db.insertInto('wecom_staff').values({ org_id: o.orgId, userid: 'leaver', name: '离职', status: 'active', synced_at: clock.now() }).execute()
+    await env.deps.db
+      .insertInto('wecom_staff')
+      .values({ org_id: o.orgId, userid: 'leaver', name: '离职', status: 'active', synced_at: clock.now() })
+      .execute()
     const unknown = await rejection(o.caller.contactWays.create({ ...baseWay, type: 1, userIds: ['leaver'] }))
     expect(unknown).toMatchObject({ code: 'BAD_REQUEST', cause: { errcode: 60111 } })
     expect(unknown.message).toContain('UserID')
@@ -329,13 +397,27 @@ describe('contactWays.update / remove', () => {
     const other = await o.caller.contactWays.create({ ...baseWay, channelName: '抖音', state: 'douyin', type: 1, userIds: ['zhangli'] })
 
     const updated = await o.caller.contactWays.update({ id: way.id, remark: '新备注', state: 'xhs_2', userIds: ['liuyang'] })
-    expect(updated).toMatchObject({ remark: '新备注', state: 'xhs_2', userIds: ['liuyang'], skipVerify: false, tagIds: ['et_a'], welcome: { text: '欢迎' } })
+    expect(updated).toMatchObject({
+      remark: '新备注',
+      state: 'xhs_2',
+      userIds: ['liuyang'],
+      skipVerify: false,
+      tagIds: ['et_a'],
+      welcome: { text: '欢迎' },
+    })
     expect(sandboxWay(o.corpid, way.configId)).toMatchObject({ remark: '新备注', state: 'xhs_2', user: ['liuyang'], skip_verify: false })
 
     // Local-only fields do not need WeCom: with update_contact_way failing, the change still goes through.
     failWecom('externalcontact/update_contact_way', 48002)
     const renamed = await o.caller.contactWays.update({ id: way.id, channelName: '小红书二期', welcome: null })
-    expect(renamed).toMatchObject({ channelName: '小红书二期', welcome: null, remark: '新备注', userIds: ['liuyang'], skipVerify: false, tagIds: ['et_a'] })
+    expect(renamed).toMatchObject({
+      channelName: '小红书二期',
+      welcome: null,
+      remark: '新备注',
+      userIds: ['liuyang'],
+      skipVerify: false,
+      tagIds: ['et_a'],
+    })
 
     // A WeCom refusal leaves the local row as it was.
     const refused = await rejection(o.caller.contactWays.update({ id: way.id, remark: '不会保存' }))
@@ -344,7 +426,10 @@ describe('contactWays.update / remove', () => {
     env.sandbox.control.clearFaults()
 
     const updatesBefore = wecomCalls('externalcontact/update_contact_way')
-    expect(await rejection(o.caller.contactWays.update({ id: way.id, state: 'douyin' }))).toMatchObject({ code: 'CONFLICT', message: '渠道标识 douyin 已被使用' })
+    expect(await rejection(o.caller.contactWays.update({ id: way.id, state: 'douyin' }))).toMatchObject({
+      code: 'CONFLICT',
+      message: '渠道标识 douyin 已被使用',
+    })
     const conclusions = await rejection(o.caller.contactWays.update({ id: way.id, conclusions: { text: { content: '再见' } } }))
     expect(fieldsOf(conclusions)).toEqual(['conclusions'])
     const twoUsers = await rejection(o.caller.contactWays.update({ id: other.id, userIds: ['zhangli', 'wangfang'] }))
@@ -357,7 +442,14 @@ describe('contactWays.update / remove', () => {
 
   it('refuses to edit a temp-chat way whose QR code has expired', async () => {
     const o = await newOrg()
-    const way = await o.caller.contactWays.create({ channelName: '临时', state: 'temp1', type: 1, userIds: ['zhangli'], isTemp: true, expiresIn: 3600 })
+    const way = await o.caller.contactWays.create({
+      channelName: '临时',
+      state: 'temp1',
+      type: 1,
+      userIds: ['zhangli'],
+      isTemp: true,
+      expiresIn: 3600,
+    })
     await expect(o.caller.contactWays.update({ id: way.id, remark: '还在有效期' })).resolves.toMatchObject({ remark: '还在有效期' })
     clock.advance(3600_000)
     expect(await o.caller.contactWays.get({ id: way.id })).toMatchObject({ expired: true })
@@ -420,7 +512,8 @@ describe('contactWays.list / stats / presets', () => {
     expect(counts[w3.id]).toEqual({ added: 1, lost: 1, net: 0 })
     expect(counts[w2.id]).toEqual({ added: 0, lost: 0, net: 0 })
 
-    const ids = async (input: Parameters<Caller['contactWays']['list']>[0]) => (await o.caller.contactWays.list(input)).items.map((i) => i.id)
+    const ids = async (input: Parameters<Caller['contactWays']['list']>[0]) =>
+      (await o.caller.contactWays.list(input)).items.map((i) => i.id)
     expect(await ids({ q: 'wx_' })).toEqual([w1.id])
     expect(await ids({ q: 'wx' })).toEqual([w2.id, w1.id])
     expect(await ids({ q: '抖' })).toEqual([w2.id])
@@ -483,13 +576,17 @@ describe('contactWays.list / stats / presets', () => {
       ],
     })
     // One Shanghai day, 11-21 00:00 to 23:59:59.999, as a date picker sends it.
-    expect(await o.caller.contactWays.stats({ id: way.id, from: at('2026-11-20T16:00:00.000Z'), to: at('2026-11-21T15:59:59.999Z') })).toEqual({
+    expect(
+      await o.caller.contactWays.stats({ id: way.id, from: at('2026-11-20T16:00:00.000Z'), to: at('2026-11-21T15:59:59.999Z') }),
+    ).toEqual({
       added: 2,
       lost: 0,
       net: 2,
       byDay: [{ day: '2026-11-21', added: 2, lost: 0 }],
     })
-    expect(await o.caller.contactWays.stats({ id: way.id, from: at('2026-11-22T16:00:00.000Z'), to: at('2026-11-24T15:59:59.999Z') })).toEqual({
+    expect(
+      await o.caller.contactWays.stats({ id: way.id, from: at('2026-11-22T16:00:00.000Z'), to: at('2026-11-24T15:59:59.999Z') }),
+    ).toEqual({
       added: 1,
       lost: 1,
       net: 0,
@@ -514,11 +611,22 @@ describe('contactWays.list / stats / presets', () => {
 describe('temp chats and simulated scans', () => {
   it('closes an open temp chat at WeCom and reports WeCom refusing a chat that is not open', async () => {
     const o = await newOrg()
-    const way = await o.caller.contactWays.create({ channelName: '面诊', state: 'consult', type: 1, userIds: ['zhangli'], isTemp: true, conclusions: { text: { content: '再会' } } })
+    const way = await o.caller.contactWays.create({
+      channelName: '面诊',
+      state: 'consult',
+      type: 1,
+      userIds: ['zhangli'],
+      isTemp: true,
+      conclusions: { text: { content: '再会' } },
+    })
     const scan = await env.sandbox.control.scan(o.corpid, { config_id: way.configId!, wait: false })
-    await expect(o.caller.contactWays.closeTempChat({ userid: scan.userid, externalUserid: scan.external_userid })).resolves.toEqual({ ok: true })
+    await expect(o.caller.contactWays.closeTempChat({ userid: scan.userid, externalUserid: scan.external_userid })).resolves.toEqual({
+      ok: true,
+    })
     const log = env.sandbox.control.logs({ kind: 'temp_chat', corpid: o.corpid }).items
-    expect(log).toEqual([expect.objectContaining({ userid: 'zhangli', external_userid: scan.external_userid, conclusions: { text: { content: '再会' } } })])
+    expect(log).toEqual([
+      expect.objectContaining({ userid: 'zhangli', external_userid: scan.external_userid, conclusions: { text: { content: '再会' } } }),
+    ])
     const again = await rejection(o.caller.contactWays.closeTempChat({ userid: scan.userid, externalUserid: scan.external_userid }))
     expect(again).toMatchObject({ code: 'BAD_REQUEST', cause: { errcode: 40058 } })
   })
@@ -532,7 +640,12 @@ describe('temp chats and simulated scans', () => {
     expect(['zhangli', 'wangfang']).toContain(r.userid)
     // The scan reaches our callback route like Tencent's would, carrying the way's state.
     const event = await env.waitFor(() =>
-      env.deps.db.selectFrom('callback_events').select(['plaintext', 'change_type']).where('org_id', '=', o.orgId).where('external_userid', '=', r.externalUserid).executeTakeFirst(),
+      env.deps.db
+        .selectFrom('callback_events')
+        .select(['plaintext', 'change_type'])
+        .where('org_id', '=', o.orgId)
+        .where('external_userid', '=', r.externalUserid)
+        .executeTakeFirst(),
     )
     expect(event.change_type).toBe('add_external_contact')
     expect(event.plaintext).toContain('<State><![CDATA[sim]]></State>')
@@ -547,7 +660,9 @@ describe('temp chats and simulated scans', () => {
     expect(await rejection(callerFor(production, sameOrg).contactWays.simulateScan({ id: way.id }))).toMatchObject({ code: 'FORBIDDEN' })
     // Sandbox mode, but no sandbox attached to these deps (another process runs it).
     const detached: Deps = { ...env.deps, sandbox: undefined }
-    expect(await rejection(callerFor(detached, sameOrg).contactWays.simulateScan({ id: way.id }))).toMatchObject({ code: 'PRECONDITION_FAILED' })
+    expect(await rejection(callerFor(detached, sameOrg).contactWays.simulateScan({ id: way.id }))).toMatchObject({
+      code: 'PRECONDITION_FAILED',
+    })
   })
 })
 
@@ -592,9 +707,17 @@ describe('GET /api/contact-ways/:id/qr.png', () => {
     expect(res.headers['cache-control']).toBe('private, no-store')
 
     expect((await request(app).get(`/api/contact-ways/${way.id}/qr.png`)).status).toBe(401)
-    expect((await request(app).get(`/api/contact-ways/${way.id}/qr.png`).set('Cookie', 'crm_sid=not-a-real-session-token-000000')).status).toBe(401)
+    expect(
+      (await request(app).get(`/api/contact-ways/${way.id}/qr.png`).set('Cookie', 'crm_sid=not-a-real-session-token-000000')).status,
+    ).toBe(401)
     const stranger = await newOrg()
-    expect((await request(app).get(`/api/contact-ways/${way.id}/qr.png`).set('Cookie', await sessionFor(stranger.orgId))).status).toBe(404)
+    expect(
+      (
+        await request(app)
+          .get(`/api/contact-ways/${way.id}/qr.png`)
+          .set('Cookie', await sessionFor(stranger.orgId))
+      ).status,
+    ).toBe(404)
     expect((await request(app).get('/api/contact-ways/999999/qr.png').set('Cookie', cookie)).status).toBe(404)
     expect((await request(app).get('/api/contact-ways/abc/qr.png').set('Cookie', cookie)).status).toBe(404)
   })
@@ -614,7 +737,9 @@ describe('GET /api/contact-ways/:id/qr.png', () => {
   })
 
   it('builds a safe file name: reserved characters replaced, RFC 5987 encoding, ASCII fallback', () => {
-    expect(qrContentDisposition('小红书(春)/A', 'xhs')).toBe(`attachment; filename="contact-way-xhs.png"; filename*=UTF-8''${encodeURIComponent('联系我-小红书')}%28${encodeURIComponent('春')}%29_A-xhs.png`)
+    expect(qrContentDisposition('小红书(春)/A', 'xhs')).toBe(
+      `attachment; filename="contact-way-xhs.png"; filename*=UTF-8''${encodeURIComponent('联系我-小红书')}%28${encodeURIComponent('春')}%29_A-xhs.png`,
+    )
   })
 
   it('answers 502 when the stored URL is not http(s), not an image, or larger than 2 MB', async () => {

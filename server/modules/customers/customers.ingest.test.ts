@@ -21,7 +21,13 @@ beforeEach(async () => {
 afterEach(async () => handle.close())
 
 const T = Date.UTC(2026, 10, 21, 1, 0, 0)
-const contact = (over: Partial<ExternalContact> = {}): ExternalContact => ({ external_userid: 'wmC1', name: '林小姐', type: 1, gender: 2, ...over })
+const contact = (over: Partial<ExternalContact> = {}): ExternalContact => ({
+  external_userid: 'wmC1',
+  name: '林小姐',
+  type: 1,
+  gender: 2,
+  ...over,
+})
 const follow = (userid: string, createtimeS: number, over: Partial<FollowUser> = {}): FollowUser => ({
   userid,
   remark: '',
@@ -35,7 +41,8 @@ const follow = (userid: string, createtimeS: number, over: Partial<FollowUser> =
   ...over,
 })
 const add = (userid: string, at = T) => ({ state: 'xhs', contactWayId: null, sourceTag: null, eventTimeMs: at, ownerUserid: userid })
-const ingest = (input: Omit<IngestInput, 'orgId' | 'now'>) => writeTransaction(deps.db, (trx) => ingestContact(trx, { orgId, now: deps.clock.now(), ...input }))
+const ingest = (input: Omit<IngestInput, 'orgId' | 'now'>) =>
+  writeTransaction(deps.db, (trx) => ingestContact(trx, { orgId, now: deps.clock.now(), ...input }))
 const rows = async () => ({
   customers: await deps.db.selectFrom('customers').selectAll().execute(),
   follows: await deps.db.selectFrom('customer_follows').selectAll().orderBy('userid').execute(),
@@ -78,7 +85,9 @@ describe('ingestContact', () => {
 
   it('a late replay of an add does not revive a relation that ended after it; a real re-add does', async () => {
     await ingest({ contact: contact(), userid: 'zhangli', follow: follow('zhangli', T / 1000), add: add('zhangli') })
-    const ended = await writeTransaction(deps.db, (trx) => endFollow(trx, { orgId, externalUserid: 'wmC1', userid: 'zhangli', status: 'lost', atMs: T + 60_000, now: deps.clock.now() }))
+    const ended = await writeTransaction(deps.db, (trx) =>
+      endFollow(trx, { orgId, externalUserid: 'wmC1', userid: 'zhangli', status: 'lost', atMs: T + 60_000, now: deps.clock.now() }),
+    )
     expect(ended).toMatchObject({ changed: true, customerLost: true })
 
     // WeCom still lists the one-way relation with its old createtime: the add stays lost.
@@ -89,7 +98,12 @@ describe('ingestContact', () => {
     expect(r.customers[0].status).toBe('lost')
 
     // The customer adds the member again: new createtime, active again.
-    const again = await ingest({ contact: contact(), userid: 'zhangli', follow: follow('zhangli', T / 1000 + 120), add: add('zhangli', T + 120_000) })
+    const again = await ingest({
+      contact: contact(),
+      userid: 'zhangli',
+      follow: follow('zhangli', T / 1000 + 120),
+      add: add('zhangli', T + 120_000),
+    })
     expect(again.followActivated).toBe(true)
     r = await rows()
     expect(r.follows[0]).toMatchObject({ status: 'active', lost_at: null, createtime: T + 120_000 })
@@ -100,9 +114,24 @@ describe('ingestContact', () => {
 describe('source tag on add', () => {
   it('creates the CRM tag with the first customer of a channel, links later ones to it, and a replay links nothing twice', async () => {
     const sourceTag = { group: '来源', name: '来源:企业微信-小红书' }
-    const first = await ingest({ contact: contact(), userid: 'zhangli', follow: follow('zhangli', T / 1000), add: { ...add('zhangli'), sourceTag } })
-    const other = await ingest({ contact: contact({ external_userid: 'wmC2' }), userid: 'zhangli', follow: follow('zhangli', T / 1000), add: { ...add('zhangli'), sourceTag } })
-    await ingest({ contact: contact({ external_userid: 'wmC2' }), userid: 'zhangli', follow: follow('zhangli', T / 1000), add: { ...add('zhangli'), sourceTag } })
+    const first = await ingest({
+      contact: contact(),
+      userid: 'zhangli',
+      follow: follow('zhangli', T / 1000),
+      add: { ...add('zhangli'), sourceTag },
+    })
+    const other = await ingest({
+      contact: contact({ external_userid: 'wmC2' }),
+      userid: 'zhangli',
+      follow: follow('zhangli', T / 1000),
+      add: { ...add('zhangli'), sourceTag },
+    })
+    await ingest({
+      contact: contact({ external_userid: 'wmC2' }),
+      userid: 'zhangli',
+      follow: follow('zhangli', T / 1000),
+      add: { ...add('zhangli'), sourceTag },
+    })
     const tagId = await ensureCrmTag(deps.db, orgId, sourceTag.group, sourceTag.name, T)
     expect(await linkCrmTag(deps.db, orgId, other.customerId, sourceTag, T)).toBe(true)
     const links = await deps.db.selectFrom('customer_tags').select(['customer_id', 'tag_ref', 'userid']).orderBy('customer_id').execute()
@@ -118,13 +147,19 @@ describe('endFollow', () => {
   it('ignores an end older than a recorded one, and replays', async () => {
     await ingest({ contact: contact(), userid: 'zhangli', follow: follow('zhangli', T / 1000), add: add('zhangli') })
     const end = (status: 'lost' | 'deleted', atMs: number) =>
-      writeTransaction(deps.db, (trx) => endFollow(trx, { orgId, externalUserid: 'wmC1', userid: 'zhangli', status, atMs, now: deps.clock.now() }))
+      writeTransaction(deps.db, (trx) =>
+        endFollow(trx, { orgId, externalUserid: 'wmC1', userid: 'zhangli', status, atMs, now: deps.clock.now() }),
+      )
     expect((await end('deleted', T + 20_000))?.changed).toBe(true)
     expect((await end('lost', T + 10_000))?.changed).toBe(false)
     expect((await end('deleted', T + 20_000))?.changed).toBe(false)
     expect((await rows()).follows[0]).toMatchObject({ status: 'deleted', deleted_at: T + 20_000, lost_at: null })
     expect(await end('lost', T + 30_000)).toMatchObject({ changed: true, customerLost: true })
-    expect(await writeTransaction(deps.db, (trx) => endFollow(trx, { orgId, externalUserid: 'wmUNKNOWN', userid: 'zhangli', status: 'lost', atMs: T, now: T }))).toBeNull()
+    expect(
+      await writeTransaction(deps.db, (trx) =>
+        endFollow(trx, { orgId, externalUserid: 'wmUNKNOWN', userid: 'zhangli', status: 'lost', atMs: T, now: T }),
+      ),
+    ).toBeNull()
   })
 })
 
@@ -135,7 +170,9 @@ describe('ensureCrmTag', () => {
     const groups = await deps.db.selectFrom('tag_groups').selectAll().where('org_id', '=', orgId).execute()
     expect(groups).toEqual([expect.objectContaining({ name: '来源', source: 'crm', group_id: null })])
     const tags = await deps.db.selectFrom('tags').selectAll().where('org_id', '=', orgId).execute()
-    expect(tags).toEqual([expect.objectContaining({ id: ids[0], name: '来源:企业微信-小红书', source: 'crm', tag_id: null, group_ref: groups[0].id })])
+    expect(tags).toEqual([
+      expect.objectContaining({ id: ids[0], name: '来源:企业微信-小红书', source: 'crm', tag_id: null, group_ref: groups[0].id }),
+    ])
     // A second channel joins the same group.
     const other = await ensureCrmTag(deps.db, orgId, '来源', '来源:企业微信-抖音', T)
     expect(other).not.toBe(ids[0])

@@ -27,8 +27,14 @@ export { linkFollowTags }
 const cut = (s: string | undefined | null, n: number) => (s ?? '').slice(0, n)
 const cutOrNull = (s: string | undefined | null, n: number) => (s ? s.slice(0, n) : null)
 
-type CustomerDetailFields = Pick<Selectable<CustomersTable>, 'name' | 'avatar' | 'type' | 'gender' | 'unionid' | 'position' | 'corp_name' | 'corp_full_name'>
-type FollowDetailFields = Pick<Selectable<CustomerFollowsTable>, 'remark' | 'description' | 'remark_mobiles' | 'add_way' | 'state' | 'oper_userid' | 'createtime'>
+type CustomerDetailFields = Pick<
+  Selectable<CustomersTable>,
+  'name' | 'avatar' | 'type' | 'gender' | 'unionid' | 'position' | 'corp_name' | 'corp_full_name'
+>
+type FollowDetailFields = Pick<
+  Selectable<CustomerFollowsTable>,
+  'remark' | 'description' | 'remark_mobiles' | 'add_way' | 'state' | 'oper_userid' | 'createtime'
+>
 
 export function customerFieldsFrom(c: ExternalContact): CustomerDetailFields {
   return {
@@ -56,7 +62,8 @@ export function followFieldsFrom(f: FollowUser): FollowDetailFields {
 }
 
 /** WeCom corp tag ids on a relation according to the detail (type 1 only: personal tags have no id, rule-group tags are not mirrored). */
-export const corpTagIdsOf = (f: FollowUser | undefined): string[] => (f?.tags ?? []).filter((t) => t.type === 1 && t.tag_id).map((t) => t.tag_id!)
+export const corpTagIdsOf = (f: FollowUser | undefined): string[] =>
+  (f?.tags ?? []).filter((t) => t.type === 1 && t.tag_id).map((t) => t.tag_id!)
 
 /** Only the keys whose values differ from the stored row. */
 function changed<T extends object>(stored: Record<string, unknown>, next: T): Partial<T> {
@@ -207,7 +214,8 @@ export async function ingestContact(trx: Executor, input: IngestInput): Promise<
     if (add.sourceTag && !(await linkCrmTag(trx, orgId, customerId, add.sourceTag, now))) {
       // The channel's first customer: its tag is created here, once per channel (insert-ignore, so racing workers agree).
       await ensureCrmTag(trx, orgId, add.sourceTag.group, add.sourceTag.name, now)
-      if (!(await linkCrmTag(trx, orgId, customerId, add.sourceTag, now))) throw new Error(`CRM tag ${add.sourceTag.name} could not be linked`)
+      if (!(await linkCrmTag(trx, orgId, customerId, add.sourceTag, now)))
+        throw new Error(`CRM tag ${add.sourceTag.name} could not be linked`)
     }
   }
 

@@ -43,8 +43,24 @@ export function filteredCustomers(db: Executor, orgId: number, f: CustomerFilter
       eb.or([
         contains('c.name', text),
         form === 'probe'
-          ? eb(eb.selectFrom('customer_follows as fq').select(countAll).whereRef('fq.customer_id', '=', 'c.id').where(contains('fq.remark', text)), '>', 0)
-          : eb('c.id', 'in', eb.selectFrom('customer_follows as fq').select('fq.customer_id').where('fq.org_id', '=', orgId).where(contains('fq.remark', text))),
+          ? eb(
+              eb
+                .selectFrom('customer_follows as fq')
+                .select(countAll)
+                .whereRef('fq.customer_id', '=', 'c.id')
+                .where(contains('fq.remark', text)),
+              '>',
+              0,
+            )
+          : eb(
+              'c.id',
+              'in',
+              eb
+                .selectFrom('customer_follows as fq')
+                .select('fq.customer_id')
+                .where('fq.org_id', '=', orgId)
+                .where(contains('fq.remark', text)),
+            ),
       ]),
     )
   }
@@ -54,14 +70,24 @@ export function filteredCustomers(db: Executor, orgId: number, f: CustomerFilter
     q = q.where((eb) =>
       form === 'probe'
         ? eb(
-            eb.selectFrom('customer_follows as ff').select(countAll).whereRef('ff.customer_id', '=', 'c.id').where('ff.userid', '=', userid).where('ff.status', '!=', 'deleted'),
+            eb
+              .selectFrom('customer_follows as ff')
+              .select(countAll)
+              .whereRef('ff.customer_id', '=', 'c.id')
+              .where('ff.userid', '=', userid)
+              .where('ff.status', '!=', 'deleted'),
             '>',
             0,
           )
         : eb(
             'c.id',
             'in',
-            eb.selectFrom('customer_follows as ff').select('ff.customer_id').where('ff.org_id', '=', orgId).where('ff.userid', '=', userid).where('ff.status', '!=', 'deleted'),
+            eb
+              .selectFrom('customer_follows as ff')
+              .select('ff.customer_id')
+              .where('ff.org_id', '=', orgId)
+              .where('ff.userid', '=', userid)
+              .where('ff.status', '!=', 'deleted'),
           ),
     )
   }
@@ -71,8 +97,16 @@ export function filteredCustomers(db: Executor, orgId: number, f: CustomerFilter
   for (const set of tagSets) {
     q = q.where((eb) =>
       form === 'probe'
-        ? eb(eb.selectFrom('customer_tags as ct').select(countAll).whereRef('ct.customer_id', '=', 'c.id').where('ct.tag_ref', 'in', set), '>', 0)
-        : eb('c.id', 'in', eb.selectFrom('customer_tags as ct').select('ct.customer_id').where('ct.org_id', '=', orgId).where('ct.tag_ref', 'in', set)),
+        ? eb(
+            eb.selectFrom('customer_tags as ct').select(countAll).whereRef('ct.customer_id', '=', 'c.id').where('ct.tag_ref', 'in', set),
+            '>',
+            0,
+          )
+        : eb(
+            'c.id',
+            'in',
+            eb.selectFrom('customer_tags as ct').select('ct.customer_id').where('ct.org_id', '=', orgId).where('ct.tag_ref', 'in', set),
+          ),
     )
   }
   return q
@@ -111,7 +145,14 @@ export function findCustomerPage(db: Executor, orgId: number, f: CustomerFilter,
 
 /** A page out of customers already known to match (ids from findMatchingIds): the filter is implied by the ids. */
 export function findCustomerPageOf(db: Executor, orgId: number, ids: readonly number[], page: CustomerPageSpec) {
-  return pageOf(db, db.selectFrom('customers as c').where('c.org_id', '=', orgId).where('c.id', 'in', [...ids]), page).execute()
+  return pageOf(
+    db,
+    db
+      .selectFrom('customers as c')
+      .where('c.org_id', '=', orgId)
+      .where('c.id', 'in', [...ids]),
+    page,
+  ).execute()
 }
 
 /** The page query, unexecuted (the benchmark prints its plan). */
@@ -251,7 +292,12 @@ export async function findChannel(db: Executor, orgId: number, contactWayId: num
 }
 
 export function findLead(db: Executor, orgId: number, customerId: number) {
-  return db.selectFrom('crm_leads').selectAll().where(orgOnly('org_id'), '=', orgId).where('customer_id', '=', customerId).executeTakeFirst()
+  return db
+    .selectFrom('crm_leads')
+    .selectAll()
+    .where(orgOnly('org_id'), '=', orgId)
+    .where('customer_id', '=', customerId)
+    .executeTakeFirst()
 }
 
 export function findEventsOf(db: Executor, orgId: number, externalUserid: string, limit: number) {
@@ -279,7 +325,13 @@ export function findMessagesOf(db: Executor, orgId: number, customerId: number, 
 }
 
 export async function findContactWayChannels(db: Executor, orgId: number) {
-  return db.selectFrom('contact_ways').select(['state', 'channel_name']).where('org_id', '=', orgId).orderBy('channel_name').orderBy('state').execute()
+  return db
+    .selectFrom('contact_ways')
+    .select(['state', 'channel_name'])
+    .where('org_id', '=', orgId)
+    .orderBy('channel_name')
+    .orderBy('state')
+    .execute()
 }
 
 /** Channel states customers actually carry (read from the org_channel index). */
@@ -311,7 +363,18 @@ export function findLostFollows(db: Executor, orgId: number, page: { page: numbe
     .selectFrom('customer_follows as f')
     .innerJoin('customers as c', 'c.id', 'f.customer_id')
     .leftJoin('wecom_staff as s', (j) => j.onRef('s.org_id', '=', 'f.org_id').onRef('s.userid', '=', 'f.userid'))
-    .select(['f.id', 'f.customer_id', 'c.external_userid', 'c.name', 'c.avatar', 'f.userid', 's.name as staff_name', 'f.remark', 'f.createtime', 'f.lost_at'])
+    .select([
+      'f.id',
+      'f.customer_id',
+      'c.external_userid',
+      'c.name',
+      'c.avatar',
+      'f.userid',
+      's.name as staff_name',
+      'f.remark',
+      'f.createtime',
+      'f.lost_at',
+    ])
     .where('f.org_id', '=', orgId)
     .where('f.status', '=', 'lost')
     .orderBy('f.lost_at', 'desc')
@@ -331,7 +394,13 @@ export async function updateFollowRemark(
 }
 
 /** Links of one customer; a link already there is kept as it is. */
-export async function addCustomerTags(db: Executor, orgId: number, customerId: number, links: readonly { tag_ref: number; userid: string }[], now: number): Promise<void> {
+export async function addCustomerTags(
+  db: Executor,
+  orgId: number,
+  customerId: number,
+  links: readonly { tag_ref: number; userid: string }[],
+  now: number,
+): Promise<void> {
   if (!links.length) return
   await db
     .insertInto('customer_tags')
@@ -340,7 +409,13 @@ export async function addCustomerTags(db: Executor, orgId: number, customerId: n
     .execute()
 }
 
-export async function removeCustomerTags(db: Executor, orgId: number, customerId: number, userid: string, tagRefs: readonly number[]): Promise<void> {
+export async function removeCustomerTags(
+  db: Executor,
+  orgId: number,
+  customerId: number,
+  userid: string,
+  tagRefs: readonly number[],
+): Promise<void> {
   if (!tagRefs.length) return
   await db
     .deleteFrom('customer_tags')
@@ -391,7 +466,14 @@ export function findFollowByExternalUserid(db: Executor, orgId: number, external
 }
 
 /** Ends one relation at `atMs` (lost: the customer removed the member; deleted: the member removed the customer). */
-export async function setFollowEnded(db: Executor, orgId: number, followId: number, status: 'lost' | 'deleted', atMs: number, now: number): Promise<void> {
+export async function setFollowEnded(
+  db: Executor,
+  orgId: number,
+  followId: number,
+  status: 'lost' | 'deleted',
+  atMs: number,
+  now: number,
+): Promise<void> {
   await db
     .updateTable('customer_follows')
     .set({ status, ...(status === 'lost' ? { lost_at: atMs } : { deleted_at: atMs }), updated_at: now })
@@ -413,7 +495,13 @@ export async function hasActiveFollow(db: Executor, orgId: number, customerId: n
 }
 
 /** Links the customer to a CRM tag found by group and tag name, in one statement. False when no such tag exists; true when linked now or before. */
-export async function linkCrmTag(db: Executor, orgId: number, customerId: number, tag: { group: string; name: string }, now: number): Promise<boolean> {
+export async function linkCrmTag(
+  db: Executor,
+  orgId: number,
+  customerId: number,
+  tag: { group: string; name: string },
+  now: number,
+): Promise<boolean> {
   const crmTag = (qb: Executor) =>
     qb
       .selectFrom('tags as t')
@@ -425,12 +513,25 @@ export async function linkCrmTag(db: Executor, orgId: number, customerId: number
   const res = await db
     .insertInto('customer_tags')
     .columns(['org_id', 'customer_id', 'tag_ref', 'userid', 'created_at'])
-    .expression(crmTag(db).select((eb) => [eb.val(orgId).as('org_id'), eb.val(customerId).as('customer_id'), 't.id', eb.val('').as('userid'), eb.val(now).as('created_at')]))
+    .expression(
+      crmTag(db).select((eb) => [
+        eb.val(orgId).as('org_id'),
+        eb.val(customerId).as('customer_id'),
+        't.id',
+        eb.val('').as('userid'),
+        eb.val(now).as('created_at'),
+      ]),
+    )
     .ignore()
     .executeTakeFirst()
   if (Number(res.numInsertedOrUpdatedRows ?? 0n) === 1) return true
   // Nothing inserted: linked already (a replay), or no such tag yet.
-  const linked = await crmTag(db).innerJoin('customer_tags as ct', 'ct.tag_ref', 't.id').select('ct.id').where('ct.customer_id', '=', customerId).where('ct.userid', '=', '').executeTakeFirst()
+  const linked = await crmTag(db)
+    .innerJoin('customer_tags as ct', 'ct.tag_ref', 't.id')
+    .select('ct.id')
+    .where('ct.customer_id', '=', customerId)
+    .where('ct.userid', '=', '')
+    .executeTakeFirst()
   return !!linked
 }
 
@@ -460,7 +561,14 @@ export function findCustomerWithFollow(db: Executor, orgId: number, ext: string,
 }
 
 /** The relation's WeCom tag links become exactly `tagIds` (those known locally). */
-export async function replaceFollowTags(db: Executor, orgId: number, customerId: number, userid: string, tagIds: string[], now: number): Promise<void> {
+export async function replaceFollowTags(
+  db: Executor,
+  orgId: number,
+  customerId: number,
+  userid: string,
+  tagIds: string[],
+  now: number,
+): Promise<void> {
   let del = db.deleteFrom('customer_tags').where('org_id', '=', orgId).where('customer_id', '=', customerId).where('userid', '=', userid)
   if (tagIds.length > 0) {
     del = del.where('tag_ref', 'not in', db.selectFrom('tags').select('id').where('org_id', '=', orgId).where('tag_id', 'in', tagIds))
@@ -470,7 +578,14 @@ export async function replaceFollowTags(db: Executor, orgId: number, customerId:
 }
 
 /** Adds links from the relation to the local mirrors of these WeCom tag ids (unknown ids are skipped). */
-export async function linkFollowTags(db: Executor, orgId: number, customerId: number, userid: string, tagIds: string[], now: number): Promise<void> {
+export async function linkFollowTags(
+  db: Executor,
+  orgId: number,
+  customerId: number,
+  userid: string,
+  tagIds: string[],
+  now: number,
+): Promise<void> {
   if (tagIds.length === 0) return
   await db
     .insertInto('customer_tags')
@@ -488,7 +603,12 @@ export async function linkFollowTags(db: Executor, orgId: number, customerId: nu
 
 /** The local customer id of an external_userid, if known. */
 export async function findCustomerId(db: Executor, orgId: number, externalUserid: string): Promise<number | null> {
-  const row = await db.selectFrom('customers').select('id').where('org_id', '=', orgId).where('external_userid', '=', externalUserid).executeTakeFirst()
+  const row = await db
+    .selectFrom('customers')
+    .select('id')
+    .where('org_id', '=', orgId)
+    .where('external_userid', '=', externalUserid)
+    .executeTakeFirst()
   return row?.id ?? null
 }
 
@@ -496,13 +616,28 @@ export async function findCustomerId(db: Executor, orgId: number, externalUserid
 
 /** Every active relation of the org (the full sync ends those WeCom no longer lists). */
 export function findActiveFollows(db: Executor, orgId: number) {
-  return db.selectFrom('customer_follows').select(['id', 'customer_id', 'userid']).where('org_id', '=', orgId).where('status', '=', 'active').execute()
+  return db
+    .selectFrom('customer_follows')
+    .select(['id', 'customer_id', 'userid'])
+    .where('org_id', '=', orgId)
+    .where('status', '=', 'active')
+    .execute()
 }
 
 /** Marks relations lost at `now`, and their customers too when no active relation is left. */
-export async function markFollowsLost(db: Executor, orgId: number, follows: readonly { id: number; customer_id: number }[], now: number): Promise<void> {
+export async function markFollowsLost(
+  db: Executor,
+  orgId: number,
+  follows: readonly { id: number; customer_id: number }[],
+  now: number,
+): Promise<void> {
   for (const part of chunks(follows.map((r) => r.id))) {
-    await db.updateTable('customer_follows').set({ status: 'lost', lost_at: now, updated_at: now }).where('org_id', '=', orgId).where('id', 'in', part).execute()
+    await db
+      .updateTable('customer_follows')
+      .set({ status: 'lost', lost_at: now, updated_at: now })
+      .where('org_id', '=', orgId)
+      .where('id', 'in', part)
+      .execute()
   }
   for (const part of chunks([...new Set(follows.map((r) => r.customer_id))])) {
     await db
@@ -510,7 +645,17 @@ export async function markFollowsLost(db: Executor, orgId: number, follows: read
       .set({ status: 'lost', updated_at: now })
       .where('org_id', '=', orgId)
       .where('id', 'in', part)
-      .where((eb) => eb.not(eb.exists(eb.selectFrom('customer_follows as f').select('f.id').whereRef('f.customer_id', '=', 'customers.id').where('f.status', '=', 'active'))))
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('customer_follows as f')
+              .select('f.id')
+              .whereRef('f.customer_id', '=', 'customers.id')
+              .where('f.status', '=', 'active'),
+          ),
+        ),
+      )
       .execute()
   }
 }

@@ -69,7 +69,12 @@ function customerNotFound(id: number): never {
 }
 
 /** `fewMatches` is the one-pass threshold; tests lower it to drive the count + page path on a small set. */
-export async function listCustomers(deps: Deps, orgId: number, input: CustomerListInput, fewMatches = FEW_MATCHES): Promise<Page<CustomerListItem>> {
+export async function listCustomers(
+  deps: Deps,
+  orgId: number,
+  input: CustomerListInput,
+  fewMatches = FEW_MATCHES,
+): Promise<Page<CustomerListItem>> {
   const { page, pageSize, sortBy, sortOrder, ...filter } = input
   const spec = { page, pageSize, sortBy, sortOrder }
   const reach = page * pageSize
@@ -142,7 +147,15 @@ export async function getCustomer(deps: Deps, orgId: number, id: number) {
       userid: e.userid,
       status: e.status,
     })),
-    ...messages.map((m) => ({ kind: 'message' as const, id: m.id, at: Number(m.create_time), fromId: m.from_id, toId: m.to_id, msgType: m.msg_type, content: m.content })),
+    ...messages.map((m) => ({
+      kind: 'message' as const,
+      id: m.id,
+      at: Number(m.create_time),
+      fromId: m.from_id,
+      toId: m.to_id,
+      msgType: m.msg_type,
+      content: m.content,
+    })),
   ]
     // Newest first; at equal times messages after events, then by id, so the order is stable.
     .sort((a, b) => b.at - a.at || (a.kind === b.kind ? b.id - a.id : a.kind === 'event' ? -1 : 1))
@@ -163,7 +176,10 @@ export async function getCustomer(deps: Deps, orgId: number, id: number) {
     firstAddedAt: c.first_added_at === null ? null : Number(c.first_added_at),
     createdAt: Number(c.created_at),
     updatedAt: Number(c.updated_at),
-    channel: c.channel_state || channel ? { state: channel?.state ?? c.channel_state, channelName: channel?.channel_name ?? null, contactWayId: channel?.id ?? null } : null,
+    channel:
+      c.channel_state || channel
+        ? { state: channel?.state ?? c.channel_state, channelName: channel?.channel_name ?? null, contactWayId: channel?.id ?? null }
+        : null,
     follows: follows.map((f) => ({
       userid: f.userid,
       staffName: f.staff_name,
@@ -181,7 +197,14 @@ export async function getCustomer(deps: Deps, orgId: number, id: number) {
     /** Tags of the CRM itself, not tied to a staff relation. */
     crmTags: tags.filter((t) => t.userid === '').map(tagView),
     lead: lead
-      ? { id: lead.id, source: lead.source, status: lead.status, channelState: lead.channel_state, ownerUserid: lead.owner_userid, createdAt: Number(lead.created_at) }
+      ? {
+          id: lead.id,
+          source: lead.source,
+          status: lead.status,
+          channelState: lead.channel_state,
+          ownerUserid: lead.owner_userid,
+          createdAt: Number(lead.created_at),
+        }
       : null,
     timeline,
   }
@@ -200,13 +223,13 @@ export async function updateRemark(deps: Deps, orgId: number, input: CustomerUpd
   const { customer, follow } = await customerAndFollow(deps, orgId, input.id, input.userid)
   const client = await deps.wecom.for(orgId)
   await client.externalContact.remark({
-      userid: follow.userid,
-      external_userid: customer.external_userid,
-      remark: input.remark,
-      description: input.description,
-      // WeCom overwrites the list; [""] is how an empty list is said.
-      remark_mobiles: input.remarkMobiles === undefined ? undefined : input.remarkMobiles.length ? input.remarkMobiles : [''],
-    })
+    userid: follow.userid,
+    external_userid: customer.external_userid,
+    remark: input.remark,
+    description: input.description,
+    // WeCom overwrites the list; [""] is how an empty list is said.
+    remark_mobiles: input.remarkMobiles === undefined ? undefined : input.remarkMobiles.length ? input.remarkMobiles : [''],
+  })
   const set = {
     ...(input.remark !== undefined ? { remark: input.remark } : {}),
     ...(input.description !== undefined ? { description: input.description } : {}),
@@ -243,18 +266,36 @@ export async function updateTags(deps: Deps, orgId: number, input: CustomerUpdat
     userid = follow.userid
     const client = await deps.wecom.for(orgId)
     await client.tag.mark({
-        userid,
-        external_userid: customer.external_userid,
-        ...(wecomAdd.length ? { add_tag: wecomAdd.map((t) => t.tag_id as string) } : {}),
-        ...(wecomRemove.length ? { remove_tag: wecomRemove.map((t) => t.tag_id as string) } : {}),
-      })
+      userid,
+      external_userid: customer.external_userid,
+      ...(wecomAdd.length ? { add_tag: wecomAdd.map((t) => t.tag_id as string) } : {}),
+      ...(wecomRemove.length ? { remove_tag: wecomRemove.map((t) => t.tag_id as string) } : {}),
+    })
   }
 
   const now = deps.clock.now()
   await deps.db.transaction().execute(async (trx) => {
-    await addCustomerTags(trx, orgId, customer.id, [...wecomAdd.map((t) => ({ tag_ref: t.id, userid })), ...pick(add, 'crm').map((t) => ({ tag_ref: t.id, userid: '' }))], now)
-    await removeCustomerTags(trx, orgId, customer.id, userid, wecomRemove.map((t) => t.id))
-    await removeCustomerTags(trx, orgId, customer.id, '', pick(remove, 'crm').map((t) => t.id))
+    await addCustomerTags(
+      trx,
+      orgId,
+      customer.id,
+      [...wecomAdd.map((t) => ({ tag_ref: t.id, userid })), ...pick(add, 'crm').map((t) => ({ tag_ref: t.id, userid: '' }))],
+      now,
+    )
+    await removeCustomerTags(
+      trx,
+      orgId,
+      customer.id,
+      userid,
+      wecomRemove.map((t) => t.id),
+    )
+    await removeCustomerTags(
+      trx,
+      orgId,
+      customer.id,
+      '',
+      pick(remove, 'crm').map((t) => t.id),
+    )
   })
   const tags = await findTagsOf(deps.db, orgId, [customer.id])
   return { tags: tags.map((t) => ({ ...tagView(t), userid: t.userid })) }

@@ -5,7 +5,15 @@ import { syncCustomers } from './customers.sync'
 
 let env: WecomEnv
 const count = async (table: 'customers' | 'customer_follows' | 'crm_leads') =>
-  Number((await env.deps.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).where('org_id', '=', env.orgId).executeTakeFirstOrThrow()).n)
+  Number(
+    (
+      await env.deps.db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('org_id', '=', env.orgId)
+        .executeTakeFirstOrThrow()
+    ).n,
+  )
 
 beforeAll(async () => {
   env = await createWecomEnv({ workers: false })
@@ -15,7 +23,13 @@ afterAll(async () => env.close())
 describe('customer sync', () => {
   it('mirrors every relation across cursor pages with its tags, then changes nothing on a second pass', async () => {
     // Callbacks are not processed in this test (no workers): only the sync can bring these in.
-    await env.sandbox.control.tagChange(env.corpid, { change_type: 'create', tag_type: 'tag_group', group_name: '客户等级', tags: ['A级意向', 'B级意向'], wait: false })
+    await env.sandbox.control.tagChange(env.corpid, {
+      change_type: 'create',
+      tag_type: 'tag_group',
+      group_name: '客户等级',
+      tags: ['A级意向', 'B级意向'],
+      wait: false,
+    })
     env.sandbox.control.seedBulk(env.corpid, { customers: 250, followers_per_customer: 1, tags_per_relation: 1 })
     const progress: Array<[number, number]> = []
     const first = await syncCustomers(env.deps, env.orgId, async (d, t) => {
@@ -51,7 +65,11 @@ describe('customer sync', () => {
     await env.sandbox.control.staffDeletesCustomer(env.corpid, { userid: some.userid, external_userid: some.external_userid, wait: false })
     const r = await syncCustomers(env.deps, env.orgId)
     expect(r.relationsLost).toBe(1)
-    const follow = await env.deps.db.selectFrom('customer_follows').select(['status', 'lost_at']).where('customer_id', '=', some.id).executeTakeFirstOrThrow()
+    const follow = await env.deps.db
+      .selectFrom('customer_follows')
+      .select(['status', 'lost_at'])
+      .where('customer_id', '=', some.id)
+      .executeTakeFirstOrThrow()
     expect(follow.status).toBe('lost')
     const customer = await env.deps.db.selectFrom('customers').select('status').where('id', '=', some.id).executeTakeFirstOrThrow()
     expect(customer.status).toBe('lost')

@@ -25,7 +25,11 @@ function asFollowUser(f: FollowInfo): FollowUser {
   return { ...f, tags: (f.tag_id ?? []).map((id) => ({ tag_id: id, type: 1, group_name: '', tag_name: '' })) }
 }
 
-export async function syncCustomers(deps: Deps, orgId: number, progress: (done: number, total: number) => Promise<void> = async () => {}): Promise<SyncResult> {
+export async function syncCustomers(
+  deps: Deps,
+  orgId: number,
+  progress: (done: number, total: number) => Promise<void> = async () => {},
+): Promise<SyncResult> {
   const client = await deps.wecom.for(orgId)
   const staffCount = await syncStaff(deps, orgId)
   await syncCorpTags(deps, orgId)
@@ -66,7 +70,13 @@ export async function syncCustomers(deps: Deps, orgId: number, progress: (done: 
             contact: row.external_contact,
             userid: follow.userid,
             follow,
-            add: { state: follow.state ?? '', contactWayId: channel.contactWayId, sourceTag: channel.sourceTag, eventTimeMs: follow.createtime * 1000, ownerUserid: follow.userid },
+            add: {
+              state: follow.state ?? '',
+              contactWayId: channel.contactWayId,
+              sourceTag: channel.sourceTag,
+              eventTimeMs: follow.createtime * 1000,
+              ownerUserid: follow.userid,
+            },
             now,
           })
           await replaceFollowTags(trx, orgId, r.customerId, follow.userid, r.followTagIds, now)

@@ -61,21 +61,41 @@ async function seedListOrg() {
   const { orgId, user } = await createOrgWithUser(env.deps, 'org_member')
   const db = env.deps.db
   const t = now()
-  await db.insertInto('wecom_staff').values(STAFF.map((userid) => ({ org_id: orgId, userid, name: STAFF_NAMES[userid], status: 'active', synced_at: t }))).execute()
+  await db
+    .insertInto('wecom_staff')
+    .values(STAFF.map((userid) => ({ org_id: orgId, userid, name: STAFF_NAMES[userid], status: 'active', synced_at: t })))
+    .execute()
   for (const [state, channel_name] of [
     ['xiaohongshu', '小红书'],
     ['douyin', '抖音'],
   ]) {
     await db
       .insertInto('contact_ways')
-      .values({ org_id: orgId, type: 1, scene: 2, state, channel_name, user_ids: '["zhangli"]', party_ids: '[]', tag_ids: '[]', created_at: t, updated_at: t })
+      .values({
+        org_id: orgId,
+        type: 1,
+        scene: 2,
+        state,
+        channel_name,
+        user_ids: '["zhangli"]',
+        party_ids: '[]',
+        tag_ids: '[]',
+        created_at: t,
+        updated_at: t,
+      })
       .execute()
   }
   const crmGroup = await insertId(
-    db.insertInto('tag_groups').values({ org_id: orgId, group_id: null, name: '来源', sort_order: 0, source: 'crm', created_at: t, updated_at: t }).executeTakeFirstOrThrow(),
+    db
+      .insertInto('tag_groups')
+      .values({ org_id: orgId, group_id: null, name: '来源', sort_order: 0, source: 'crm', created_at: t, updated_at: t })
+      .executeTakeFirstOrThrow(),
   )
   const wecomGroup = await insertId(
-    db.insertInto('tag_groups').values({ org_id: orgId, group_id: `g-${orgId}`, name: '等级', sort_order: 9, source: 'wecom', created_at: t, updated_at: t }).executeTakeFirstOrThrow(),
+    db
+      .insertInto('tag_groups')
+      .values({ org_id: orgId, group_id: `g-${orgId}`, name: '等级', sort_order: 9, source: 'wecom', created_at: t, updated_at: t })
+      .executeTakeFirstOrThrow(),
   )
   const tagIds: Record<string, number> = {}
   for (const [name, group_ref, tag_id, source] of [
@@ -83,7 +103,12 @@ async function seedListOrg() {
     ['T2', crmGroup, null, 'crm'],
     ['T3', wecomGroup, `t-${orgId}`, 'wecom'],
   ] as const) {
-    tagIds[name] = await insertId(db.insertInto('tags').values({ org_id: orgId, group_ref, tag_id, name, sort_order: 0, source, created_at: t, updated_at: t }).executeTakeFirstOrThrow())
+    tagIds[name] = await insertId(
+      db
+        .insertInto('tags')
+        .values({ org_id: orgId, group_ref, tag_id, name, sort_order: 0, source, created_at: t, updated_at: t })
+        .executeTakeFirstOrThrow(),
+    )
   }
 
   const customers: SeedCustomer[] = []
@@ -94,14 +119,29 @@ async function seedListOrg() {
     const status = i % 5 === 0 ? 'lost' : 'active'
     const first = STAFF[i % 3]
     const follows: SeedFollow[] = [
-      { userid: first, remark: i === 12 ? 'VIP_老客' : i === 13 ? 'VIP老客' : `备注${i}`, status: status === 'lost' ? 'lost' : 'active', lostAt: status === 'lost' ? addedAt + 86_400_000 + i : null },
+      {
+        userid: first,
+        remark: i === 12 ? 'VIP_老客' : i === 13 ? 'VIP老客' : `备注${i}`,
+        status: status === 'lost' ? 'lost' : 'active',
+        lostAt: status === 'lost' ? addedAt + 86_400_000 + i : null,
+      },
     ]
-    if (i % 4 === 0 && first !== 'wangfang') follows.push({ userid: 'wangfang', remark: '', status: i % 8 === 0 ? 'deleted' : 'active', lostAt: null })
+    if (i % 4 === 0 && first !== 'wangfang')
+      follows.push({ userid: 'wangfang', remark: '', status: i % 8 === 0 ? 'deleted' : 'active', lostAt: null })
     const tags: Record<string, string[]> = {}
     if (i % 2 === 0) tags.T1 = ['']
     if (i % 3 === 0) tags.T2 = ['']
     if (i % 5 === 1 || i === 12) tags.T3 = follows.map((f) => f.userid)
-    const c: SeedCustomer = { id: 0, name, addedAt, channel: (['xiaohongshu', 'douyin', 'baidu', null] as const)[i % 4], gender: (i % 3) as 0 | 1 | 2, status, follows, tags }
+    const c: SeedCustomer = {
+      id: 0,
+      name,
+      addedAt,
+      channel: (['xiaohongshu', 'douyin', 'baidu', null] as const)[i % 4],
+      gender: (i % 3) as 0 | 1 | 2,
+      status,
+      follows,
+      tags,
+    }
     c.id = await insertId(
       db
         .insertInto('customers')
@@ -140,7 +180,9 @@ async function seedListOrg() {
         })),
       )
       .execute()
-    const links = Object.entries(tags).flatMap(([tag, users]) => users.map((userid) => ({ org_id: orgId, customer_id: c.id, tag_ref: tagIds[tag], userid, created_at: t })))
+    const links = Object.entries(tags).flatMap(([tag, users]) =>
+      users.map((userid) => ({ org_id: orgId, customer_id: c.id, tag_ref: tagIds[tag], userid, created_at: t })),
+    )
     if (links.length) await db.insertInto('customer_tags').values(links).execute()
     customers.push(c)
   }
@@ -154,7 +196,11 @@ describe('customers.list', () => {
   })
 
   const newestFirst = (a: SeedCustomer, b: SeedCustomer) => b.addedAt - a.addedAt || b.id - a.id
-  const expected = (pred: (c: SeedCustomer) => boolean, order = newestFirst) => set.customers.filter(pred).sort(order).map((c) => c.id)
+  const expected = (pred: (c: SeedCustomer) => boolean, order = newestFirst) =>
+    set.customers
+      .filter(pred)
+      .sort(order)
+      .map((c) => c.id)
   const ids = async (input: Parameters<Caller['customers']['list']>[0]) => {
     const r = await set.caller.customers.list({ pageSize: 100, ...input })
     expect(r.total, 'count uses the same filter').toBe(r.items.length)
@@ -249,8 +295,19 @@ describe('customers.list', () => {
     expect(await ids({ tagIds: [T2, T3], tagMode: 'any' })).toEqual(expected((c) => has(c, 'T2') || has(c, 'T3')))
     expect(await ids({ tagIds: [T1, T2], tagMode: 'all' })).toEqual(expected((c) => has(c, 'T1') && has(c, 'T2')))
     expect(
-      await ids({ status: 'active', channel: 'xiaohongshu', tagIds: [T1, T3], followUserid: 'wangfang', sortBy: 'firstAddedAt', sortOrder: 'asc' }),
-    ).toEqual(expected((c) => c.status === 'active' && c.channel === 'xiaohongshu' && (has(c, 'T1') || has(c, 'T3')) && relation(c, 'wangfang')).reverse())
+      await ids({
+        status: 'active',
+        channel: 'xiaohongshu',
+        tagIds: [T1, T3],
+        followUserid: 'wangfang',
+        sortBy: 'firstAddedAt',
+        sortOrder: 'asc',
+      }),
+    ).toEqual(
+      expected(
+        (c) => c.status === 'active' && c.channel === 'xiaohongshu' && (has(c, 'T1') || has(c, 'T3')) && relation(c, 'wangfang'),
+      ).reverse(),
+    )
     const combined = await set.caller.customers.list({ gender: 1, tagIds: [T1], page: 2, pageSize: 2 })
     const all = expected((c) => c.gender === 1 && has(c, 'T1'))
     expect(combined.total).toBe(all.length)
@@ -298,11 +355,15 @@ describe('customers.list', () => {
   })
 
   it('lists lost relations newest first', async () => {
-    const lost = set.customers.flatMap((c) => c.follows.filter((f) => f.status === 'lost').map((f) => ({ c, f }))).sort((a, b) => b.f.lostAt! - a.f.lostAt!)
+    const lost = set.customers
+      .flatMap((c) => c.follows.filter((f) => f.status === 'lost').map((f) => ({ c, f })))
+      .sort((a, b) => b.f.lostAt! - a.f.lostAt!)
     const page1 = await set.caller.customers.lost({ page: 1, pageSize: 4 })
     const page2 = await set.caller.customers.lost({ page: 2, pageSize: 4 })
     expect(page1.total).toBe(lost.length)
-    expect([...page1.items, ...page2.items].map((i) => [i.customerId, i.userid, i.lostAt])).toEqual(lost.map(({ c, f }) => [c.id, f.userid, f.lostAt]))
+    expect([...page1.items, ...page2.items].map((i) => [i.customerId, i.userid, i.lostAt])).toEqual(
+      lost.map(({ c, f }) => [c.id, f.userid, f.lostAt]),
+    )
     expect(page1.items[0]).toMatchObject({ name: lost[0].c.name, staffName: STAFF_NAMES[lost[0].f.userid], addedAt: lost[0].c.addedAt })
   })
 })
@@ -361,16 +422,34 @@ async function sandboxCustomers(n: number, userid = 'zhangli') {
 }
 
 const follow = (customerId: number, userid: string) =>
-  env.deps.db.selectFrom('customer_follows').selectAll().where('customer_id', '=', customerId).where('userid', '=', userid).executeTakeFirstOrThrow()
+  env.deps.db
+    .selectFrom('customer_follows')
+    .selectAll()
+    .where('customer_id', '=', customerId)
+    .where('userid', '=', userid)
+    .executeTakeFirstOrThrow()
 const sandboxFollow = (ext: string, userid: string) => env.sandbox.state.corps.get(env.corpid)!.findFollow(userid, ext)!
-const callsTo = (endpoint: string) => (env.sandbox.control.getCounters().endpoints as Record<string, { calls: number }>)[`externalcontact/${endpoint}`]?.calls ?? 0
+const callsTo = (endpoint: string) =>
+  (env.sandbox.control.getCounters().endpoints as Record<string, { calls: number }>)[`externalcontact/${endpoint}`]?.calls ?? 0
 const links = (customerId: number) =>
-  env.deps.db.selectFrom('customer_tags').select(['tag_ref', 'userid']).where('customer_id', '=', customerId).orderBy('tag_ref').orderBy('userid').execute()
+  env.deps.db
+    .selectFrom('customer_tags')
+    .select(['tag_ref', 'userid'])
+    .where('customer_id', '=', customerId)
+    .orderBy('tag_ref')
+    .orderBy('userid')
+    .execute()
 
 describe('customers.updateRemark', () => {
   it('writes the remark to WeCom first, then to the local relation', async () => {
     const [c] = await sandboxCustomers(1)
-    const r = await env.caller.customers.updateRemark({ id: c.id, userid: 'zhangli', remark: '老客户', description: '喜欢玻尿酸', remarkMobiles: ['13800000000'] })
+    const r = await env.caller.customers.updateRemark({
+      id: c.id,
+      userid: 'zhangli',
+      remark: '老客户',
+      description: '喜欢玻尿酸',
+      remarkMobiles: ['13800000000'],
+    })
     expect(r).toEqual({ userid: 'zhangli', remark: '老客户', description: '喜欢玻尿酸', remarkMobiles: ['13800000000'] })
     expect(sandboxFollow(c.ext, 'zhangli')).toMatchObject({ remark: '老客户', description: '喜欢玻尿酸', remark_mobiles: ['13800000000'] })
     expect(await follow(c.id, 'zhangli')).toMatchObject({ remark: '老客户', description: '喜欢玻尿酸', remark_mobiles: '["13800000000"]' })
@@ -425,7 +504,17 @@ describe('customers.updateRemark', () => {
     const t = now()
     await env.deps.db
       .insertInto('customer_follows')
-      .values({ org_id: env.orgId, customer_id: c.id, userid: 'wangfang', remark: '', description: '', remark_mobiles: '[]', createtime: t, status: 'active', updated_at: t })
+      .values({
+        org_id: env.orgId,
+        customer_id: c.id,
+        userid: 'wangfang',
+        remark: '',
+        description: '',
+        remark_mobiles: '[]',
+        createtime: t,
+        status: 'active',
+        updated_at: t,
+      })
       .execute()
     const noRelation = await caught(env.caller.customers.updateRemark({ id: c.id, userid: 'wangfang', remark: '新备注' }))
     expect((noRelation.cause as PlatformError).errcode).toBe(84061)
@@ -434,12 +523,31 @@ describe('customers.updateRemark', () => {
     const ghost = await insertId(
       env.deps.db
         .insertInto('customers')
-        .values({ org_id: env.orgId, external_userid: 'wm_not_at_wecom', name: '幽灵', type: 1, gender: 0, status: 'active', created_at: t, updated_at: t })
+        .values({
+          org_id: env.orgId,
+          external_userid: 'wm_not_at_wecom',
+          name: '幽灵',
+          type: 1,
+          gender: 0,
+          status: 'active',
+          created_at: t,
+          updated_at: t,
+        })
         .executeTakeFirstOrThrow(),
     )
     await env.deps.db
       .insertInto('customer_follows')
-      .values({ org_id: env.orgId, customer_id: ghost, userid: 'zhangli', remark: '', description: '', remark_mobiles: '[]', createtime: t, status: 'active', updated_at: t })
+      .values({
+        org_id: env.orgId,
+        customer_id: ghost,
+        userid: 'zhangli',
+        remark: '',
+        description: '',
+        remark_mobiles: '[]',
+        createtime: t,
+        status: 'active',
+        updated_at: t,
+      })
       .execute()
     const unknown = await caught(env.caller.customers.updateRemark({ id: ghost, userid: 'zhangli', description: '描述' }))
     expect(unknown.message).toBe('外部联系人 external_userid 不正确（错误码 40096）')
@@ -459,11 +567,13 @@ describe('customers.updateTags', () => {
     const [c] = await sandboxCustomers(1)
     const [hyaluronic, thermage] = wecom
     const r = await env.caller.customers.updateTags({ id: c.id, userid: 'zhangli', add: [hyaluronic.id, thermage.id, crm[0].id] })
-    expect(r.tags.map((t) => [t.name, t.userid]).sort()).toEqual([
-      ['热玛吉', 'zhangli'],
-      ['玻尿酸', 'zhangli'],
-      ['老带新', ''],
-    ].sort())
+    expect(r.tags.map((t) => [t.name, t.userid]).sort()).toEqual(
+      [
+        ['热玛吉', 'zhangli'],
+        ['玻尿酸', 'zhangli'],
+        ['老带新', ''],
+      ].sort(),
+    )
     expect([...sandboxFollow(c.ext, 'zhangli').tags].sort()).toEqual([hyaluronic.tagId, thermage.tagId].sort())
     expect(await links(c.id)).toEqual(
       [
@@ -472,7 +582,11 @@ describe('customers.updateTags', () => {
         { tag_ref: crm[0].id, userid: '' },
       ].sort((a, b) => a.tag_ref - b.tag_ref),
     )
-    const marks = env.sandbox.control.logs({ kind: 'mark_tag', corpid: env.corpid }).items as { external_userid: string; add_tag: string[]; remove_tag: string[] }[]
+    const marks = env.sandbox.control.logs({ kind: 'mark_tag', corpid: env.corpid }).items as {
+      external_userid: string
+      add_tag: string[]
+      remove_tag: string[]
+    }[]
     expect(marks.filter((m) => m.external_userid === c.ext)).toEqual([
       expect.objectContaining({ add_tag: [hyaluronic.tagId, thermage.tagId], remove_tag: [] }),
     ])
@@ -487,7 +601,9 @@ describe('customers.updateTags', () => {
     expect(callsTo('mark_tag')).toBe(calls)
     expect((await links(c.id)).map((l) => l.tag_ref)).toContain(crm[0].id)
     expect((await caught(env.caller.customers.updateTags({ id: c.id, add: [thermage.id] }))).code).toBe('BAD_REQUEST')
-    expect((await caught(env.caller.customers.updateTags({ id: c.id, userid: 'zhangli', add: [thermage.id], remove: [thermage.id] }))).code).toBe('BAD_REQUEST')
+    expect(
+      (await caught(env.caller.customers.updateTags({ id: c.id, userid: 'zhangli', add: [thermage.id], remove: [thermage.id] }))).code,
+    ).toBe('BAD_REQUEST')
     expect((await caught(env.caller.customers.updateTags({ id: c.id, userid: 'zhangli', add: [999_999] }))).code).toBe('NOT_FOUND')
     expect(callsTo('mark_tag')).toBe(calls)
   })
@@ -498,7 +614,9 @@ describe('customers.updateTags', () => {
     const before = await links(c.id)
     try {
       env.sandbox.control.setFaults({ rules: [{ endpoint: 'externalcontact/mark_tag', errorRate: 1, errorCodes: [40096] }] })
-      const err = await caught(env.caller.customers.updateTags({ id: c.id, userid: 'zhangli', add: [wecom[1].id, crm[0].id], remove: [wecom[0].id] }))
+      const err = await caught(
+        env.caller.customers.updateTags({ id: c.id, userid: 'zhangli', add: [wecom[1].id, crm[0].id], remove: [wecom[0].id] }),
+      )
       expect(err.message).toBe('外部联系人 external_userid 不正确（错误码 40096）')
       expect((err.cause as PlatformError).errcode).toBe(40096)
     } finally {
@@ -515,11 +633,31 @@ describe('customers.get', () => {
     const t = now()
     await env.deps.db
       .insertInto('contact_ways')
-      .values({ org_id: env.orgId, type: 1, scene: 2, state: 'xiaohongshu', channel_name: '小红书', user_ids: '["zhangli"]', party_ids: '[]', tag_ids: '[]', created_at: t, updated_at: t })
+      .values({
+        org_id: env.orgId,
+        type: 1,
+        scene: 2,
+        state: 'xiaohongshu',
+        channel_name: '小红书',
+        user_ids: '["zhangli"]',
+        party_ids: '[]',
+        tag_ids: '[]',
+        created_at: t,
+        updated_at: t,
+      })
       .execute()
     await env.deps.db
       .insertInto('crm_leads')
-      .values({ org_id: env.orgId, customer_id: c.id, source: 'wecom', channel_state: 'xiaohongshu', owner_userid: 'zhangli', status: 'new', created_at: t, updated_at: t })
+      .values({
+        org_id: env.orgId,
+        customer_id: c.id,
+        source: 'wecom',
+        channel_state: 'xiaohongshu',
+        owner_userid: 'zhangli',
+        status: 'new',
+        created_at: t,
+        updated_at: t,
+      })
       .execute()
     const crmTag = (await env.caller.tags.createGroup({ name: '会员', source: 'crm', tags: [{ name: '金卡' }] })).tags[0]
     const wecomTag = (await env.caller.tags.createGroup({ name: '等级', tags: [{ name: 'A级' }] })).tags[0]
@@ -529,7 +667,13 @@ describe('customers.get', () => {
     // Two real callbacks through the route (stored in callback_events), and two messages around them.
     await env.sandbox.control.editContact(env.corpid, { userid: 'zhangli', external_userid: c.ext, description: '控制台编辑' })
     await env.sandbox.control.customerDeletesStaff(env.corpid, { userid: 'zhangli', external_userid: c.ext })
-    const events = await env.deps.db.selectFrom('callback_events').selectAll().where('org_id', '=', env.orgId).where('external_userid', '=', c.ext).orderBy('id').execute()
+    const events = await env.deps.db
+      .selectFrom('callback_events')
+      .selectAll()
+      .where('org_id', '=', env.orgId)
+      .where('external_userid', '=', c.ext)
+      .orderBy('id')
+      .execute()
     expect(events.map((e) => e.change_type)).toEqual(['edit_external_contact', 'del_follow_user'])
     const msg = (content: string, at: number, n: number) => ({
       org_id: env.orgId,
@@ -568,7 +712,12 @@ describe('customers.get', () => {
         tags: [{ id: wecomTag.id, name: 'A级', groupName: '等级', source: 'wecom' }],
       }),
     ])
-    expect(p.timeline.map((i) => (i.kind === 'message' ? i.content : i.changeType))).toEqual(['最新的消息', 'del_follow_user', 'edit_external_contact', '最早的消息'])
+    expect(p.timeline.map((i) => (i.kind === 'message' ? i.content : i.changeType))).toEqual([
+      '最新的消息',
+      'del_follow_user',
+      'edit_external_contact',
+      '最早的消息',
+    ])
     expect(p.timeline.map((i) => i.at)).toEqual([...p.timeline.map((i) => i.at)].sort((a, b) => b - a))
     expect((await caught(env.caller.customers.get({ id: 999_999 }))).code).toBe('NOT_FOUND')
   })
@@ -583,14 +732,39 @@ describe('tenant isolation', () => {
         const id = await insertId(
           env.deps.db
             .insertInto('customers')
-            .values({ org_id: orgA, external_userid: `wm_iso_${orgA}`, name: '隔离客户', type: 1, gender: 2, channel_state: `iso_${orgA}`, status: 'active', first_added_at: t, created_at: t, updated_at: t })
+            .values({
+              org_id: orgA,
+              external_userid: `wm_iso_${orgA}`,
+              name: '隔离客户',
+              type: 1,
+              gender: 2,
+              channel_state: `iso_${orgA}`,
+              status: 'active',
+              first_added_at: t,
+              created_at: t,
+              updated_at: t,
+            })
             .executeTakeFirstOrThrow(),
         )
         await env.deps.db
           .insertInto('customer_follows')
-          .values({ org_id: orgA, customer_id: id, userid: 'zhangli', remark: 'A 的备注', description: '', remark_mobiles: '[]', createtime: t, status: 'lost', lost_at: t, updated_at: t })
+          .values({
+            org_id: orgA,
+            customer_id: id,
+            userid: 'zhangli',
+            remark: 'A 的备注',
+            description: '',
+            remark_mobiles: '[]',
+            createtime: t,
+            status: 'lost',
+            lost_at: t,
+            updated_at: t,
+          })
           .execute()
-        await env.deps.db.insertInto('customer_tags').values({ org_id: orgA, customer_id: id, tag_ref: tag.id, userid: '', created_at: t }).execute()
+        await env.deps.db
+          .insertInto('customer_tags')
+          .values({ org_id: orgA, customer_id: id, tag_ref: tag.id, userid: '', created_at: t })
+          .execute()
         return id
       },
       snapshot: async (id) => ({
@@ -625,11 +799,32 @@ describe('tenant isolation', () => {
         const t = now()
         await env.deps.db
           .insertInto('contact_ways')
-          .values({ org_id: orgA, type: 1, scene: 2, state: `way_${orgA}`, channel_name: 'A 的渠道', user_ids: '[]', party_ids: '[]', tag_ids: '[]', created_at: t, updated_at: t })
+          .values({
+            org_id: orgA,
+            type: 1,
+            scene: 2,
+            state: `way_${orgA}`,
+            channel_name: 'A 的渠道',
+            user_ids: '[]',
+            party_ids: '[]',
+            tag_ids: '[]',
+            created_at: t,
+            updated_at: t,
+          })
           .execute()
         await env.deps.db
           .insertInto('customers')
-          .values({ org_id: orgA, external_userid: `wm_ch_${orgA}`, name: 'x', type: 1, gender: 0, channel_state: `used_${orgA}`, status: 'active', created_at: t, updated_at: t })
+          .values({
+            org_id: orgA,
+            external_userid: `wm_ch_${orgA}`,
+            name: 'x',
+            type: 1,
+            gender: 0,
+            channel_state: `used_${orgA}`,
+            status: 'active',
+            created_at: t,
+            updated_at: t,
+          })
           .execute()
         return `way_${orgA}`
       },

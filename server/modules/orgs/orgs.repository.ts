@@ -27,21 +27,44 @@ export function findOrgsPage(db: Executor, input: PageRequest & { q?: string }) 
   return fetchPage(q, input, (p) =>
     p
       .select(['id', 'name', 'slug', 'status', 'created_at'])
-      .select((eb) => eb.selectFrom('admin_users').whereRef('admin_users.org_id', '=', 'orgs.id').select(eb.fn.countAll<number>().as('n')).as('userCount'))
+      .select((eb) =>
+        eb
+          .selectFrom('admin_users')
+          .whereRef('admin_users.org_id', '=', 'orgs.id')
+          .select(eb.fn.countAll<number>().as('n'))
+          .as('userCount'),
+      )
       .orderBy('id', 'desc'),
   )
 }
 
 export async function insertOrg(db: Executor, org: { name: string; slug: string; now: number }): Promise<number> {
-  return insertedId(await db.insertInto('orgs').values({ name: org.name, slug: org.slug, status: 'active', created_at: org.now, updated_at: org.now }).executeTakeFirstOrThrow())
+  return insertedId(
+    await db
+      .insertInto('orgs')
+      .values({ name: org.name, slug: org.slug, status: 'active', created_at: org.now, updated_at: org.now })
+      .executeTakeFirstOrThrow(),
+  )
 }
 
 /** Rows changed (0 when the org does not exist). */
-export async function updateOrgRow(db: Executor, id: number, patch: { name?: string; status?: 'active' | 'disabled' }, now: number): Promise<number> {
-  const res = await db.updateTable('orgs').set({ ...patch, updated_at: now }).where('id', '=', id).executeTakeFirst()
+export async function updateOrgRow(
+  db: Executor,
+  id: number,
+  patch: { name?: string; status?: 'active' | 'disabled' },
+  now: number,
+): Promise<number> {
+  const res = await db
+    .updateTable('orgs')
+    .set({ ...patch, updated_at: now })
+    .where('id', '=', id)
+    .executeTakeFirst()
   return Number(res.numUpdatedRows)
 }
 
 export async function deleteSessionsOfOrg(db: Executor, orgId: number): Promise<void> {
-  await db.deleteFrom('sessions').where('user_id', 'in', (eb) => eb.selectFrom('admin_users').select('id').where('org_id', '=', orgId)).execute()
+  await db
+    .deleteFrom('sessions')
+    .where('user_id', 'in', (eb) => eb.selectFrom('admin_users').select('id').where('org_id', '=', orgId))
+    .execute()
 }

@@ -10,7 +10,10 @@ import { deleteSessionsOfOrg, findOrgIdBySlug, findOrgsPage, insertOrg, listOrgO
 
 export async function listOrgs(deps: Deps, input: { page: number; pageSize: number; q?: string }) {
   const { rows, total } = await findOrgsPage(deps.db, input)
-  const held = await countHeldEvents(deps.db, rows.map((r) => r.id))
+  const held = await countHeldEvents(
+    deps.db,
+    rows.map((r) => r.id),
+  )
   return {
     total,
     items: rows.map((r) => ({

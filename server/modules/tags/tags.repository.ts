@@ -107,11 +107,24 @@ export async function countCustomersByTag(db: Executor, orgId: number, tagIds?: 
 }
 
 /** A mirrored WeCom group by (org, group_id): a repeated insert (a concurrent mirror) updates instead of failing. */
-export async function upsertWecomGroup(db: Executor, orgId: number, row: { group_id: string; name: string; sort_order: number }, now: number): Promise<void> {
+export async function upsertWecomGroup(
+  db: Executor,
+  orgId: number,
+  row: { group_id: string; name: string; sort_order: number },
+  now: number,
+): Promise<void> {
   await upsert(
     db,
     'tag_groups',
-    { org_id: orgId, group_id: row.group_id, name: row.name, sort_order: row.sort_order, source: 'wecom', created_at: now, updated_at: now },
+    {
+      org_id: orgId,
+      group_id: row.group_id,
+      name: row.name,
+      sort_order: row.sort_order,
+      source: 'wecom',
+      created_at: now,
+      updated_at: now,
+    },
     ['org_id', 'group_id'],
     ['name', 'sort_order', 'updated_at'],
   )
@@ -122,20 +135,39 @@ export async function insertCrmGroup(db: Executor, orgId: number, row: { name: s
   return insertedId(
     await db
       .insertInto('tag_groups')
-      .values({ org_id: orgId, group_id: null, name: row.name, sort_order: row.sort_order, source: 'crm', created_at: now, updated_at: now })
+      .values({
+        org_id: orgId,
+        group_id: null,
+        name: row.name,
+        sort_order: row.sort_order,
+        source: 'crm',
+        created_at: now,
+        updated_at: now,
+      })
       .executeTakeFirstOrThrow(),
   )
 }
 
 export async function findGroupByName(db: Executor, orgId: number, source: TagSource, name: string): Promise<GroupRow | undefined> {
-  const r = await db.selectFrom('tag_groups').select(groupCols).where('org_id', '=', orgId).where('source', '=', source).where('name', '=', name).executeTakeFirst()
+  const r = await db
+    .selectFrom('tag_groups')
+    .select(groupCols)
+    .where('org_id', '=', orgId)
+    .where('source', '=', source)
+    .where('name', '=', name)
+    .executeTakeFirst()
   return r && { ...r, sort_order: num(r.sort_order) }
 }
 
 export async function findWecomGroupIdMap(db: Executor, orgId: number, groupIds: readonly string[]): Promise<Map<string, number>> {
   const map = new Map<string, number>()
   for (const part of chunks([...new Set(groupIds)])) {
-    const rows = await db.selectFrom('tag_groups').select(['id', 'group_id']).where('org_id', '=', orgId).where('group_id', 'in', part).execute()
+    const rows = await db
+      .selectFrom('tag_groups')
+      .select(['id', 'group_id'])
+      .where('org_id', '=', orgId)
+      .where('group_id', 'in', part)
+      .execute()
     for (const r of rows) map.set(r.group_id as string, r.id)
   }
   return map
@@ -152,7 +184,16 @@ export async function upsertWecomTags(
     await upsert(
       db,
       'tags',
-      part.map((r) => ({ org_id: orgId, group_ref: r.group_ref, tag_id: r.tag_id, name: r.name, sort_order: r.sort_order, source: 'wecom' as const, created_at: now, updated_at: now })),
+      part.map((r) => ({
+        org_id: orgId,
+        group_ref: r.group_ref,
+        tag_id: r.tag_id,
+        name: r.name,
+        sort_order: r.sort_order,
+        source: 'wecom' as const,
+        created_at: now,
+        updated_at: now,
+      })),
       ['org_id', 'tag_id'],
       ['group_ref', 'name', 'sort_order', 'updated_at'],
     )
@@ -160,21 +201,48 @@ export async function upsertWecomTags(
 }
 
 /** CRM tags have no WeCom id; a name already in the group is kept as it is (WeCom merges duplicates the same way). */
-export async function insertCrmTags(db: Executor, orgId: number, groupRef: number, rows: readonly { name: string; sort_order: number }[], now: number): Promise<void> {
+export async function insertCrmTags(
+  db: Executor,
+  orgId: number,
+  groupRef: number,
+  rows: readonly { name: string; sort_order: number }[],
+  now: number,
+): Promise<void> {
   for (const part of chunks(rows)) {
     await db
       .insertInto('tags')
-      .values(part.map((r) => ({ org_id: orgId, group_ref: groupRef, tag_id: null, name: r.name, sort_order: r.sort_order, source: 'crm' as const, created_at: now, updated_at: now })))
+      .values(
+        part.map((r) => ({
+          org_id: orgId,
+          group_ref: groupRef,
+          tag_id: null,
+          name: r.name,
+          sort_order: r.sort_order,
+          source: 'crm' as const,
+          created_at: now,
+          updated_at: now,
+        })),
+      )
       .ignore()
       .execute()
   }
 }
 
-export async function updateGroup(db: Executor, orgId: number, id: number, set: { name?: string; sort_order?: number; updated_at: number }): Promise<void> {
+export async function updateGroup(
+  db: Executor,
+  orgId: number,
+  id: number,
+  set: { name?: string; sort_order?: number; updated_at: number },
+): Promise<void> {
   await db.updateTable('tag_groups').set(set).where('org_id', '=', orgId).where('id', '=', id).execute()
 }
 
-export async function updateTag(db: Executor, orgId: number, id: number, set: { name?: string; sort_order?: number; group_ref?: number; updated_at: number }): Promise<void> {
+export async function updateTag(
+  db: Executor,
+  orgId: number,
+  id: number,
+  set: { name?: string; sort_order?: number; group_ref?: number; updated_at: number },
+): Promise<void> {
   await db.updateTable('tags').set(set).where('org_id', '=', orgId).where('id', '=', id).execute()
 }
 
@@ -189,7 +257,9 @@ export async function deleteTags(db: Executor, orgId: number, ids: readonly numb
 /** Groups, their tags and every customer link to those tags. */
 export async function deleteGroups(db: Executor, orgId: number, ids: readonly number[]): Promise<void> {
   for (const part of chunks([...new Set(ids)])) {
-    const tagIds = (await db.selectFrom('tags').select('id').where('org_id', '=', orgId).where('group_ref', 'in', part).execute()).map((r) => r.id)
+    const tagIds = (await db.selectFrom('tags').select('id').where('org_id', '=', orgId).where('group_ref', 'in', part).execute()).map(
+      (r) => r.id,
+    )
     await deleteTags(db, orgId, tagIds)
     await db.deleteFrom('tag_groups').where('org_id', '=', orgId).where('id', 'in', part).execute()
   }
@@ -264,6 +334,11 @@ export async function ensureCrmTag(db: Executor, orgId: number, groupName: strin
 /** Which of these WeCom tag ids the org mirrors locally. */
 export async function findKnownWecomTagIds(db: Executor, orgId: number, tagIds: readonly string[]): Promise<string[]> {
   if (tagIds.length === 0) return []
-  const rows = await db.selectFrom('tags').select('tag_id').where('org_id', '=', orgId).where('tag_id', 'in', [...tagIds]).execute()
+  const rows = await db
+    .selectFrom('tags')
+    .select('tag_id')
+    .where('org_id', '=', orgId)
+    .where('tag_id', 'in', [...tagIds])
+    .execute()
   return rows.map((r) => r.tag_id!)
 }

@@ -122,24 +122,36 @@ export async function mirrorCorpTags(deps: Deps, orgId: number, remote: CorpTagG
     const goneGroups = localGroups.filter((g) => !g.group_id || !remoteGroups.has(g.group_id))
     const goneGroupRefs = new Set(goneGroups.map((g) => g.id))
     const goneTags = localTags.filter((t) => !t.tag_id || !remoteTags.has(t.tag_id))
-    await deleteTags(trx, orgId, goneTags.map((t) => t.id))
+    await deleteTags(
+      trx,
+      orgId,
+      goneTags.map((t) => t.id),
+    )
     await deleteGroups(trx, orgId, [...goneGroupRefs])
 
     // Groups: every renamed row is parked first, so a rename onto a name another row is about to give up never collides.
     const keptGroups = new Map(localGroups.filter((g) => !goneGroupRefs.has(g.id)).map((g) => [g.group_id as string, g]))
     for (const g of keptGroups.values()) {
-      if (g.name !== remoteGroups.get(g.group_id as string)!.group_name) await updateGroup(trx, orgId, g.id, { name: parked(g.id), updated_at: now })
+      if (g.name !== remoteGroups.get(g.group_id as string)!.group_name)
+        await updateGroup(trx, orgId, g.id, { name: parked(g.id), updated_at: now })
     }
     for (const r of remote) {
       const l = keptGroups.get(r.group_id)
-      if (l && (l.name !== r.group_name || l.sort_order !== r.order)) await updateGroup(trx, orgId, l.id, { name: r.group_name, sort_order: r.order, updated_at: now })
+      if (l && (l.name !== r.group_name || l.sort_order !== r.order))
+        await updateGroup(trx, orgId, l.id, { name: r.group_name, sort_order: r.order, updated_at: now })
       if (!l) await upsertWecomGroup(trx, orgId, { group_id: r.group_id, name: r.group_name, sort_order: r.order }, now)
     }
-    const groupRef = await findWecomGroupIdMap(trx, orgId, remote.map((g) => g.group_id))
+    const groupRef = await findWecomGroupIdMap(
+      trx,
+      orgId,
+      remote.map((g) => g.group_id),
+    )
 
     // Tags: the same parking for renames and moves between groups.
     const goneTagIds = new Set(goneTags.map((t) => t.id))
-    const keptTags = new Map(localTags.filter((t) => !goneTagIds.has(t.id) && !goneGroupRefs.has(t.group_ref)).map((t) => [t.tag_id as string, t]))
+    const keptTags = new Map(
+      localTags.filter((t) => !goneTagIds.has(t.id) && !goneGroupRefs.has(t.group_ref)).map((t) => [t.tag_id as string, t]),
+    )
     const desired = (tagId: string) => {
       const { tag, groupId } = remoteTags.get(tagId)!
       return { group_ref: groupRef.get(groupId)!, name: tag.name, sort_order: tag.order }
@@ -153,7 +165,8 @@ export async function mirrorCorpTags(deps: Deps, orgId: number, remote: CorpTagG
       const l = keptTags.get(tagId)
       const d = desired(tagId)
       if (!l) fresh.push({ tag_id: tagId, ...d })
-      else if (l.name !== d.name || l.group_ref !== d.group_ref || l.sort_order !== d.sort_order) await updateTag(trx, orgId, l.id, { ...d, updated_at: now })
+      else if (l.name !== d.name || l.group_ref !== d.group_ref || l.sort_order !== d.sort_order)
+        await updateTag(trx, orgId, l.id, { ...d, updated_at: now })
     }
     await upsertWecomTags(trx, orgId, fresh, now)
   })
@@ -208,7 +221,11 @@ function groupView(g: GroupRow, tags: TagRowLite[], counts: Map<number, number>)
 
 /** Every group with its tags, WeCom groups first; both ordered as WeCom orders them (larger order first). */
 export async function listTagGroups(deps: Deps, orgId: number): Promise<TagGroupView[]> {
-  const [groups, tags, counts] = await Promise.all([findGroups(deps.db, orgId), findTags(deps.db, orgId), countCustomersByTag(deps.db, orgId)])
+  const [groups, tags, counts] = await Promise.all([
+    findGroups(deps.db, orgId),
+    findTags(deps.db, orgId),
+    countCustomersByTag(deps.db, orgId),
+  ])
   const byGroup = new Map<number, TagRowLite[]>()
   for (const t of tags) {
     let list = byGroup.get(t.group_ref)
@@ -225,7 +242,15 @@ async function groupViewById(db: Executor, orgId: number, id: number): Promise<T
   const g = await findGroupById(db, orgId, id)
   if (!g) throw new NotFoundError(`标签组 ${id} 不存在`)
   const tags = (await findTagsOfGroup(db, orgId, id)).sort((a, b) => b.sort_order - a.sort_order || a.id - b.id)
-  return groupView(g, tags, await countCustomersByTag(db, orgId, tags.map((t) => t.id)))
+  return groupView(
+    g,
+    tags,
+    await countCustomersByTag(
+      db,
+      orgId,
+      tags.map((t) => t.id),
+    ),
+  )
 }
 
 // ---------------------------------------------------------------- writes
@@ -256,21 +281,34 @@ export function createTagGroup(deps: Deps, orgId: number, input: TagCreateGroupI
     const now = deps.clock.now()
 
     if (input.source === 'crm') {
-      const id = await deps.db.transaction().execute(async (trx) => {
-        const groupId = await insertCrmGroup(trx, orgId, { name: input.name, sort_order: input.order ?? 0 }, now)
-        await insertCrmTags(trx, orgId, groupId, tags.map((t) => ({ name: t.name, sort_order: t.order ?? 0 })), now)
-        return groupId
-      }).catch((err) => {
-        if (isDuplicateKey(err)) throw new ConflictError(`标签组「${input.name}」已存在`, { cause: err })
-        throw err
-      })
+      const id = await deps.db
+        .transaction()
+        .execute(async (trx) => {
+          const groupId = await insertCrmGroup(trx, orgId, { name: input.name, sort_order: input.order ?? 0 }, now)
+          await insertCrmTags(
+            trx,
+            orgId,
+            groupId,
+            tags.map((t) => ({ name: t.name, sort_order: t.order ?? 0 })),
+            now,
+          )
+          return groupId
+        })
+        .catch((err) => {
+          if (isDuplicateKey(err)) throw new ConflictError(`标签组「${input.name}」已存在`, { cause: err })
+          throw err
+        })
       return groupViewById(deps.db, orgId, id)
     }
 
     await checkTagCap(deps.db, orgId, tags.length)
     const client = await deps.wecom.for(orgId)
     // WeCom first: it cannot create an empty group, so the group is created together with its tags.
-    const res = await client.tag.add({ group_name: input.name, order: input.order, tag: tags.map((t) => ({ name: t.name, order: t.order })) })
+    const res = await client.tag.add({
+      group_name: input.name,
+      order: input.order,
+      tag: tags.map((t) => ({ name: t.name, order: t.order })),
+    })
     return groupViewById(deps.db, orgId, await mirrorAddedOrResync(deps, orgId, res.tag_group))
   })
 }
@@ -283,7 +321,13 @@ export function addTagsToGroup(deps: Deps, orgId: number, input: { groupId: numb
     const now = deps.clock.now()
 
     if (group.source === 'crm') {
-      await insertCrmTags(deps.db, orgId, group.id, names.map((n) => ({ name: n.name, sort_order: 0 })), now)
+      await insertCrmTags(
+        deps.db,
+        orgId,
+        group.id,
+        names.map((n) => ({ name: n.name, sort_order: 0 })),
+        now,
+      )
       return groupViewById(deps.db, orgId, group.id)
     }
 
@@ -295,13 +339,20 @@ export function addTagsToGroup(deps: Deps, orgId: number, input: { groupId: numb
   })
 }
 
-export function renameTagOrGroup(deps: Deps, orgId: number, input: { id: number; kind: 'tag' | 'group'; name: string }): Promise<{ id: number; name: string }> {
+export function renameTagOrGroup(
+  deps: Deps,
+  orgId: number,
+  input: { id: number; kind: 'tag' | 'group'; name: string },
+): Promise<{ id: number; name: string }> {
   return serialised(deps, orgId, async () => {
-    const row = input.kind === 'group' ? await findGroupById(deps.db, orgId, input.id) : (await findTagsByIds(deps.db, orgId, [input.id]))[0]
+    const row =
+      input.kind === 'group' ? await findGroupById(deps.db, orgId, input.id) : (await findTagsByIds(deps.db, orgId, [input.id]))[0]
     if (!row) throw new NotFoundError(`${input.kind === 'group' ? '标签组' : '标签'} ${input.id} 不存在`)
     if (row.name === input.name) return { id: row.id, name: row.name }
     const siblings =
-      input.kind === 'group' ? await findGroups(deps.db, orgId, row.source) : await findTagsOfGroup(deps.db, orgId, (row as TagRowLite).group_ref)
+      input.kind === 'group'
+        ? await findGroups(deps.db, orgId, row.source)
+        : await findTagsOfGroup(deps.db, orgId, (row as TagRowLite).group_ref)
     const clash = siblings.some((s) => s.id !== row.id && nameKey(s.name) === nameKey(input.name))
 
     if (row.source === 'crm') {
@@ -324,7 +375,11 @@ export function renameTagOrGroup(deps: Deps, orgId: number, input: { id: number;
 }
 
 /** Deletes tags and groups (WeCom ones at WeCom first) with their customer links; a group left without tags goes too. */
-export function removeTags(deps: Deps, orgId: number, input: { tagIds: number[]; groupIds: number[] }): Promise<{ tags: number; groups: number }> {
+export function removeTags(
+  deps: Deps,
+  orgId: number,
+  input: { tagIds: number[]; groupIds: number[] },
+): Promise<{ tags: number; groups: number }> {
   return serialised(deps, orgId, async () => {
     const [tags, groups] = await Promise.all([findTagsByIds(deps.db, orgId, input.tagIds), findGroupsByIds(deps.db, orgId, input.groupIds)])
     const missingTags = [...new Set(input.tagIds)].filter((id) => !tags.some((t) => t.id === id))
@@ -339,15 +394,21 @@ export function removeTags(deps: Deps, orgId: number, input: { tagIds: number[];
     const wecomGroupIds = groups.filter((g) => g.source === 'wecom').map((g) => g.group_id as string)
     if (wecomTagIds.length || wecomGroupIds.length) {
       const client = await deps.wecom.for(orgId)
-      await client.tag.del({ ...(wecomTagIds.length ? { tag_id: wecomTagIds } : {}), ...(wecomGroupIds.length ? { group_id: wecomGroupIds } : {}) })
+      await client.tag.del({
+        ...(wecomTagIds.length ? { tag_id: wecomTagIds } : {}),
+        ...(wecomGroupIds.length ? { group_id: wecomGroupIds } : {}),
+      })
     }
     return deps.db.transaction().execute(async (trx) => {
       await lockOrgTags(trx, orgId)
-      await deleteTags(trx, orgId, loneTags.map((t) => t.id))
+      await deleteTags(
+        trx,
+        orgId,
+        loneTags.map((t) => t.id),
+      )
       await deleteGroups(trx, orgId, [...groupRefs])
       const emptied = await deleteEmptyGroups(trx, orgId, [...new Set(loneTags.map((t) => t.group_ref))])
       return { tags: loneTags.length, groups: groupRefs.size + emptied.length }
     })
   })
 }
-

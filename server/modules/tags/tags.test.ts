@@ -28,13 +28,19 @@ async function linkedOrg(): Promise<{ orgId: number; corpid: string; caller: Cal
   return { orgId, corpid: corp.corpid, caller: callerFor(env.deps, user) }
 }
 
-const byKey = <T>(key: (x: T) => string) => (a: T, b: T) => key(a).localeCompare(key(b))
+const byKey =
+  <T>(key: (x: T) => string) =>
+  (a: T, b: T) =>
+    key(a).localeCompare(key(b))
 
 /** The org's WeCom mirror, in the same shape as sandboxTags. */
 async function localMirror(orgId: number) {
   const groups = await env.deps.db.selectFrom('tag_groups').selectAll().where('org_id', '=', orgId).where('source', '=', 'wecom').execute()
   const tags = await env.deps.db.selectFrom('tags').selectAll().where('org_id', '=', orgId).where('source', '=', 'wecom').execute()
-  expect(tags.every((t) => groups.some((g) => g.id === t.group_ref)), 'no tag outside a mirrored group').toBe(true)
+  expect(
+    tags.every((t) => groups.some((g) => g.id === t.group_ref)),
+    'no tag outside a mirrored group',
+  ).toBe(true)
   return groups
     .map((g) => ({
       group_id: g.group_id as string,
@@ -76,7 +82,17 @@ async function customerWithTags(orgId: number, ext: string, tagRefs: number[], u
   const now = env.deps.clock.now()
   const r = await env.deps.db
     .insertInto('customers')
-    .values({ org_id: orgId, external_userid: ext, name: ext, type: 1, gender: 0, status: 'active', first_added_at: now, created_at: now, updated_at: now })
+    .values({
+      org_id: orgId,
+      external_userid: ext,
+      name: ext,
+      type: 1,
+      gender: 0,
+      status: 'active',
+      first_added_at: now,
+      created_at: now,
+      updated_at: now,
+    })
     .executeTakeFirstOrThrow()
   const id = Number(r.insertId)
   if (tagRefs.length) {
@@ -106,8 +122,20 @@ describe('syncCorpTags', () => {
   it('mirrors the console exactly: creates, renames (also swapped names), reorders, deletes with their customer links', async () => {
     const { orgId, corpid } = await linkedOrg()
     const c = env.sandbox.control
-    await c.tagChange(corpid, { change_type: 'create', tag_type: 'tag_group', group_name: '客户等级', order: 30, tags: ['A级', 'B级', 'C级'] })
-    await c.tagChange(corpid, { change_type: 'create', tag_type: 'tag_group', group_name: '意向项目', order: 20, tags: ['玻尿酸', '热玛吉'] })
+    await c.tagChange(corpid, {
+      change_type: 'create',
+      tag_type: 'tag_group',
+      group_name: '客户等级',
+      order: 30,
+      tags: ['A级', 'B级', 'C级'],
+    })
+    await c.tagChange(corpid, {
+      change_type: 'create',
+      tag_type: 'tag_group',
+      group_name: '意向项目',
+      order: 20,
+      tags: ['玻尿酸', '热玛吉'],
+    })
     await c.tagChange(corpid, { change_type: 'create', tag_type: 'tag_group', group_name: '来源渠道', order: 10, tags: ['小红书'] })
 
     expect(await syncCorpTags(env.deps, orgId)).toEqual({ groups: 3, tags: 6 })
@@ -140,7 +168,9 @@ describe('syncCorpTags', () => {
     const links = await env.deps.db.selectFrom('customer_tags').select(['customer_id', 'tag_ref']).where('org_id', '=', orgId).execute()
     expect(links.filter((l) => l.customer_id === loses)).toEqual([])
     expect(links.filter((l) => l.customer_id === keep)).toHaveLength(2)
-    expect(await env.deps.db.selectFrom('tag_groups').select('name').where('org_id', '=', orgId).where('name', '=', '来源渠道').execute()).toEqual([])
+    expect(
+      await env.deps.db.selectFrom('tag_groups').select('name').where('org_id', '=', orgId).where('name', '=', '来源渠道').execute(),
+    ).toEqual([])
 
     // Nothing changed at WeCom: a second sync is a no-op.
     const before = await env.deps.db.selectFrom('tags').selectAll().where('org_id', '=', orgId).orderBy('id').execute()
@@ -168,7 +198,11 @@ describe('syncCorpTags', () => {
     await env.deps.db.deleteFrom('tag_groups').where('org_id', '=', orgId).execute()
     const client = await env.deps.wecom.for(orgId)
     const { tag_group } = await client.tag.list({})
-    await Promise.all([mirrorCorpTags(env.deps, orgId, tag_group), mirrorCorpTags(env.deps, orgId, tag_group), mirrorCorpTags(env.deps, orgId, tag_group)])
+    await Promise.all([
+      mirrorCorpTags(env.deps, orgId, tag_group),
+      mirrorCorpTags(env.deps, orgId, tag_group),
+      mirrorCorpTags(env.deps, orgId, tag_group),
+    ])
     expect(await localMirror(orgId)).toEqual(sandboxTags(corpid))
   })
 
@@ -176,7 +210,12 @@ describe('syncCorpTags', () => {
     const { orgId, corpid } = await linkedOrg()
     await env.sandbox.control.tagChange(corpid, { change_type: 'create', tag_type: 'tag_group', group_name: '来源', tags: ['老客'] })
     await syncCorpTags(env.deps, orgId)
-    const group = await env.deps.db.selectFrom('tag_groups').select('id').where('org_id', '=', orgId).where('source', '=', 'wecom').executeTakeFirstOrThrow()
+    const group = await env.deps.db
+      .selectFrom('tag_groups')
+      .select('id')
+      .where('org_id', '=', orgId)
+      .where('source', '=', 'wecom')
+      .executeTakeFirstOrThrow()
 
     // Instance A's sync holds WeCom's answer (taken before the add) until released.
     let fetched!: () => void
@@ -209,7 +248,11 @@ describe('syncCorpTags', () => {
     } finally {
       await second.close()
     }
-    expect(sandboxGroup(corpid, '来源').tags.map((t) => t.name).sort()).toEqual(['新客', '老客'])
+    expect(
+      sandboxGroup(corpid, '来源')
+        .tags.map((t) => t.name)
+        .sort(),
+    ).toEqual(['新客', '老客'])
     expect(await localMirror(orgId)).toEqual(sandboxTags(corpid))
     const lease = await env.deps.db.selectFrom('job_locks').selectAll().where('name', '=', `tags:${orgId}`).executeTakeFirstOrThrow()
     expect(lease.locked_by, 'released after use').toBeNull()
@@ -232,20 +275,32 @@ describe('syncCorpTags', () => {
 describe('tags.* procedures', () => {
   it('creates, extends, renames and deletes WeCom tags at the sandbox first, then mirrors them', async () => {
     const { orgId, corpid, caller } = await linkedOrg()
-    const created = await caller.tags.createGroup({ name: '会员等级', order: 5, tags: [{ name: '金卡', order: 3 }, { name: '银卡' }, { name: '金卡' }] })
+    const created = await caller.tags.createGroup({
+      name: '会员等级',
+      order: 5,
+      tags: [{ name: '金卡', order: 3 }, { name: '银卡' }, { name: '金卡' }],
+    })
     expect(created).toMatchObject({ name: '会员等级', order: 5, source: 'wecom', groupId: sandboxGroup(corpid, '会员等级').group_id })
     expect(created.tags.map((t) => t.name)).toEqual(['金卡', '银卡'])
     expect(await localMirror(orgId)).toEqual(sandboxTags(corpid))
 
     const extended = await caller.tags.addTags({ groupId: created.id, names: ['铜卡', '金卡'] })
     expect(extended.tags.map((t) => t.name).sort()).toEqual(['金卡', '铜卡', '银卡'].sort())
-    expect(sandboxGroup(corpid, '会员等级').tags.map((t) => t.name).sort()).toEqual(['金卡', '铜卡', '银卡'].sort())
+    expect(
+      sandboxGroup(corpid, '会员等级')
+        .tags.map((t) => t.name)
+        .sort(),
+    ).toEqual(['金卡', '铜卡', '银卡'].sort())
     expect(await localMirror(orgId)).toEqual(sandboxTags(corpid))
 
     const copper = extended.tags.find((t) => t.name === '铜卡')!
     await caller.tags.rename({ id: copper.id, kind: 'tag', name: '普通卡' })
     await caller.tags.rename({ id: created.id, kind: 'group', name: '会员卡' })
-    expect(sandboxGroup(corpid, '会员卡').tags.map((t) => t.name).sort()).toEqual(['普通卡', '金卡', '银卡'].sort())
+    expect(
+      sandboxGroup(corpid, '会员卡')
+        .tags.map((t) => t.name)
+        .sort(),
+    ).toEqual(['普通卡', '金卡', '银卡'].sort())
     expect(await localMirror(orgId)).toEqual(sandboxTags(corpid))
 
     const gold = extended.tags.find((t) => t.name === '金卡')!
@@ -253,8 +308,14 @@ describe('tags.* procedures', () => {
     const customer = await customerWithTags(orgId, 'wm_member', [gold.id, silver.id])
     expect((await caller.tags.list())[0].tags.find((t) => t.id === gold.id)?.customerCount).toBe(1)
     expect(await caller.tags.remove({ tagIds: [gold.id] })).toEqual({ tags: 1, groups: 0 })
-    expect(sandboxGroup(corpid, '会员卡').tags.map((t) => t.name).sort()).toEqual(['普通卡', '银卡'].sort())
-    expect(await env.deps.db.selectFrom('customer_tags').select('tag_ref').where('customer_id', '=', customer).execute()).toEqual([{ tag_ref: silver.id }])
+    expect(
+      sandboxGroup(corpid, '会员卡')
+        .tags.map((t) => t.name)
+        .sort(),
+    ).toEqual(['普通卡', '银卡'].sort())
+    expect(await env.deps.db.selectFrom('customer_tags').select('tag_ref').where('customer_id', '=', customer).execute()).toEqual([
+      { tag_ref: silver.id },
+    ])
 
     // The last tags of a group go: WeCom drops the group, and so does the mirror.
     expect(await caller.tags.remove({ tagIds: [silver.id, copper.id] })).toEqual({ tags: 2, groups: 1 })
@@ -286,8 +347,21 @@ describe('tags.* procedures', () => {
           .executeTakeFirstOrThrow()
       ).insertId,
     )
-    const rows = Array.from({ length: 2998 }, (_, i) => ({ org_id: orgId, group_ref: filler, tag_id: `filler-${i}`, name: `填充${i}`, sort_order: 0, source: 'wecom' as const, created_at: now, updated_at: now }))
-    for (let i = 0; i < rows.length; i += 500) await env.deps.db.insertInto('tags').values(rows.slice(i, i + 500)).execute()
+    const rows = Array.from({ length: 2998 }, (_, i) => ({
+      org_id: orgId,
+      group_ref: filler,
+      tag_id: `filler-${i}`,
+      name: `填充${i}`,
+      sort_order: 0,
+      source: 'wecom' as const,
+      created_at: now,
+      updated_at: now,
+    }))
+    for (let i = 0; i < rows.length; i += 500)
+      await env.deps.db
+        .insertInto('tags')
+        .values(rows.slice(i, i + 500))
+        .execute()
     const capped = await caught(caller.tags.addTags({ groupId: g.id, names: ['B级', 'C级'] }))
     expect(capped.code).toBe('BAD_REQUEST')
     expect(capped.message).toMatch(/3000/)
@@ -301,7 +375,11 @@ describe('tags.* procedures', () => {
     const wecom = await caller.tags.createGroup({ name: '客户等级', tags: [{ name: 'A级' }] })
     env.sandbox.control.resetCounters()
 
-    const source = await caller.tags.createGroup({ name: '来源', source: 'crm', tags: [{ name: '企业微信-小红书' }, { name: '企业微信-抖音' }] })
+    const source = await caller.tags.createGroup({
+      name: '来源',
+      source: 'crm',
+      tags: [{ name: '企业微信-小红书' }, { name: '企业微信-抖音' }],
+    })
     expect(source).toMatchObject({ source: 'crm', groupId: null })
     expect(source.tags.every((t) => t.tagId === null && t.source === 'crm')).toBe(true)
     // A CRM group may share a name with a WeCom group (different source), not with another CRM group.
@@ -336,7 +414,10 @@ describe('tags.* procedures', () => {
 
     expect(await caller.tags.remove({ tagIds: [douyin.id] })).toEqual({ tags: 1, groups: 0 })
     expect(await env.deps.db.selectFrom('customer_tags').select('tag_ref').where('tag_ref', '=', douyin.id).execute()).toEqual([])
-    expect(await caller.tags.remove({ tagIds: crmGroup.tags.filter((t) => t.id !== douyin.id).map((t) => t.id) })).toEqual({ tags: 2, groups: 1 })
+    expect(await caller.tags.remove({ tagIds: crmGroup.tags.filter((t) => t.id !== douyin.id).map((t) => t.id) })).toEqual({
+      tags: 2,
+      groups: 1,
+    })
     expect((await caller.tags.list()).map((g) => g.name)).toEqual(['客户等级', '客户等级'])
     expect(tagCalls()).toBe(0)
   })
@@ -379,7 +460,11 @@ describe('tags.* procedures', () => {
       env.sandbox.control.clearFaults()
     }
     expect(await snapshot()).toEqual(before)
-    expect(sandboxGroup(corpid, '客户等级').tags.map((t) => t.name).sort()).toEqual(['A级', 'B级', 'C级'])
+    expect(
+      sandboxGroup(corpid, '客户等级')
+        .tags.map((t) => t.name)
+        .sort(),
+    ).toEqual(['A级', 'B级', 'C级'])
   })
 
   it('is isolated between orgs (CRM and WeCom tags)', async () => {

@@ -7,7 +7,9 @@ import type { Role } from '../../../shared/enums'
 export function findUsersPage(db: Executor, orgId: number, input: PageRequest & { q?: string }) {
   let q = db.selectFrom('admin_users').where('org_id', '=', orgId)
   if (input.q) q = q.where((eb) => eb.or([contains('username', input.q!), contains('display_name', input.q!)]))
-  return fetchPage(q, input, (p) => p.select(['id', 'username', 'display_name', 'role', 'status', 'last_login_at', 'created_at']).orderBy('id', 'asc'))
+  return fetchPage(q, input, (p) =>
+    p.select(['id', 'username', 'display_name', 'role', 'status', 'last_login_at', 'created_at']).orderBy('id', 'asc'),
+  )
 }
 
 /** Any user with this username, in any org (usernames are global). */
@@ -23,7 +25,17 @@ export async function insertUser(
   return insertedId(
     await db
       .insertInto('admin_users')
-      .values({ org_id: u.orgId, username: u.username, display_name: u.displayName, password_hash: u.passwordHash, role: u.role, status: 'active', last_login_at: null, created_at: u.now, updated_at: u.now })
+      .values({
+        org_id: u.orgId,
+        username: u.username,
+        display_name: u.displayName,
+        password_hash: u.passwordHash,
+        role: u.role,
+        status: 'active',
+        last_login_at: null,
+        created_at: u.now,
+        updated_at: u.now,
+      })
       .executeTakeFirstOrThrow(),
   )
 }

@@ -13,18 +13,37 @@ export async function listUsers(deps: Deps, orgId: number, input: { page: number
   const { rows, total } = await findUsersPage(deps.db, orgId, input)
   return {
     total,
-    items: rows.map((r) => ({ id: r.id, username: r.username, displayName: r.display_name, role: r.role, status: r.status, lastLoginAt: r.last_login_at, createdAt: r.created_at })),
+    items: rows.map((r) => ({
+      id: r.id,
+      username: r.username,
+      displayName: r.display_name,
+      role: r.role,
+      status: r.status,
+      lastLoginAt: r.last_login_at,
+      createdAt: r.created_at,
+    })),
   }
 }
 
-export async function createUser(deps: Pick<Deps, 'db' | 'clock'>, orgId: number | null, input: z.infer<typeof userCreateInput> | { username: string; displayName: string; password: string; role: Role }) {
+export async function createUser(
+  deps: Pick<Deps, 'db' | 'clock'>,
+  orgId: number | null,
+  input: z.infer<typeof userCreateInput> | { username: string; displayName: string; password: string; role: Role },
+) {
   const username = input.username.trim().toLowerCase()
   const taken = `用户名 ${username} 已被使用`
   // The read gives the usual answer cheaply; the unique key settles two creates racing past it.
   if (await findUserIdByUsername(deps.db, username)) throw new ConflictError(taken)
   const passwordHash = await hashPassword(input.password)
   try {
-    const id = await insertUser(deps.db, { orgId, username, displayName: input.displayName, passwordHash, role: input.role, now: deps.clock.now() })
+    const id = await insertUser(deps.db, {
+      orgId,
+      username,
+      displayName: input.displayName,
+      passwordHash,
+      role: input.role,
+      now: deps.clock.now(),
+    })
     return { id }
   } catch (err) {
     if (isDuplicateKey(err)) throw new ConflictError(taken, { cause: err })

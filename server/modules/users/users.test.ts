@@ -19,13 +19,20 @@ describe('users', () => {
   it('creates, updates and resets passwords; every mutation is audited without secrets', async () => {
     const { user, orgId } = await createOrgWithUser(deps, 'org_admin')
     const caller = callerFor(deps, user)
-    const { id } = await caller.users.create({ username: 'Doctor.Li', displayName: '李医生', password: 'secret-pass-1', role: 'org_member' })
+    const { id } = await caller.users.create({
+      username: 'Doctor.Li',
+      displayName: '李医生',
+      password: 'secret-pass-1',
+      role: 'org_member',
+    })
     await caller.users.update({ id, role: 'org_admin' })
     await caller.users.resetPassword({ id, password: 'secret-pass-2' })
     const row = await deps.db.selectFrom('admin_users').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
     expect(row).toMatchObject({ username: 'doctor.li', role: 'org_admin', org_id: orgId })
     expect(await verifyPassword('secret-pass-2', row.password_hash)).toBe(true)
-    await expect(caller.users.create({ username: 'doctor.li', displayName: '重复', password: 'secret-pass-3', role: 'org_member' })).rejects.toMatchObject({ code: 'CONFLICT' })
+    await expect(
+      caller.users.create({ username: 'doctor.li', displayName: '重复', password: 'secret-pass-3', role: 'org_member' }),
+    ).rejects.toMatchObject({ code: 'CONFLICT' })
 
     const audit = await deps.db.selectFrom('audit_log').selectAll().where('org_id', '=', orgId).orderBy('id').execute()
     expect(audit.map((a) => [a.action, a.result])).toEqual([
@@ -46,7 +53,8 @@ describe('users', () => {
 
   it('is isolated between orgs', async () => {
     await expectTenantIsolation(deps, {
-      seed: async (a) => (await a.users.create({ username: `iso${Date.now()}`, displayName: '隔离', password: 'password-999', role: 'org_member' })).id,
+      seed: async (a) =>
+        (await a.users.create({ username: `iso${Date.now()}`, displayName: '隔离', password: 'password-999', role: 'org_member' })).id,
       snapshot: (id) => deps.db.selectFrom('admin_users').selectAll().where('id', '=', Number(id)).executeTakeFirst(),
       direct: {
         'users.update': (b, id) => b.users.update({ id: Number(id), displayName: '被改了' }),
@@ -60,7 +68,9 @@ describe('users', () => {
     const { user } = await createOrgWithUser(deps, 'org_admin')
     const username = `race${Date.now()}`
     const results = await Promise.allSettled(
-      Array.from({ length: 4 }, (_, i) => callerFor(deps, user).users.create({ username, displayName: `并发${i}`, password: 'password-777', role: 'org_member' })),
+      Array.from({ length: 4 }, (_, i) =>
+        callerFor(deps, user).users.create({ username, displayName: `并发${i}`, password: 'password-777', role: 'org_member' }),
+      ),
     )
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1)
     const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason)

@@ -11,7 +11,12 @@ afterEach(async () => {
 })
 
 async function staff(e: WecomEnv) {
-  const rows = await e.deps.db.selectFrom('wecom_staff').select(['userid', 'name', 'status']).where('org_id', '=', e.orgId).orderBy('userid').execute()
+  const rows = await e.deps.db
+    .selectFrom('wecom_staff')
+    .select(['userid', 'name', 'status'])
+    .where('org_id', '=', e.orgId)
+    .orderBy('userid')
+    .execute()
   return Object.fromEntries(rows.map((r) => [r.userid, `${r.name}/${r.status}`]))
 }
 
@@ -21,7 +26,11 @@ describe('syncStaff', () => {
   it('stores each member with the name WeCom has for them (linking the org syncs once)', async () => {
     env = await createWecomEnv({ workers: false })
     expect(await staff(env)).toEqual({ liuyang: '刘洋/active', wangfang: '王芳/active', zhangli: '张丽/active' })
-    const config = await env.deps.db.selectFrom('wecom_configs').select('staff_count').where('org_id', '=', env.orgId).executeTakeFirstOrThrow()
+    const config = await env.deps.db
+      .selectFrom('wecom_configs')
+      .select('staff_count')
+      .where('org_id', '=', env.orgId)
+      .executeTakeFirstOrThrow()
     expect(config.staff_count).toBe(3)
   })
 
@@ -83,7 +92,13 @@ describe('syncStaff', () => {
     env = await createWecomEnv({ workers: false })
     const other = env.sandbox.control.createCorp({ name: '新诊所', members: [{ userid: 'zhouting', name: '周婷' }] })
     const contact = other.apps.find((a) => a.kind === 'contact')!
-    await saveConfig(env.deps, env.orgId, { corpId: other.corpid, agentId: '', contactSecret: contact.secret, callbackToken: 'tok123', encodingAesKey: 'a'.repeat(43) })
+    await saveConfig(env.deps, env.orgId, {
+      corpId: other.corpid,
+      agentId: '',
+      contactSecret: contact.secret,
+      callbackToken: 'tok123',
+      encodingAesKey: 'a'.repeat(43),
+    })
     expect(await syncStaff(env.deps, env.orgId)).toBe(1)
     expect(await staff(env)).toMatchObject({ zhouting: '周婷/active' })
   })

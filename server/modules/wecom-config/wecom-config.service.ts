@@ -5,7 +5,15 @@ import type { Deps } from '../../deps'
 import { maskSecret } from '../../lib/secret-box'
 import { PlatformError, PlatformTransportError } from '../../platform/errors'
 import type { WecomConfigSaveInput, WecomConfigView } from '../../../shared/schemas/wecom-config'
-import { deleteWecomTokens, findConfigByOrg, findStaffNames, findTokenTimes, recordConnectionTest, replaceStaff, upsertConfig } from './wecom-config.repository'
+import {
+  deleteWecomTokens,
+  findConfigByOrg,
+  findStaffNames,
+  findTokenTimes,
+  recordConnectionTest,
+  replaceStaff,
+  upsertConfig,
+} from './wecom-config.repository'
 
 export function callbackUrlFor(deps: Deps, callbackKey: string): string {
   return `${deps.config.publicBaseUrl}/api/wework/callback/${callbackKey}`
@@ -14,7 +22,19 @@ export function callbackUrlFor(deps: Deps, callbackKey: string): string {
 export async function getConfigView(deps: Deps, orgId: number): Promise<WecomConfigView> {
   const row = await findConfigByOrg(deps.db, orgId)
   if (!row) {
-    return { configured: false, corpId: '', agentId: '', contactSecretMasked: '', agentSecretMasked: '', callbackTokenMasked: '', encodingAesKeyMasked: '', callbackUrl: null, lastTest: null, staffCount: null, token: null }
+    return {
+      configured: false,
+      corpId: '',
+      agentId: '',
+      contactSecretMasked: '',
+      agentSecretMasked: '',
+      callbackTokenMasked: '',
+      encodingAesKeyMasked: '',
+      callbackUrl: null,
+      lastTest: null,
+      staffCount: null,
+      token: null,
+    }
   }
   const open = (s: string | null) => (s ? deps.secrets.open(s) : '')
   const token = await findTokenTimes(deps.db, orgId, 'wecom:contact')
@@ -66,7 +86,15 @@ export async function saveConfig(deps: Deps, orgId: number, input: WecomConfigSa
         // Strictly increasing, so cached clients built from the old row are rebuilt.
         updated_at: Math.max(now, (existing?.updated_at ?? 0) + 1),
       },
-      ['corp_id', 'agent_id', 'contact_secret_sealed', 'agent_secret_sealed', 'callback_token_sealed', 'encoding_aes_key_sealed', 'updated_at'],
+      [
+        'corp_id',
+        'agent_id',
+        'contact_secret_sealed',
+        'agent_secret_sealed',
+        'callback_token_sealed',
+        'encoding_aes_key_sealed',
+        'updated_at',
+      ],
     )
     // Tokens of an old secret or corp are useless and must not be handed out again.
     if (secretChanged) await deleteWecomTokens(trx, orgId)
@@ -88,11 +116,17 @@ export async function testConnection(deps: Deps, orgId: number): Promise<TestRes
     const staff = await syncStaff(deps, orgId)
     result = { ok: true, staffCount: staff, message: `连接成功，可联系客户的成员 ${staff} 人` }
   } catch (err) {
-    if (err instanceof PlatformError) result = { ok: false, staffCount: null, errcode: err.errcode, message: `${err.hint}（错误码 ${err.errcode}）` }
+    if (err instanceof PlatformError)
+      result = { ok: false, staffCount: null, errcode: err.errcode, message: `${err.hint}（错误码 ${err.errcode}）` }
     else if (err instanceof PlatformTransportError) result = { ok: false, staffCount: null, message: `无法连接企业微信：${err.message}` }
     else throw err
   }
-  await recordConnectionTest(deps.db, orgId, { at: deps.clock.now(), ok: result.ok, message: result.message, staffCount: result.staffCount })
+  await recordConnectionTest(deps.db, orgId, {
+    at: deps.clock.now(),
+    ok: result.ok,
+    message: result.message,
+    staffCount: result.staffCount,
+  })
   return result
 }
 

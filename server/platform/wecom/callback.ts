@@ -36,7 +36,8 @@ function signedQuery(q: CallbackQuery, nowMs: number): SignedQuery {
   const timestamp = typeof q.timestamp === 'string' ? q.timestamp : ''
   const nonce = typeof q.nonce === 'string' ? q.nonce : ''
   if (!signature || !/^\d{1,12}$/.test(timestamp) || !nonce) throw new CallbackRefused(400, 'missing msg_signature, timestamp or nonce')
-  if (Math.abs(nowMs - Number(timestamp) * 1000) > CALLBACK_WINDOW_MS) throw new CallbackRefused(403, 'timestamp outside the accepted window')
+  if (Math.abs(nowMs - Number(timestamp) * 1000) > CALLBACK_WINDOW_MS)
+    throw new CallbackRefused(403, 'timestamp outside the accepted window')
   return { signature, timestamp, nonce }
 }
 

@@ -189,7 +189,9 @@ describe('request shapes', () => {
     fake.on(WecomPaths.ContactWay.del, () => ok())
     fake.on(WecomPaths.ContactWay.closeTempChat, () => ok())
     fake.on(WecomPaths.ContactWay.list, (r) =>
-      r.json.cursor === 'p2' ? ok({ contact_way: [{ config_id: 'c3' }] }) : ok({ contact_way: [{ config_id: 'c1' }, { config_id: 'c2' }], next_cursor: 'p2' }),
+      r.json.cursor === 'p2'
+        ? ok({ contact_way: [{ config_id: 'c3' }] })
+        : ok({ contact_way: [{ config_id: 'c1' }, { config_id: 'c2' }], next_cursor: 'p2' }),
     )
     const c = client()
     expect((await c.contactWay.get('cfg-1')).contact_way.user).toEqual(['u1'])
@@ -274,11 +276,26 @@ describe('request shapes', () => {
   })
 
   it('tags, welcome and group messages post their bodies to their own paths', async () => {
-    for (const p of [WecomPaths.Tag.edit, WecomPaths.Tag.del, WecomPaths.Tag.mark, WecomPaths.Welcome.send, WecomPaths.GroupMsg.remind, WecomPaths.GroupMsg.cancel]) {
+    for (const p of [
+      WecomPaths.Tag.edit,
+      WecomPaths.Tag.del,
+      WecomPaths.Tag.mark,
+      WecomPaths.Welcome.send,
+      WecomPaths.GroupMsg.remind,
+      WecomPaths.GroupMsg.cancel,
+    ]) {
       fake.on(p, () => ok())
     }
     fake.on(WecomPaths.Tag.add, () =>
-      ok({ tag_group: { group_id: 'g1', group_name: '来源', create_time: 1, order: 0, tag: [{ id: 't1', name: '抖音', create_time: 1, order: 0 }] } }),
+      ok({
+        tag_group: {
+          group_id: 'g1',
+          group_name: '来源',
+          create_time: 1,
+          order: 0,
+          tag: [{ id: 't1', name: '抖音', create_time: 1, order: 0 }],
+        },
+      }),
     )
     fake.on(WecomPaths.GroupMsg.addTemplate, () => ok({ fail_list: ['wmX'], msgid: 'msg-1' }))
     fake.on(WecomPaths.GroupMsg.getSendResult, () => ok({ send_list: [{ external_userid: 'wm1', userid: 'u1', status: 1, send_time: 5 }] }))
@@ -287,8 +304,17 @@ describe('request shapes', () => {
     await c.tag.edit({ id: 't1', name: '抖音2' })
     await c.tag.del({ tag_id: ['t1'] })
     await c.tag.mark({ userid: 'u1', external_userid: 'wm1', add_tag: ['t1'] })
-    await c.welcome.send({ welcome_code: 'wc', text: { content: 'hi' }, attachments: [{ msgtype: 'link', link: { title: 't', url: 'https://x' } }] })
-    const created = await c.groupMsg.addTemplate({ chat_type: 'single', external_userid: ['wm1', 'wmX'], sender: 'u1', text: { content: '复诊提醒' } })
+    await c.welcome.send({
+      welcome_code: 'wc',
+      text: { content: 'hi' },
+      attachments: [{ msgtype: 'link', link: { title: 't', url: 'https://x' } }],
+    })
+    const created = await c.groupMsg.addTemplate({
+      chat_type: 'single',
+      external_userid: ['wm1', 'wmX'],
+      sender: 'u1',
+      text: { content: '复诊提醒' },
+    })
     expect(created).toMatchObject({ msgid: 'msg-1', fail_list: ['wmX'] })
     const rows = []
     for await (const r of c.groupMsg.iterateSendResult({ msgid: 'msg-1', userid: 'u1' })) rows.push(r)
@@ -315,7 +341,12 @@ describe('request shapes', () => {
     })
     expect(fake.calls(WecomPaths.Message.send).map((r) => r.json)).toEqual([
       { touser: 'u1|ghost', msgtype: 'text', agentid: 1000002, text: { content: '新客户' } },
-      { touser: 'u1', msgtype: 'textcard', agentid: 1000002, textcard: { title: '预约', description: '明天 9:00', url: 'https://clinic/x', btntxt: '查看' } },
+      {
+        touser: 'u1',
+        msgtype: 'textcard',
+        agentid: 1000002,
+        textcard: { title: '预约', description: '明天 9:00', url: 'https://clinic/x', btntxt: '查看' },
+      },
     ])
   })
 
@@ -505,7 +536,9 @@ describe('token renewal', () => {
   })
 
   it('42001 and 41001 renew the token too', async () => {
-    fake.on(WecomPaths.Tag.list, (_r, n) => (n === 1 ? err(42001, 'access_token expired') : n === 3 ? err(41001, 'missing') : ok({ tag_group: [] })))
+    fake.on(WecomPaths.Tag.list, (_r, n) =>
+      n === 1 ? err(42001, 'access_token expired') : n === 3 ? err(41001, 'missing') : ok({ tag_group: [] }),
+    )
     const c = client()
     await c.tag.list()
     await c.tag.list()

@@ -55,9 +55,7 @@ const ReturnedConclusions = z.object({
   /** get returns pic_url, not the media_id that was sent */
   image: z.object({ pic_url: z.string() }).optional(),
   link: z.object({ title: z.string(), picurl: z.string().optional(), desc: z.string().optional(), url: z.string() }).optional(),
-  miniprogram: z
-    .object({ title: z.string(), pic_media_id: z.string().optional(), appid: z.string(), page: z.string() })
-    .optional(),
+  miniprogram: z.object({ title: z.string(), pic_media_id: z.string().optional(), appid: z.string(), page: z.string() }).optional(),
 })
 
 export const ContactWay = z.object({

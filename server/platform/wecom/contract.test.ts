@@ -37,7 +37,14 @@ beforeAll(async () => {
   // Created after listen: QR and avatar URLs are built from the address the sandbox is really reached at.
   sandbox = createSandbox({ publicBaseUrl: baseUrl, seed: 'none', clock, callbackRetryDelayMs: 0 })
   app.use('/sandbox', sandbox.router)
-  tokens = new TokenCenter({ db: handle.db, clock, secrets: new SecretBox('contract-test'), log: silentLogger, instanceId: 'contract', pollMs: 5 })
+  tokens = new TokenCenter({
+    db: handle.db,
+    clock,
+    secrets: new SecretBox('contract-test'),
+    log: silentLogger,
+    instanceId: 'contract',
+    pollMs: 5,
+  })
 })
 
 afterEach(() => {
@@ -83,7 +90,12 @@ function world(over: Partial<WecomClientOptions> = {}) {
     } catch {
       body = { text }
     }
-    exchanges.push({ method: init?.method ?? 'GET', path: new URL(String(input)).pathname.replace(/^\/sandbox\/wecom/, ''), status: res.status, body })
+    exchanges.push({
+      method: init?.method ?? 'GET',
+      path: new URL(String(input)).pathname.replace(/^\/sandbox\/wecom/, ''),
+      status: res.status,
+      body,
+    })
     return res
   }
   const client = (kind: 'contact' | 'agent', secret?: string): WecomClient =>
@@ -130,7 +142,10 @@ async function accepted<T>(w: World, path: WecomPath, fn: () => Promise<T>): Pro
   const from = w.exchanges.length
   const result = await fn()
   const mine = w.exchanges.slice(from)
-  expect(mine.map((e) => e.path), `${path} was called`).toContain(path)
+  expect(
+    mine.map((e) => e.path),
+    `${path} was called`,
+  ).toContain(path)
   for (const e of mine) {
     expect(e.status, `${e.path}: HTTP status`).toBe(200)
     expect(e.body.errcode, `${e.path}: ${e.body.errmsg}`).toBe(0)
@@ -153,7 +168,10 @@ async function rejectsWith(w: World, path: WecomPath, errcode: number, hint: str
   expect(err).toMatchObject({ platform: 'wecom', endpoint: path, errcode, hint })
   expect((err as PlatformError).errmsg).toContain(`devtool/query?e=${errcode}`)
   const tries = w.calls(path).slice(from)
-  expect(tries.map((e) => e.body.errcode), `${path}: answered once, not retried`).toEqual([errcode])
+  expect(
+    tries.map((e) => e.body.errcode),
+    `${path}: answered once, not retried`,
+  ).toEqual([errcode])
   return err as PlatformError
 }
 
@@ -182,14 +200,30 @@ describe('every client function against the sandbox', () => {
   it('contact ways: add (both scenes), get, list, iterate, update, del', async () => {
     const w = world()
     const P = WecomPaths.ContactWay
-    const qr = await accepted(w, P.add, () => w.contact.contactWay.add({ type: 1, scene: 2, user: ['alice'], state: 'xiaohongshu', remark: '小红书' }))
+    const qr = await accepted(w, P.add, () =>
+      w.contact.contactWay.add({ type: 1, scene: 2, user: ['alice'], state: 'xiaohongshu', remark: '小红书' }),
+    )
     expect(qr.qr_code).toBe(`${baseUrl}/sandbox/wecom/qr/${qr.config_id}.png`)
-    const button = await accepted(w, P.add, () => w.contact.contactWay.add({ type: 2, scene: 1, style: 1, user: ['alice', 'bob'], party: [1], skip_verify: false }))
+    const button = await accepted(w, P.add, () =>
+      w.contact.contactWay.add({ type: 2, scene: 1, style: 1, user: ['alice', 'bob'], party: [1], skip_verify: false }),
+    )
     expect(button.qr_code).toBeUndefined()
 
     const got = await accepted(w, P.get, () => w.contact.contactWay.get(qr.config_id))
-    expect(got.contact_way).toMatchObject({ config_id: qr.config_id, type: 1, scene: 2, state: 'xiaohongshu', remark: '小红书', user: ['alice'], skip_verify: true })
-    expect((await accepted(w, P.get, () => w.contact.contactWay.get(button.config_id))).contact_way).toMatchObject({ scene: 1, style: 1, party: [1] })
+    expect(got.contact_way).toMatchObject({
+      config_id: qr.config_id,
+      type: 1,
+      scene: 2,
+      state: 'xiaohongshu',
+      remark: '小红书',
+      user: ['alice'],
+      skip_verify: true,
+    })
+    expect((await accepted(w, P.get, () => w.contact.contactWay.get(button.config_id))).contact_way).toMatchObject({
+      scene: 1,
+      style: 1,
+      party: [1],
+    })
 
     const listed = await accepted(w, P.list, () => w.contact.contactWay.list())
     expect(listed.contact_way.map((c) => c.config_id)).toEqual([qr.config_id, button.config_id])
@@ -199,8 +233,14 @@ describe('every client function against the sandbox', () => {
     })
     expect(walked).toEqual([qr.config_id, button.config_id])
 
-    await accepted(w, P.update, () => w.contact.contactWay.update({ config_id: qr.config_id, remark: '小红书-春季', user: ['bob'], state: 'xhs2' }))
-    expect((await w.contact.contactWay.get(qr.config_id)).contact_way).toMatchObject({ remark: '小红书-春季', user: ['bob'], state: 'xhs2' })
+    await accepted(w, P.update, () =>
+      w.contact.contactWay.update({ config_id: qr.config_id, remark: '小红书-春季', user: ['bob'], state: 'xhs2' }),
+    )
+    expect((await w.contact.contactWay.get(qr.config_id)).contact_way).toMatchObject({
+      remark: '小红书-春季',
+      user: ['bob'],
+      state: 'xhs2',
+    })
 
     await accepted(w, P.del, () => w.contact.contactWay.del(button.config_id))
     await rejectsWith(w, P.get, 40058, '参数不符合接口要求（例如列表超长）', () => w.contact.contactWay.get(button.config_id))
@@ -209,10 +249,23 @@ describe('every client function against the sandbox', () => {
   it('temp chat: a temp-chat way, a scan, then closeTempChat sends the conclusions', async () => {
     const w = world()
     const way = await accepted(w, WecomPaths.ContactWay.add, () =>
-      w.contact.contactWay.add({ type: 1, scene: 2, user: ['alice'], is_temp: true, expires_in: 3600, chat_expires_in: 7200, conclusions: { text: { content: '感谢咨询' } } }),
+      w.contact.contactWay.add({
+        type: 1,
+        scene: 2,
+        user: ['alice'],
+        is_temp: true,
+        expires_in: 3600,
+        chat_expires_in: 7200,
+        conclusions: { text: { content: '感谢咨询' } },
+      }),
     )
     const got = await accepted(w, WecomPaths.ContactWay.get, () => w.contact.contactWay.get(way.config_id))
-    expect(got.contact_way).toMatchObject({ is_temp: true, expires_in: 3600, chat_expires_in: 7200, conclusions: { text: { content: '感谢咨询' } } })
+    expect(got.contact_way).toMatchObject({
+      is_temp: true,
+      expires_in: 3600,
+      chat_expires_in: 7200,
+      conclusions: { text: { content: '感谢咨询' } },
+    })
     const { external_userid } = await sandbox.control.scan(w.corpid, { config_id: way.config_id })
     await accepted(w, WecomPaths.ContactWay.closeTempChat, () => w.contact.contactWay.closeTempChat({ userid: 'alice', external_userid }))
     const log = sandbox.control.logs({ kind: 'temp_chat', corpid: w.corpid }).items
@@ -236,26 +289,41 @@ describe('every client function against the sandbox', () => {
     const onePage = await accepted(w, P.get, () => w.contact.externalContact.get(alice.ids[0], { allPages: false }))
     expect(onePage.follow_user).toHaveLength(1)
 
-    const page = await accepted(w, P.batchGetByUser, () => w.contact.externalContact.batchGetByUser({ userid_list: ['alice', 'bob'], limit: 2 }))
+    const page = await accepted(w, P.batchGetByUser, () =>
+      w.contact.externalContact.batchGetByUser({ userid_list: ['alice', 'bob'], limit: 2 }),
+    )
     expect(page.external_contact_list).toHaveLength(2)
     expect(page.next_cursor).toBeTruthy()
     const rows: string[] = []
     await accepted(w, P.batchGetByUser, async () => {
-      for await (const row of w.contact.externalContact.iterateByUser({ userid_list: ['alice', 'bob'], limit: 2 })) rows.push(`${row.follow_info.userid}:${row.external_contact.external_userid}`)
+      for await (const row of w.contact.externalContact.iterateByUser({ userid_list: ['alice', 'bob'], limit: 2 }))
+        rows.push(`${row.follow_info.userid}:${row.external_contact.external_userid}`)
     })
     expect(rows).toEqual([...alice.ids.map((id) => `alice:${id}`), ...bob.ids.map((id) => `bob:${id}`)])
 
     await accepted(w, P.remark, () =>
-      w.contact.externalContact.remark({ userid: 'alice', external_userid: alice.ids[0], remark: '老客户', description: '偏好周末', remark_mobiles: ['13800000000'] }),
+      w.contact.externalContact.remark({
+        userid: 'alice',
+        external_userid: alice.ids[0],
+        remark: '老客户',
+        description: '偏好周末',
+        remark_mobiles: ['13800000000'],
+      }),
     )
-    expect((await w.contact.externalContact.get(alice.ids[0])).follow_user[0]).toMatchObject({ remark: '老客户', description: '偏好周末', remark_mobiles: ['13800000000'] })
+    expect((await w.contact.externalContact.get(alice.ids[0])).follow_user[0]).toMatchObject({
+      remark: '老客户',
+      description: '偏好周末',
+      remark_mobiles: ['13800000000'],
+    })
   })
 
   it('tags: add, list (all and by group), edit, mark, del', async () => {
     const w = world()
     const P = WecomPaths.Tag
     const { ids } = await customersOf(w, 'alice', 1)
-    const added = await accepted(w, P.add, () => w.contact.tag.add({ group_name: '意向项目', order: 5, tag: [{ name: '玻尿酸' }, { name: '热玛吉', order: 3 }] }))
+    const added = await accepted(w, P.add, () =>
+      w.contact.tag.add({ group_name: '意向项目', order: 5, tag: [{ name: '玻尿酸' }, { name: '热玛吉', order: 3 }] }),
+    )
     const [hyaluronic, thermage] = added.tag_group.tag
     expect(added.tag_group.tag.map((t) => t.name)).toEqual(['玻尿酸', '热玛吉'])
 
@@ -270,7 +338,12 @@ describe('every client function against the sandbox', () => {
 
     await accepted(w, P.del, () => w.contact.tag.del({ tag_id: [hyaluronic.id] }))
     const left = await w.contact.tag.list({ tag_id: [hyaluronic.id, thermage.id] })
-    expect(left.tag_group.flatMap((g) => g.tag).filter((t) => !t.deleted).map((t) => t.id)).toEqual([thermage.id])
+    expect(
+      left.tag_group
+        .flatMap((g) => g.tag)
+        .filter((t) => !t.deleted)
+        .map((t) => t.id),
+    ).toEqual([thermage.id])
   })
 
   it('media and welcome: an uploaded image goes out as an attachment of the welcome message', async () => {
@@ -288,16 +361,22 @@ describe('every client function against the sandbox', () => {
         ],
       }),
     )
-    expect(sandbox.control.logs({ kind: 'welcome', corpid: w.corpid }).items).toMatchObject([{ userid: 'alice', external_userid: ids[0], text: { content: '您好，欢迎咨询' } }])
+    expect(sandbox.control.logs({ kind: 'welcome', corpid: w.corpid }).items).toMatchObject([
+      { userid: 'alice', external_userid: ids[0], text: { content: '您好，欢迎咨询' } },
+    ])
   })
 
   it('group messages: addTemplate, list/iterate, tasks, send results, remind, cancel', async () => {
     const w = world()
     const P = WecomPaths.GroupMsg
     const { ids } = await customersOf(w, 'alice', 2)
-    const first = await accepted(w, P.addTemplate, () => w.contact.groupMsg.addTemplate({ external_userid: [...ids, 'wmNotACustomer'], text: { content: '春季活动' } }))
+    const first = await accepted(w, P.addTemplate, () =>
+      w.contact.groupMsg.addTemplate({ external_userid: [...ids, 'wmNotACustomer'], text: { content: '春季活动' } }),
+    )
     expect(first.fail_list).toEqual(['wmNotACustomer'])
-    const second = await accepted(w, P.addTemplate, () => w.contact.groupMsg.addTemplate({ sender: 'alice', text: { content: '复诊提醒' } }))
+    const second = await accepted(w, P.addTemplate, () =>
+      w.contact.groupMsg.addTemplate({ sender: 'alice', text: { content: '复诊提醒' } }),
+    )
 
     const nowS = Math.floor(clock.now() / 1000)
     const window = { chat_type: 'single' as const, start_time: nowS - 3600, end_time: nowS + 60 }
@@ -309,7 +388,9 @@ describe('every client function against the sandbox', () => {
     })
     expect(walked).toEqual([first.msgid, second.msgid])
 
-    expect((await accepted(w, P.getTask, () => w.contact.groupMsg.getTask({ msgid: first.msgid }))).task_list).toEqual([{ userid: 'alice', status: 0 }])
+    expect((await accepted(w, P.getTask, () => w.contact.groupMsg.getTask({ msgid: first.msgid }))).task_list).toEqual([
+      { userid: 'alice', status: 0 },
+    ])
     sandbox.control.confirmGroupMsg(w.corpid, { msgid: first.msgid, userid: 'alice' })
     const tasks: GroupMsgTask[] = []
     await accepted(w, P.getTask, async () => {
@@ -317,7 +398,9 @@ describe('every client function against the sandbox', () => {
     })
     expect(tasks).toMatchObject([{ userid: 'alice', status: 2, send_time: nowS }])
 
-    const results = await accepted(w, P.getSendResult, () => w.contact.groupMsg.getSendResult({ msgid: first.msgid, userid: 'alice', limit: 1 }))
+    const results = await accepted(w, P.getSendResult, () =>
+      w.contact.groupMsg.getSendResult({ msgid: first.msgid, userid: 'alice', limit: 1 }),
+    )
     expect(results.send_list).toHaveLength(1)
     expect(results.next_cursor).toBeTruthy()
     const all: GroupMsgSendRow[] = []
@@ -339,7 +422,12 @@ describe('every client function against the sandbox', () => {
     expect(sent.invaliduser).toBe('nobody')
     expect(sent.msgid).toBeTruthy()
     await accepted(w, WecomPaths.Message.send, () =>
-      w.agent.message.send({ touser: 'bob', msgtype: 'textcard', agentid: w.agentid, textcard: { title: '预约提醒', description: '明天 10:00', url: 'https://clinic.example/a/1' } }),
+      w.agent.message.send({
+        touser: 'bob',
+        msgtype: 'textcard',
+        agentid: w.agentid,
+        textcard: { title: '预约提醒', description: '明天 10:00', url: 'https://clinic.example/a/1' },
+      }),
     )
     expect(sandbox.control.logs({ kind: 'app_messages', corpid: w.corpid }).items.map((m: any) => m.msgtype)).toEqual(['text', 'textcard'])
   })
@@ -350,7 +438,10 @@ describe('every client function against the sandbox', () => {
     const member = sandbox.control.issueOAuthCode(w.corpid, { userid: 'bob' })
     expect(await accepted(w, WecomPaths.Auth.getUserInfo, () => w.agent.auth.getUserInfo(member.code))).toMatchObject({ userid: 'bob' })
     const visitor = sandbox.control.issueOAuthCode(w.corpid, { openid: 'oVisitor1', external_userid: ids[0] })
-    expect(await accepted(w, WecomPaths.Auth.getUserInfo, () => w.agent.auth.getUserInfo(visitor.code))).toMatchObject({ openid: 'oVisitor1', external_userid: ids[0] })
+    expect(await accepted(w, WecomPaths.Auth.getUserInfo, () => w.agent.auth.getUserInfo(visitor.code))).toMatchObject({
+      openid: 'oVisitor1',
+      external_userid: ids[0],
+    })
     await rejectsWith(w, WecomPaths.Auth.getUserInfo, 40029, 'OAuth code 无效或已使用', () => w.agent.auth.getUserInfo(member.code))
 
     const corpTicket = await accepted(w, WecomPaths.Jsapi.getCorpTicket, () => w.agent.jsapi.getTicket())
@@ -361,7 +452,11 @@ describe('every client function against the sandbox', () => {
 
   it('user: get gives the member name to either app', async () => {
     const w = world()
-    expect(await accepted(w, WecomPaths.User.get, () => w.contact.user.get('bob'))).toMatchObject({ userid: 'bob', name: '王芳', department: [1] })
+    expect(await accepted(w, WecomPaths.User.get, () => w.contact.user.get('bob'))).toMatchObject({
+      userid: 'bob',
+      name: '王芳',
+      department: [1],
+    })
     expect((await accepted(w, WecomPaths.User.get, () => w.agent.user.get('dave'))).name).toBe('刘洋')
   })
 })
@@ -369,16 +464,22 @@ describe('every client function against the sandbox', () => {
 describe('errors map to PlatformError with the errcode and the Chinese hint', () => {
   it('40096: an unknown external_userid', async () => {
     const w = world()
-    await rejectsWith(w, WecomPaths.ExternalContact.get, 40096, '外部联系人 external_userid 不正确', () => w.contact.externalContact.get('wmNoSuchCustomer'))
+    await rejectsWith(w, WecomPaths.ExternalContact.get, 40096, '外部联系人 external_userid 不正确', () =>
+      w.contact.externalContact.get('wmNoSuchCustomer'),
+    )
   })
 
   it('84061: a member without a relation to the customer', async () => {
     const w = world()
     const { ids } = await customersOf(w, 'alice', 1)
     const hint = '该成员与客户不存在好友关系'
-    await rejectsWith(w, WecomPaths.ExternalContact.remark, 84061, hint, () => w.contact.externalContact.remark({ userid: 'bob', external_userid: ids[0], remark: 'x' }))
+    await rejectsWith(w, WecomPaths.ExternalContact.remark, 84061, hint, () =>
+      w.contact.externalContact.remark({ userid: 'bob', external_userid: ids[0], remark: 'x' }),
+    )
     const { tag_group } = await w.contact.tag.add({ group_name: '等级', tag: [{ name: 'A' }] })
-    await rejectsWith(w, WecomPaths.Tag.mark, 84061, hint, () => w.contact.tag.mark({ userid: 'bob', external_userid: ids[0], add_tag: [tag_group.tag[0].id] }))
+    await rejectsWith(w, WecomPaths.Tag.mark, 84061, hint, () =>
+      w.contact.tag.mark({ userid: 'bob', external_userid: ids[0], add_tag: [tag_group.tag[0].id] }),
+    )
     await rejectsWith(w, WecomPaths.ExternalContact.list, 84061, hint, () => w.contact.externalContact.list('carol'))
   })
 
@@ -409,8 +510,12 @@ describe('errors map to PlatformError with the errcode and the Chinese hint', ()
   it('60111: an unknown member; 48002: the agent app on a customer-contact API', async () => {
     const w = world()
     await rejectsWith(w, WecomPaths.User.get, 60111, '成员 UserID 不存在', () => w.contact.user.get('nobody'))
-    await rejectsWith(w, WecomPaths.ExternalContact.getFollowUserList, 48002, '该应用无权调用此接口，请在「客户联系 - 可调用接口的应用」中配置', () =>
-      w.agent.externalContact.getFollowUserList(),
+    await rejectsWith(
+      w,
+      WecomPaths.ExternalContact.getFollowUserList,
+      48002,
+      '该应用无权调用此接口，请在「客户联系 - 可调用接口的应用」中配置',
+      () => w.agent.externalContact.getFollowUserList(),
     )
   })
 })
@@ -432,10 +537,17 @@ describe('the catalogue and the emulator cannot drift', () => {
     for (const { path } of allWecomPaths()) {
       const answers = [await probe('GET', path), await probe('POST', path)]
       const handled = answers.filter((a) => a.status !== 404)
-      expect(handled.map((a) => a.method), `${path}: methods the sandbox handles`).toHaveLength(1)
+      expect(
+        handled.map((a) => a.method),
+        `${path}: methods the sandbox handles`,
+      ).toHaveLength(1)
       expect(handled[0].body.errcode, `${path}: answered by a handler`).not.toBe(404)
     }
-    expect(wecomEndpoints.map((e) => `/cgi-bin/${e.name}`).sort()).toEqual(allWecomPaths().map((p) => p.path).sort())
+    expect(wecomEndpoints.map((e) => `/cgi-bin/${e.name}`).sort()).toEqual(
+      allWecomPaths()
+        .map((p) => p.path)
+        .sort(),
+    )
   })
 })
 

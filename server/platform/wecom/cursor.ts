@@ -1,5 +1,7 @@
 // Walks WeCom's next_cursor paging; a cursor that comes back twice is a platform bug, not a reason to loop forever.
-export async function* walkCursor<P extends { next_cursor?: string }>(fetchPage: (cursor: string | undefined) => Promise<P>): AsyncGenerator<P> {
+export async function* walkCursor<P extends { next_cursor?: string }>(
+  fetchPage: (cursor: string | undefined) => Promise<P>,
+): AsyncGenerator<P> {
   const seen = new Set<string>()
   let cursor: string | undefined
   do {

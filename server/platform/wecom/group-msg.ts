@@ -26,7 +26,8 @@ export function groupMsgApi(call: WecomCall) {
     call<GetGroupMsgSendResultResponse>({ method: 'POST', path: P.getSendResult, body: req })
   return {
     /** Creates a task the member still has to confirm; never repeated on an ambiguous failure (a repeat is a second task). */
-    addTemplate: (req: AddMsgTemplateRequest) => call<AddMsgTemplateResponse>({ method: 'POST', path: P.addTemplate, body: req, once: true }),
+    addTemplate: (req: AddMsgTemplateRequest) =>
+      call<AddMsgTemplateResponse>({ method: 'POST', path: P.addTemplate, body: req, once: true }),
     listV2,
     async *iterateListV2(req: Omit<ListGroupMsgV2Request, 'cursor'>): AsyncGenerator<GroupMsg> {
       for await (const p of walkCursor((cursor) => listV2({ ...req, cursor }))) yield* p.group_msg_list

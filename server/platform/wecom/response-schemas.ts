@@ -2,7 +2,12 @@
 import type { z } from 'zod'
 import { GetUserInfoResponse, JsapiTicketResponse } from './auth.types'
 import { AddContactWayResponse, GetContactWayResponse, ListContactWayResponse } from './contact-way.types'
-import { BatchGetByUserResponse, GetExternalContactResponse, GetFollowUserListResponse, ListExternalContactResponse } from './external-contact.types'
+import {
+  BatchGetByUserResponse,
+  GetExternalContactResponse,
+  GetFollowUserListResponse,
+  ListExternalContactResponse,
+} from './external-contact.types'
 import { AddMsgTemplateResponse, GetGroupMsgSendResultResponse, GetGroupMsgTaskResponse, ListGroupMsgV2Response } from './group-msg.types'
 import { UploadMediaResponse } from './media.types'
 import { SendMessageResponse } from './message.types'

@@ -77,15 +77,27 @@ describe('state file', () => {
       const a = createSandbox({ clock, publicBaseUrl: 'http://x', seed: 'demo', stateFile: file })
       const appA = express().use('/sandbox', a.router)
       const corp = a.control.listCorps()[0]
-      const tok = (await request(appA).get('/sandbox/wecom/cgi-bin/gettoken').query({ corpid: corp.corpid, corpsecret: corp.apps[0].secret })).body.access_token
+      const tok = (
+        await request(appA).get('/sandbox/wecom/cgi-bin/gettoken').query({ corpid: corp.corpid, corpsecret: corp.apps[0].secret })
+      ).body.access_token
       a.control.seedBulk(corp.corpid, { customers: 500 })
-      const firstPage = (await request(appA).post('/sandbox/wecom/cgi-bin/externalcontact/batch/get_by_user').query({ access_token: tok }).send({ userid_list: ['ZhangLi'], limit: 100 })).body
+      const firstPage = (
+        await request(appA)
+          .post('/sandbox/wecom/cgi-bin/externalcontact/batch/get_by_user')
+          .query({ access_token: tok })
+          .send({ userid_list: ['ZhangLi'], limit: 100 })
+      ).body
       await a.close()
 
       const b = createSandbox({ clock, publicBaseUrl: 'http://x', seed: 'demo', stateFile: file })
       const appB = express().use('/sandbox', b.router)
       expect(b.control.listCorps()).toEqual(a.control.listCorps())
-      const again = (await request(appB).post('/sandbox/wecom/cgi-bin/externalcontact/batch/get_by_user').query({ access_token: tok }).send({ userid_list: ['ZhangLi'], limit: 100 })).body
+      const again = (
+        await request(appB)
+          .post('/sandbox/wecom/cgi-bin/externalcontact/batch/get_by_user')
+          .query({ access_token: tok })
+          .send({ userid_list: ['ZhangLi'], limit: 100 })
+      ).body
       expect(again).toEqual(firstPage)
       const more = b.control.seedBulk(corp.corpid, { customers: 10 })
       expect(more.customers).toBe(10)

@@ -65,7 +65,10 @@ export function corpControl(ctx: SandboxContext, defaults: { seed: 'demo' | 'non
             group_id: g.group_id,
             group_name: g.group_name,
             order: g.order,
-            tags: g.tag_ids.map((id) => corp.tags.get(id) as Tag).filter((t) => !t.deleted).map((t) => ({ id: t.id, name: t.name, order: t.order })),
+            tags: g.tag_ids
+              .map((id) => corp.tags.get(id) as Tag)
+              .filter((t) => !t.deleted)
+              .map((t) => ({ id: t.id, name: t.name, order: t.order })),
           })),
         contact_ways: [...corp.contactWays.values()].map((w) => contactWayView(ctx, w)),
         group_msg_quota: corp.groupMsgQuota,

@@ -34,7 +34,8 @@ export function customerControl(ctx: SandboxContext) {
         customer = newCustomer(ctx, corp, req.customer ?? {})
       }
       const ext = customer.external_userid
-      if (way.is_temp && way.unionid && customer.unionid !== way.unionid) throw new ControlError(409, 'this temp-chat QR code is reserved for another WeChat user')
+      if (way.is_temp && way.unionid && customer.unionid !== way.unionid)
+        throw new ControlError(409, 'this temp-chat QR code is reserved for another WeChat user')
       const nowS = Math.floor(now / 1000)
       let f = corp.findFollow(userid, ext)
       if (f?.status === 'active') throw new ControlError(409, `${ext} is already a customer of ${userid}`)
@@ -42,7 +43,18 @@ export function customerControl(ctx: SandboxContext) {
         // The customer had removed the member; adding again restores the relation with fresh add data.
         Object.assign(f, { status: 'active', createtime: nowS, state: way.state, add_way: 1, oper_userid: ext, config_id: way.config_id })
       } else {
-        f = newFollow(corp, { userid, external_userid: ext, remark: '', description: '', createtime: nowS, tags: [], oper_userid: ext, add_way: 1, state: way.state, config_id: way.config_id })
+        f = newFollow(corp, {
+          userid,
+          external_userid: ext,
+          remark: '',
+          description: '',
+          createtime: nowS,
+          tags: [],
+          oper_userid: ext,
+          add_way: 1,
+          state: way.state,
+          config_id: way.config_id,
+        })
       }
       if (way.is_temp) {
         way.used_at = now
@@ -50,7 +62,12 @@ export function customerControl(ctx: SandboxContext) {
       }
       const code = issueWelcomeCode(ctx, corp, userid, ext, now)
       ctx.changed()
-      const xml = externalContactEventXml(corp.corpid, now, req.event, { UserID: userid, ExternalUserID: ext, State: way.state || undefined, WelcomeCode: code.code })
+      const xml = externalContactEventXml(corp.corpid, now, req.event, {
+        UserID: userid,
+        ExternalUserID: ext,
+        State: way.state || undefined,
+        WelcomeCode: code.code,
+      })
       const delivery = await sendCallback(ctx, corp, xml, `change_external_contact:${req.event}`, corp.contactApp()?.agentid, req.wait)
       return { external_userid: ext, userid, state: way.state, welcome_code: code.code, delivery }
     },
@@ -63,8 +80,13 @@ export function customerControl(ctx: SandboxContext) {
       if (f.status !== 'active') throw new ControlError(409, 'the customer has already removed this member')
       f.status = 'customer_deleted'
       ctx.changed()
-      const xml = externalContactEventXml(corp.corpid, ctx.clock.now(), 'del_follow_user', { UserID: req.userid, ExternalUserID: req.external_userid })
-      return { delivery: await sendCallback(ctx, corp, xml, 'change_external_contact:del_follow_user', corp.contactApp()?.agentid, req.wait) }
+      const xml = externalContactEventXml(corp.corpid, ctx.clock.now(), 'del_follow_user', {
+        UserID: req.userid,
+        ExternalUserID: req.external_userid,
+      })
+      return {
+        delivery: await sendCallback(ctx, corp, xml, 'change_external_contact:del_follow_user', corp.contactApp()?.agentid, req.wait),
+      }
     },
 
     /** The member removes the customer: the relation disappears from every API. */
@@ -78,7 +100,9 @@ export function customerControl(ctx: SandboxContext) {
         ExternalUserID: req.external_userid,
         Source: req.source,
       })
-      return { delivery: await sendCallback(ctx, corp, xml, 'change_external_contact:del_external_contact', corp.contactApp()?.agentid, req.wait) }
+      return {
+        delivery: await sendCallback(ctx, corp, xml, 'change_external_contact:del_external_contact', corp.contactApp()?.agentid, req.wait),
+      }
     },
 
     /** The member edits remark/description/tags in the client. */
@@ -86,7 +110,8 @@ export function customerControl(ctx: SandboxContext) {
       const req = parseInput(editContactInput, input)
       const corp = requireCorp(ctx, corpid)
       const f = relation(corp, req.userid, req.external_userid)
-      for (const id of [...req.add_tag, ...req.remove_tag]) if (corp.tags.get(id)?.deleted !== false) throw new ControlError(400, `no live tag ${id}`)
+      for (const id of [...req.add_tag, ...req.remove_tag])
+        if (corp.tags.get(id)?.deleted !== false) throw new ControlError(400, `no live tag ${id}`)
       if (req.remark !== undefined) f.remark = req.remark
       if (req.description !== undefined) f.description = req.description
       const tags = new Set(corp.liveTagIds(f))
@@ -94,22 +119,31 @@ export function customerControl(ctx: SandboxContext) {
       for (const id of req.remove_tag) tags.delete(id)
       f.tags = [...tags]
       ctx.changed()
-      const xml = externalContactEventXml(corp.corpid, ctx.clock.now(), 'edit_external_contact', { UserID: req.userid, ExternalUserID: req.external_userid })
-      return { tags: f.tags, delivery: await sendCallback(ctx, corp, xml, 'change_external_contact:edit_external_contact', corp.contactApp()?.agentid, req.wait) }
+      const xml = externalContactEventXml(corp.corpid, ctx.clock.now(), 'edit_external_contact', {
+        UserID: req.userid,
+        ExternalUserID: req.external_userid,
+      })
+      return {
+        tags: f.tags,
+        delivery: await sendCallback(ctx, corp, xml, 'change_external_contact:edit_external_contact', corp.contactApp()?.agentid, req.wait),
+      }
     },
 
     /** A customer-group change (change_external_chat); only the event is sent, groups are not modelled. */
     async chatEvent(corpid: string, input: z.input<typeof chatEventInput>) {
       const req = parseInput(chatEventInput, input)
       const corp = requireCorp(ctx, corpid)
-      if (req.change_type === 'update' && !req.update_detail) throw new ControlError(400, 'update_detail is required for change_type update')
+      if (req.change_type === 'update' && !req.update_detail)
+        throw new ControlError(400, 'update_detail is required for change_type update')
       const xml = externalChatEventXml(corp.corpid, ctx.clock.now(), req.change_type, req.chat_id, {
         UpdateDetail: req.change_type === 'update' ? req.update_detail : undefined,
         JoinScene: req.join_scene,
         QuitScene: req.quit_scene,
         MemChangeCnt: req.mem_change_cnt,
       })
-      return { delivery: await sendCallback(ctx, corp, xml, `change_external_chat:${req.change_type}`, corp.contactApp()?.agentid, req.wait) }
+      return {
+        delivery: await sendCallback(ctx, corp, xml, `change_external_chat:${req.change_type}`, corp.contactApp()?.agentid, req.wait),
+      }
     },
   }
 }

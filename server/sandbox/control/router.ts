@@ -22,39 +22,123 @@ export function controlRouter(control: Control, onError: (err: unknown, where: s
   const r = Router()
   r.use(express.json({ limit: '10mb' }))
 
-  r.post('/reset', route((req) => control.reset(req.body)))
+  r.post(
+    '/reset',
+    route((req) => control.reset(req.body)),
+  )
 
-  r.get('/corps', route(() => control.listCorps()))
-  r.post('/corps', route((req) => control.createCorp(req.body)))
-  r.get('/corps/:corpid', route((req) => control.getCorp(corpid(req))))
-  r.post('/corps/:corpid/members', route((req) => control.addMembers(corpid(req), req.body)))
-  r.put('/corps/:corpid/callback', route((req) => control.setCallback(corpid(req), req.body)))
-  r.delete('/corps/:corpid/callback', route((req) => control.setCallback(corpid(req), null)))
-  r.post('/corps/:corpid/verify-url', route((req) => control.verifyUrl(corpid(req))))
-  r.post('/corps/:corpid/seed-bulk', route((req) => control.seedBulk(corpid(req), req.body)))
+  r.get(
+    '/corps',
+    route(() => control.listCorps()),
+  )
+  r.post(
+    '/corps',
+    route((req) => control.createCorp(req.body)),
+  )
+  r.get(
+    '/corps/:corpid',
+    route((req) => control.getCorp(corpid(req))),
+  )
+  r.post(
+    '/corps/:corpid/members',
+    route((req) => control.addMembers(corpid(req), req.body)),
+  )
+  r.put(
+    '/corps/:corpid/callback',
+    route((req) => control.setCallback(corpid(req), req.body)),
+  )
+  r.delete(
+    '/corps/:corpid/callback',
+    route((req) => control.setCallback(corpid(req), null)),
+  )
+  r.post(
+    '/corps/:corpid/verify-url',
+    route((req) => control.verifyUrl(corpid(req))),
+  )
+  r.post(
+    '/corps/:corpid/seed-bulk',
+    route((req) => control.seedBulk(corpid(req), req.body)),
+  )
 
-  r.post('/corps/:corpid/scan', route((req) => control.scan(corpid(req), req.body)))
-  r.post('/corps/:corpid/customer-deletes-staff', route((req) => control.customerDeletesStaff(corpid(req), req.body)))
-  r.post('/corps/:corpid/staff-deletes-customer', route((req) => control.staffDeletesCustomer(corpid(req), req.body)))
-  r.post('/corps/:corpid/edit-contact', route((req) => control.editContact(corpid(req), req.body)))
-  r.post('/corps/:corpid/tag-change', route((req) => control.tagChange(corpid(req), req.body)))
-  r.post('/corps/:corpid/chat-event', route((req) => control.chatEvent(corpid(req), req.body)))
-  r.post('/corps/:corpid/inbound-message', route((req) => control.inboundMessage(corpid(req), req.body)))
+  r.post(
+    '/corps/:corpid/scan',
+    route((req) => control.scan(corpid(req), req.body)),
+  )
+  r.post(
+    '/corps/:corpid/customer-deletes-staff',
+    route((req) => control.customerDeletesStaff(corpid(req), req.body)),
+  )
+  r.post(
+    '/corps/:corpid/staff-deletes-customer',
+    route((req) => control.staffDeletesCustomer(corpid(req), req.body)),
+  )
+  r.post(
+    '/corps/:corpid/edit-contact',
+    route((req) => control.editContact(corpid(req), req.body)),
+  )
+  r.post(
+    '/corps/:corpid/tag-change',
+    route((req) => control.tagChange(corpid(req), req.body)),
+  )
+  r.post(
+    '/corps/:corpid/chat-event',
+    route((req) => control.chatEvent(corpid(req), req.body)),
+  )
+  r.post(
+    '/corps/:corpid/inbound-message',
+    route((req) => control.inboundMessage(corpid(req), req.body)),
+  )
 
-  r.get('/corps/:corpid/group-msgs', route((req) => control.listGroupMsgs(corpid(req))))
-  r.post('/corps/:corpid/group-msgs/confirm', route((req) => control.confirmGroupMsg(corpid(req), req.body)))
-  r.put('/corps/:corpid/group-msgs/quota', route((req) => control.setGroupMsgQuota(corpid(req), req.body)))
-  r.post('/corps/:corpid/oauth-code', route((req) => control.issueOAuthCode(corpid(req), req.body)))
+  r.get(
+    '/corps/:corpid/group-msgs',
+    route((req) => control.listGroupMsgs(corpid(req))),
+  )
+  r.post(
+    '/corps/:corpid/group-msgs/confirm',
+    route((req) => control.confirmGroupMsg(corpid(req), req.body)),
+  )
+  r.put(
+    '/corps/:corpid/group-msgs/quota',
+    route((req) => control.setGroupMsgQuota(corpid(req), req.body)),
+  )
+  r.post(
+    '/corps/:corpid/oauth-code',
+    route((req) => control.issueOAuthCode(corpid(req), req.body)),
+  )
 
-  r.get('/faults', route(() => control.getFaults()))
-  r.put('/faults', route((req) => control.setFaults(req.body)))
-  r.delete('/faults', route(() => control.clearFaults()))
+  r.get(
+    '/faults',
+    route(() => control.getFaults()),
+  )
+  r.put(
+    '/faults',
+    route((req) => control.setFaults(req.body)),
+  )
+  r.delete(
+    '/faults',
+    route(() => control.clearFaults()),
+  )
 
-  r.post('/tokens/invalidate', route((req) => control.invalidateTokens(req.body)))
-  r.get('/counters', route(() => control.getCounters()))
-  r.delete('/counters', route(() => control.resetCounters()))
-  r.get('/logs/:kind', route((req) => control.logs({ ...(req.query as Record<string, string>), kind: req.params.kind as 'welcome' })))
-  r.delete('/logs', route(() => control.clearLogs()))
+  r.post(
+    '/tokens/invalidate',
+    route((req) => control.invalidateTokens(req.body)),
+  )
+  r.get(
+    '/counters',
+    route(() => control.getCounters()),
+  )
+  r.delete(
+    '/counters',
+    route(() => control.resetCounters()),
+  )
+  r.get(
+    '/logs/:kind',
+    route((req) => control.logs({ ...(req.query as Record<string, string>), kind: req.params.kind as 'welcome' })),
+  )
+  r.delete(
+    '/logs',
+    route(() => control.clearLogs()),
+  )
 
   r.use((_req: Request, res: Response) => {
     res.status(404).json({ error: 'no such control endpoint; see server/sandbox/README.md' })

@@ -21,7 +21,12 @@ export const memberInput = z
   .strict()
 
 export const departmentInput = z
-  .object({ id: z.number().int().positive(), name: z.string().min(1).max(64), parentid: z.number().int().min(0).default(1), order: z.number().int().default(0) })
+  .object({
+    id: z.number().int().positive(),
+    name: z.string().min(1).max(64),
+    parentid: z.number().int().min(0).default(1),
+    order: z.number().int().default(0),
+  })
   .strict()
 
 export const callbackInput = z
@@ -37,7 +42,11 @@ export const createCorpInput = z
     corpid: corpid.optional(),
     name: z.string().min(1).max(64),
     apps: z
-      .array(z.object({ name: z.string().min(1).max(64), kind: z.enum(['contact', 'agent']), agentid: z.number().int().positive().optional() }).strict())
+      .array(
+        z
+          .object({ name: z.string().min(1).max(64), kind: z.enum(['contact', 'agent']), agentid: z.number().int().positive().optional() })
+          .strict(),
+      )
       .min(1)
       .optional(),
     departments: z.array(departmentInput).optional(),
@@ -97,7 +106,11 @@ export const editContactInput = relationInput
   })
   .strict()
 
-const order = z.number().int().min(0).max(2 ** 32 - 1)
+const order = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 32 - 1)
 
 export const tagChangeInput = z.discriminatedUnion('change_type', [
   z.discriminatedUnion('tag_type', [
@@ -111,12 +124,31 @@ export const tagChangeInput = z.discriminatedUnion('change_type', [
         wait,
       })
       .strict(),
-    z.object({ change_type: z.literal('create'), tag_type: z.literal('tag'), group_id: z.string().min(1), name: z.string().min(1).max(30), order: order.default(0), wait }).strict(),
+    z
+      .object({
+        change_type: z.literal('create'),
+        tag_type: z.literal('tag'),
+        group_id: z.string().min(1),
+        name: z.string().min(1).max(30),
+        order: order.default(0),
+        wait,
+      })
+      .strict(),
   ]),
-  z.object({ change_type: z.literal('update'), id: z.string().min(1), name: z.string().min(1).max(30).optional(), order: order.optional(), wait }).strict(),
+  z
+    .object({
+      change_type: z.literal('update'),
+      id: z.string().min(1),
+      name: z.string().min(1).max(30).optional(),
+      order: order.optional(),
+      wait,
+    })
+    .strict(),
   z.object({ change_type: z.literal('delete'), id: z.string().min(1), wait }).strict(),
   /** ids in their new order, first = front; group_id reorders tags inside it, without it ids are groups. */
-  z.object({ change_type: z.literal('shuffle'), group_id: z.string().min(1).optional(), ids: z.array(z.string().min(1)).min(1), wait }).strict(),
+  z
+    .object({ change_type: z.literal('shuffle'), group_id: z.string().min(1).optional(), ids: z.array(z.string().min(1)).min(1), wait })
+    .strict(),
 ])
 
 /** Customer groups are not modelled; this only sends the event, for receivers that dispatch on it. */
@@ -132,7 +164,9 @@ export const chatEventInput = z
   })
   .strict()
 
-export const inboundMessageInput = z.object({ userid, content: z.string().min(1).max(2048), agentid: z.number().int().positive().optional(), wait }).strict()
+export const inboundMessageInput = z
+  .object({ userid, content: z.string().min(1).max(2048), agentid: z.number().int().positive().optional(), wait })
+  .strict()
 
 export const confirmGroupMsgInput = z.object({ msgid: z.string().min(1), userid: userid.optional() }).strict()
 

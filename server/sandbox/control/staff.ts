@@ -29,7 +29,8 @@ export function staffControl(ctx: SandboxContext) {
       const req = parseInput(oauthCodeInput, input)
       const corp = requireCorp(ctx, corpid)
       if ('userid' in req && !corp.members.has(req.userid)) throw new ControlError(404, `no member ${req.userid}`)
-      if ('external_userid' in req && req.external_userid && !corp.customers.has(req.external_userid)) throw new ControlError(404, `no customer ${req.external_userid}`)
+      if ('external_userid' in req && req.external_userid && !corp.customers.has(req.external_userid))
+        throw new ControlError(404, `no customer ${req.external_userid}`)
       const code = issueOAuthCode(ctx, corp, req, ctx.clock.now())
       return { code: code.code, expires_in: OAUTH_CODE_TTL_MS / 1000 }
     },

@@ -30,14 +30,16 @@ export function tagControl(ctx: SandboxContext) {
       switch (req.change_type) {
         case 'create': {
           if (req.tag_type === 'tag_group') {
-            if ([...corp.tagGroups.values()].some((g) => !g.deleted && g.group_name === req.group_name)) throw new ControlError(409, `tag group ${req.group_name} exists`)
+            if ([...corp.tagGroups.values()].some((g) => !g.deleted && g.group_name === req.group_name))
+              throw new ControlError(409, `tag group ${req.group_name} exists`)
             const group = createGroup(ctx.state.ids, corp, req.group_name, req.order, nowS)
             req.tags.forEach((name, i) => addTagToGroup(ctx.state.ids, corp, group, name, req.tags.length - i, nowS))
             id = group.group_id
           } else {
             const { group } = liveTagOrGroup(corp, req.group_id)
             if (!group) throw new ControlError(400, `${req.group_id} is not a tag group`)
-            if (group.tag_ids.some((t) => corp.tags.get(t)?.deleted === false && corp.tags.get(t)?.name === req.name)) throw new ControlError(409, `tag ${req.name} exists in the group`)
+            if (group.tag_ids.some((t) => corp.tags.get(t)?.deleted === false && corp.tags.get(t)?.name === req.name))
+              throw new ControlError(409, `tag ${req.name} exists in the group`)
             id = addTagToGroup(ctx.state.ids, corp, group, req.name, req.order, nowS).id
           }
           tagType = req.tag_type
@@ -68,19 +70,25 @@ export function tagControl(ctx: SandboxContext) {
           const items = req.ids.map((x) => liveTagOrGroup(corp, x))
           if (req.group_id) {
             const { group } = liveTagOrGroup(corp, req.group_id)
-            if (!group || items.some((it) => it.tag?.group_id !== group.group_id)) throw new ControlError(400, 'ids must be tags of group_id')
+            if (!group || items.some((it) => it.tag?.group_id !== group.group_id))
+              throw new ControlError(400, 'ids must be tags of group_id')
           } else if (items.some((it) => !it.group)) {
             throw new ControlError(400, 'without group_id, ids must be tag groups')
           }
           // Larger order = earlier, so the first id gets the largest.
-          items.forEach((it, i) => ((it.group ?? it.tag) as { order: number }).order = items.length - i)
+          items.forEach((it, i) => (((it.group ?? it.tag) as { order: number }).order = items.length - i))
           id = req.group_id
           break
         }
       }
       ctx.changed()
       const xml = externalTagEventXml(corp.corpid, now, req.change_type, id, tagType)
-      return { change_type: req.change_type, id, tag_type: tagType, delivery: await sendCallback(ctx, corp, xml, `change_external_tag:${req.change_type}`, corp.contactApp()?.agentid, req.wait) }
+      return {
+        change_type: req.change_type,
+        id,
+        tag_type: tagType,
+        delivery: await sendCallback(ctx, corp, xml, `change_external_tag:${req.change_type}`, corp.contactApp()?.agentid, req.wait),
+      }
     },
   }
 }

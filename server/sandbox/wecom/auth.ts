@@ -9,7 +9,12 @@ export const OAUTH_CODE_TTL_MS = 5 * 60_000
 const TICKET_TTL_MS = 7200_000
 
 /** What the browser would bring back from the authorize page: a code for a member, or for a non-member visitor. */
-export function issueOAuthCode(ctx: SandboxContext, corp: CorpState, who: { userid?: string; openid?: string; external_userid?: string }, now: number): OAuthCode {
+export function issueOAuthCode(
+  ctx: SandboxContext,
+  corp: CorpState,
+  who: { userid?: string; openid?: string; external_userid?: string },
+  now: number,
+): OAuthCode {
   if (corp.oauthCodes.size > 10_000) {
     for (const [k, c] of corp.oauthCodes) if (c.used || now - c.issued_at > OAUTH_CODE_TTL_MS) corp.oauthCodes.delete(k)
   }
@@ -28,7 +33,8 @@ function countTicketFetch(corp: CorpState, agentid: number | null, now: number):
     w.agents.clear()
   }
   if (w.corp >= 400) throw new WecomError(45009, 'jsapi_ticket: at most 400 fetches per hour per corp')
-  if (agentid !== null && (w.agents.get(agentid) ?? 0) >= 100) throw new WecomError(45009, 'jsapi_ticket: at most 100 fetches per hour per app')
+  if (agentid !== null && (w.agents.get(agentid) ?? 0) >= 100)
+    throw new WecomError(45009, 'jsapi_ticket: at most 100 fetches per hour per app')
   w.corp++
   if (agentid !== null) w.agents.set(agentid, (w.agents.get(agentid) ?? 0) + 1)
 }

@@ -40,22 +40,57 @@ describe('add_contact_way', () => {
 
   it('creates, reads, updates, lists (without temp ways) and deletes', async () => {
     t = setupSandbox()
-    const created = await t.post('externalcontact/add_contact_way', { type: 2, scene: 2, user: ['alice', 'bob'], remark: '小红书', state: 'xiaohongshu' })
+    const created = await t.post('externalcontact/add_contact_way', {
+      type: 2,
+      scene: 2,
+      user: ['alice', 'bob'],
+      remark: '小红书',
+      state: 'xiaohongshu',
+    })
     expect(created.errcode).toBe(0)
     expect(created.config_id).toMatch(/^[0-9a-f]{32}$/)
     expect(created.qr_code).toBe(`${TEST_BASE_URL}/sandbox/wecom/qr/${created.config_id}.png`)
 
     const got = await t.post('externalcontact/get_contact_way', { config_id: created.config_id })
-    expect(got.contact_way).toMatchObject({ config_id: created.config_id, type: 2, scene: 2, remark: '小红书', state: 'xiaohongshu', skip_verify: true, user: ['alice', 'bob'], party: [], is_temp: false, qr_code: created.qr_code })
+    expect(got.contact_way).toMatchObject({
+      config_id: created.config_id,
+      type: 2,
+      scene: 2,
+      remark: '小红书',
+      state: 'xiaohongshu',
+      skip_verify: true,
+      user: ['alice', 'bob'],
+      party: [],
+      is_temp: false,
+      qr_code: created.qr_code,
+    })
 
-    expect((await t.post('externalcontact/update_contact_way', { config_id: created.config_id, state: 'douyin', user: ['carol'] })).errcode).toBe(0)
-    expect((await t.post('externalcontact/get_contact_way', { config_id: created.config_id })).contact_way).toMatchObject({ state: 'douyin', user: ['carol'] })
-    expect((await t.post('externalcontact/update_contact_way', { config_id: created.config_id, remark: 'r'.repeat(31) })).errcode).toBe(40058)
+    expect(
+      (await t.post('externalcontact/update_contact_way', { config_id: created.config_id, state: 'douyin', user: ['carol'] })).errcode,
+    ).toBe(0)
+    expect((await t.post('externalcontact/get_contact_way', { config_id: created.config_id })).contact_way).toMatchObject({
+      state: 'douyin',
+      user: ['carol'],
+    })
+    expect((await t.post('externalcontact/update_contact_way', { config_id: created.config_id, remark: 'r'.repeat(31) })).errcode).toBe(
+      40058,
+    )
 
-    const temp = await t.post('externalcontact/add_contact_way', { type: 1, scene: 2, user: ['alice'], is_temp: true, conclusions: { text: { content: '再见' } } })
+    const temp = await t.post('externalcontact/add_contact_way', {
+      type: 1,
+      scene: 2,
+      user: ['alice'],
+      is_temp: true,
+      conclusions: { text: { content: '再见' } },
+    })
     expect(temp.errcode).toBe(0)
     const tempView = (await t.post('externalcontact/get_contact_way', { config_id: temp.config_id })).contact_way
-    expect(tempView).toMatchObject({ is_temp: true, expires_in: 7 * 86400, chat_expires_in: 86400, conclusions: { text: { content: '再见' } } })
+    expect(tempView).toMatchObject({
+      is_temp: true,
+      expires_in: 7 * 86400,
+      chat_expires_in: 86400,
+      conclusions: { text: { content: '再见' } },
+    })
 
     const miniprogramWay = await t.post('externalcontact/add_contact_way', { type: 1, scene: 1, style: 2, user: ['bob'] })
     expect(miniprogramWay.qr_code).toBeUndefined()
@@ -71,7 +106,8 @@ describe('add_contact_way', () => {
   it('pages list_contact_way by cursor, clamping limit to 1000', async () => {
     t = setupSandbox()
     const ids: string[] = []
-    for (let i = 0; i < 7; i++) ids.push((await t.post('externalcontact/add_contact_way', { type: 1, scene: 2, user: ['alice'] })).config_id)
+    for (let i = 0; i < 7; i++)
+      ids.push((await t.post('externalcontact/add_contact_way', { type: 1, scene: 2, user: ['alice'] })).config_id)
     const seen: string[] = []
     let cursor = ''
     do {
@@ -100,7 +136,13 @@ describe('add_contact_way', () => {
 
   it('spends a temp-chat way on its first friend and closes the chat once', async () => {
     t = setupSandbox()
-    const temp = await t.post('externalcontact/add_contact_way', { type: 1, scene: 2, user: ['alice'], is_temp: true, conclusions: { text: { content: '感谢咨询' } } })
+    const temp = await t.post('externalcontact/add_contact_way', {
+      type: 1,
+      scene: 2,
+      user: ['alice'],
+      is_temp: true,
+      conclusions: { text: { content: '感谢咨询' } },
+    })
     const scanned = await t.control.scan(t.corp.corpid, { config_id: temp.config_id })
     await expect(t.control.scan(t.corp.corpid, { config_id: temp.config_id })).rejects.toThrow(/already been used/)
     const close = { userid: 'alice', external_userid: scanned.external_userid }

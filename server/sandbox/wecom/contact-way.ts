@@ -238,7 +238,14 @@ export const contactWayEndpoints: Endpoint[] = [
       if (!f.temp_chat_until || f.temp_chat_closed || f.temp_chat_until <= now) throw invalidParam('no open temp chat with this customer')
       f.temp_chat_closed = true
       const way = corp.contactWays.get(f.config_id)
-      ctx.state.logs.tempChat.push({ at: now, corpid: corp.corpid, userid, external_userid: externalUserid, config_id: f.config_id, conclusions: way?.conclusions })
+      ctx.state.logs.tempChat.push({
+        at: now,
+        corpid: corp.corpid,
+        userid,
+        external_userid: externalUserid,
+        config_id: f.config_id,
+        conclusions: way?.conclusions,
+      })
       return {}
     },
   },

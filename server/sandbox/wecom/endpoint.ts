@@ -127,7 +127,14 @@ function answer(ctx: SandboxContext, ep: Endpoint, req: Request, res: Response):
   })()
 }
 
-function respond(ctx: SandboxContext, ep: Endpoint, req: Request, res: Response, count: ReturnType<Counters['hit']>, answerAfterMs: number | undefined): void {
+function respond(
+  ctx: SandboxContext,
+  ep: Endpoint,
+  req: Request,
+  res: Response,
+  count: ReturnType<Counters['hit']>,
+  answerAfterMs: number | undefined,
+): void {
   const now = ctx.clock.now()
   let out: Result
   let malformed = false

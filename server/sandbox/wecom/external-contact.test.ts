@@ -26,7 +26,13 @@ describe('customer data', () => {
     expect(got.errcode).toBe(0)
     expect(got.external_contact).toMatchObject({ external_userid: ids[0], type: 1 })
     expect(got.follow_user).toEqual([
-      expect.objectContaining({ userid: 'alice', add_way: 1, state: 'douyin', oper_userid: ids[0], tags: [{ group_name: '客户等级', tag_name: 'A级意向', type: 1, tag_id: tagId }] }),
+      expect.objectContaining({
+        userid: 'alice',
+        add_way: 1,
+        state: 'douyin',
+        oper_userid: ids[0],
+        tags: [{ group_name: '客户等级', tag_name: 'A级意向', type: 1, tag_id: tagId }],
+      }),
     ])
     expect(got.next_cursor).toBeUndefined()
     expect((await t.get('externalcontact/get', { external_userid: 'wmnope' })).errcode).toBe(40096)
@@ -36,7 +42,19 @@ describe('customer data', () => {
     t = setupSandbox()
     t.control.addMembers(t.corp.corpid, { members: Array.from({ length: 501 }, (_, i) => ({ userid: `m${i}`, name: `员工${i}` })) })
     const { ids } = await t.customersVia(['alice'], 1)
-    for (let i = 0; i < 500; i++) newFollow(t.corpState, { userid: `m${i}`, external_userid: ids[0], remark: '', description: '', createtime: 1, tags: [], oper_userid: `m${i}`, add_way: 201, state: '', config_id: '' })
+    for (let i = 0; i < 500; i++)
+      newFollow(t.corpState, {
+        userid: `m${i}`,
+        external_userid: ids[0],
+        remark: '',
+        description: '',
+        createtime: 1,
+        tags: [],
+        oper_userid: `m${i}`,
+        add_way: 201,
+        state: '',
+        config_id: '',
+      })
     const first = await t.get('externalcontact/get', { external_userid: ids[0] })
     expect(first.follow_user).toHaveLength(500)
     expect(first.next_cursor).toBeTruthy()
@@ -133,7 +151,12 @@ describe('customer data', () => {
     expect((await t.post('externalcontact/remark', { ...base, description: 'd'.repeat(151) })).errcode).toBe(40058)
     expect((await t.post('externalcontact/remark', base)).errcode).toBe(40058)
     expect((await t.post('externalcontact/remark', { userid: 'bob', external_userid: ids[0], remark: 'x' })).errcode).toBe(84061)
-    const ok = await t.post('externalcontact/remark', { ...base, remark: '备'.repeat(20), description: 'd'.repeat(150), remark_mobiles: ['13800000000'] })
+    const ok = await t.post('externalcontact/remark', {
+      ...base,
+      remark: '备'.repeat(20),
+      description: 'd'.repeat(150),
+      remark_mobiles: ['13800000000'],
+    })
     expect(ok.errcode).toBe(0)
     const got = await t.get('externalcontact/get', { external_userid: ids[0] })
     expect(got.follow_user[0]).toMatchObject({ remark: '备'.repeat(20), remark_mobiles: ['13800000000'] })

@@ -171,7 +171,8 @@ export const externalContactEndpoints: Endpoint[] = [
       if (remark !== undefined) changes.remark = f.remark = remark
       if (description !== undefined) changes.description = f.description = description
       // remark_company only sticks for WeChat users, as on the platform.
-      if (remarkCompany !== undefined && corp.customers.get(externalUserid)?.type === 1) changes.remark_company = f.remark_corp_name = remarkCompany
+      if (remarkCompany !== undefined && corp.customers.get(externalUserid)?.type === 1)
+        changes.remark_company = f.remark_corp_name = remarkCompany
       if (mobiles !== undefined) changes.remark_mobiles = f.remark_mobiles = mobiles.filter((m) => m !== '')
       if (pic !== undefined) changes.remark_pic_mediaid = pic
       ctx.state.logs.remark.push({ at: now, corpid: corp.corpid, userid, external_userid: externalUserid, changes })

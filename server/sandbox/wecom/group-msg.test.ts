@@ -84,13 +84,21 @@ describe('mass messages', () => {
     const ids = (await t.get('externalcontact/list', { userid: 'alice' })).external_userid as string[]
     await t.post('externalcontact/mark_tag', { userid: 'alice', external_userid: ids[0], add_tag: [g.tag[0].id] })
     await t.post('externalcontact/mark_tag', { userid: 'alice', external_userid: ids[1], add_tag: [g.tag[1].id] })
-    const filtered = await t.post('externalcontact/add_msg_template', { sender: 'alice', text: { content: 'A only' }, tag_filter: { group_list: [{ tag_list: [g.tag[0].id] }] } })
+    const filtered = await t.post('externalcontact/add_msg_template', {
+      sender: 'alice',
+      text: { content: 'A only' },
+      tag_filter: { group_list: [{ tag_list: [g.tag[0].id] }] },
+    })
     const res = await t.post('externalcontact/get_groupmsg_send_result', { msgid: filtered.msgid, userid: 'alice' })
     expect(res.send_list.map((r: any) => r.external_userid)).toEqual([ids[0]])
 
     // An explicit sender only reaches their own customers.
     const { ids: bobIds } = await t.customersVia(['bob'], 1)
-    const mixed = await t.post('externalcontact/add_msg_template', { sender: 'alice', external_userid: [ids[2], bobIds[0]], text: { content: 'x' } })
+    const mixed = await t.post('externalcontact/add_msg_template', {
+      sender: 'alice',
+      external_userid: [ids[2], bobIds[0]],
+      text: { content: 'x' },
+    })
     expect(mixed.fail_list).toEqual([bobIds[0]])
   })
 
@@ -99,7 +107,9 @@ describe('mass messages', () => {
     const { ids } = await t.customersVia(['alice'], 1)
     expect((await t.post('externalcontact/add_msg_template', { text: { content: 'x' } })).errcode).toBe(40058)
     expect((await t.post('externalcontact/add_msg_template', { external_userid: ids })).errcode).toBe(40058)
-    expect((await t.post('externalcontact/add_msg_template', { external_userid: Array(10_001).fill(ids[0]), text: { content: 'x' } })).errcode).toBe(40058)
+    expect(
+      (await t.post('externalcontact/add_msg_template', { external_userid: Array(10_001).fill(ids[0]), text: { content: 'x' } })).errcode,
+    ).toBe(40058)
     const start = Math.floor(t.clock.now() / 1000)
     const msgids: string[] = []
     for (let i = 0; i < 5; i++) {
@@ -107,11 +117,20 @@ describe('mass messages', () => {
       t.clock.advance(60_000)
     }
     const end = Math.floor(t.clock.now() / 1000)
-    expect((await t.post('externalcontact/get_groupmsg_list_v2', { chat_type: 'single', start_time: start, end_time: start + 32 * 86400 })).errcode).toBe(40058)
+    expect(
+      (await t.post('externalcontact/get_groupmsg_list_v2', { chat_type: 'single', start_time: start, end_time: start + 32 * 86400 }))
+        .errcode,
+    ).toBe(40058)
     const seen: string[] = []
     let cursor = ''
     do {
-      const page = await t.post('externalcontact/get_groupmsg_list_v2', { chat_type: 'single', start_time: start, end_time: end, limit: 2, cursor })
+      const page = await t.post('externalcontact/get_groupmsg_list_v2', {
+        chat_type: 'single',
+        start_time: start,
+        end_time: end,
+        limit: 2,
+        cursor,
+      })
       expect(page.errcode).toBe(0)
       for (const m of page.group_msg_list) {
         expect(m).toMatchObject({ create_type: 0, text: { content: expect.any(String) } })
@@ -122,7 +141,10 @@ describe('mass messages', () => {
     } while (cursor)
     expect(seen).toEqual(msgids)
     // Over 100 falls back to the default 50, which still covers all five.
-    expect((await t.post('externalcontact/get_groupmsg_list_v2', { chat_type: 'single', start_time: start, end_time: end, limit: 500 })).group_msg_list).toHaveLength(5)
+    expect(
+      (await t.post('externalcontact/get_groupmsg_list_v2', { chat_type: 'single', start_time: start, end_time: end, limit: 500 }))
+        .group_msg_list,
+    ).toHaveLength(5)
   })
 
   it('allows 3 reminders per 24 h and stops confirmations after cancel', async () => {

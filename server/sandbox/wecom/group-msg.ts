@@ -34,7 +34,12 @@ function takeQuota(corp: CorpState, externalUserid: string, now: number): boolea
  * A member confirms the task in the client: every pending customer gets sent (1), not a friend (2)
  * when the relation is gone or one-way, or quota reached (3).
  */
-export function confirmGroupMsgTask(corp: CorpState, msg: GroupMsg, task: GroupMsgTask, now: number): Record<'sent' | 'not_friend' | 'over_quota', number> {
+export function confirmGroupMsgTask(
+  corp: CorpState,
+  msg: GroupMsg,
+  task: GroupMsgTask,
+  now: number,
+): Record<'sent' | 'not_friend' | 'over_quota', number> {
   const nowS = Math.floor(now / 1000)
   const counts = { sent: 0, not_friend: 0, over_quota: 0 }
   task.status = 2
@@ -205,7 +210,9 @@ export const groupMsgEndpoints: Endpoint[] = [
       const page = msg.tasks.slice(from, from + limit)
       return {
         next_cursor: from + limit < msg.tasks.length ? encodeCursor('gt', [from + limit]) : '',
-        task_list: page.map((t) => (t.status === 2 ? { userid: t.userid, status: t.status, send_time: t.send_time } : { userid: t.userid, status: t.status })),
+        task_list: page.map((t) =>
+          t.status === 2 ? { userid: t.userid, status: t.status, send_time: t.send_time } : { userid: t.userid, status: t.status },
+        ),
       }
     },
   },

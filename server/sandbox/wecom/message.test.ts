@@ -13,18 +13,39 @@ describe('message/send', () => {
     t = setupSandbox()
     const tok = await t.token('agent')
     const agentid = t.agentApp.agentid
-    const sent = await t.post('message/send', { touser: 'alice|Ghost', msgtype: 'text', agentid, text: { content: '新客户：张三（A级意向）' } }, tok)
+    const sent = await t.post(
+      'message/send',
+      { touser: 'alice|Ghost', msgtype: 'text', agentid, text: { content: '新客户：张三（A级意向）' } },
+      tok,
+    )
     expect(sent).toMatchObject({ errcode: 0, invaliduser: 'ghost', invalidparty: '', invalidtag: '' })
     expect(sent.msgid).toBeTruthy()
     expect((await t.post('message/send', { touser: 'ghost', msgtype: 'text', agentid, text: { content: 'x' } }, tok)).errcode).toBe(81013)
     expect((await t.post('message/send', { touser: 'alice', msgtype: 'text', text: { content: 'x' } }, tok)).errcode).toBe(41011)
-    expect((await t.post('message/send', { touser: 'alice', msgtype: 'text', agentid: 42, text: { content: 'x' } }, tok)).errcode).toBe(40056)
-    expect((await t.post('message/send', { touser: 'alice', msgtype: 'text', agentid: t.contactApp.agentid, text: { content: 'x' } }, tok)).errcode).toBe(301002)
+    expect((await t.post('message/send', { touser: 'alice', msgtype: 'text', agentid: 42, text: { content: 'x' } }, tok)).errcode).toBe(
+      40056,
+    )
+    expect(
+      (await t.post('message/send', { touser: 'alice', msgtype: 'text', agentid: t.contactApp.agentid, text: { content: 'x' } }, tok))
+        .errcode,
+    ).toBe(301002)
     expect((await t.post('message/send', { touser: 'alice', msgtype: 'gif', agentid, gif: {} }, tok)).errcode).toBe(40008)
 
-    const card = await t.post('message/send', { toparty: '1', msgtype: 'textcard', agentid, textcard: { title: '任务完成', description: '外呼任务已完成', url: 'https://example.com/t/1' } }, tok)
+    const card = await t.post(
+      'message/send',
+      {
+        toparty: '1',
+        msgtype: 'textcard',
+        agentid,
+        textcard: { title: '任务完成', description: '外呼任务已完成', url: 'https://example.com/t/1' },
+      },
+      tok,
+    )
     expect(card.errcode).toBe(0)
-    expect((await t.post('message/send', { touser: '@all', msgtype: 'textcard', agentid, textcard: { title: 't', url: 'https://x' } }, tok)).errcode).toBe(41033)
+    expect(
+      (await t.post('message/send', { touser: '@all', msgtype: 'textcard', agentid, textcard: { title: 't', url: 'https://x' } }, tok))
+        .errcode,
+    ).toBe(41033)
 
     const log = t.control.logs({ kind: 'app_messages' }).items as any[]
     expect(log).toHaveLength(2)
@@ -51,14 +72,21 @@ describe('media/upload', () => {
     // The media_id works in a welcome message and its image is served back.
     const { configId } = await t.customersVia(['alice'], 0)
     const scan = await t.control.scan(t.corp.corpid, { config_id: configId })
-    const welcome = await t.post('externalcontact/send_welcome_msg', { welcome_code: scan.welcome_code, attachments: [{ msgtype: 'image', image: { media_id: ok.body.media_id } }] })
+    const welcome = await t.post('externalcontact/send_welcome_msg', {
+      welcome_code: scan.welcome_code,
+      attachments: [{ msgtype: 'image', image: { media_id: ok.body.media_id } }],
+    })
     expect(welcome.errcode).toBe(0)
     const img = await request(t.app).get(`/sandbox/wecom/media-cdn/${ok.body.media_id}`).buffer(true)
     expect(Buffer.compare(img.body, PNG)).toBe(0)
     // Temp media expire after 3 days.
     t.clock.advance(3 * 86400_000)
     const later = await t.control.scan(t.corp.corpid, { config_id: configId })
-    const stale = await t.post('externalcontact/send_welcome_msg', { welcome_code: later.welcome_code, attachments: [{ msgtype: 'image', image: { media_id: ok.body.media_id } }] }, await t.token())
+    const stale = await t.post(
+      'externalcontact/send_welcome_msg',
+      { welcome_code: later.welcome_code, attachments: [{ msgtype: 'image', image: { media_id: ok.body.media_id } }] },
+      await t.token(),
+    )
     expect(stale.errcode).toBe(40007)
   })
 })
@@ -68,7 +96,7 @@ describe('member OAuth and JS-SDK tickets', () => {
     t = setupSandbox()
     const tok = await t.token('agent')
     const { code } = t.control.issueOAuthCode(t.corp.corpid, { userid: 'bob' })
-    expect((await t.get('auth/getuserinfo', { code }, tok))).toMatchObject({ errcode: 0, userid: 'bob' })
+    expect(await t.get('auth/getuserinfo', { code }, tok)).toMatchObject({ errcode: 0, userid: 'bob' })
     expect((await t.get('auth/getuserinfo', { code }, tok)).errcode).toBe(40029)
     expect((await t.get('auth/getuserinfo', {}, tok)).errcode).toBe(41008)
     const visitor = t.control.issueOAuthCode(t.corp.corpid, { openid: 'oVisitor1' })
@@ -87,7 +115,10 @@ describe('member OAuth and JS-SDK tickets', () => {
     const back = new URL(pick.headers.location)
     expect(back.searchParams.get('state')).toBe('abc')
     expect(back.searchParams.get('x')).toBe('1')
-    expect(await t.get('auth/getuserinfo', { code: back.searchParams.get('code') as string })).toMatchObject({ errcode: 0, userid: 'alice' })
+    expect(await t.get('auth/getuserinfo', { code: back.searchParams.get('code') as string })).toMatchObject({
+      errcode: 0,
+      userid: 'alice',
+    })
   })
 
   it('returns the same jsapi ticket while valid', async () => {

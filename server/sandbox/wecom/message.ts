@@ -6,7 +6,12 @@ import type { Endpoint } from './endpoint'
 import { type Body, optInt, optObject, optString, truncateBytes } from './params'
 
 function splitIds(value: string | undefined): string[] {
-  return value ? value.split('|').map((s) => s.trim()).filter(Boolean) : []
+  return value
+    ? value
+        .split('|')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : []
 }
 
 function need(o: Body, field: string, code: number, path: string): string {
@@ -35,7 +40,8 @@ function messageBody(msgtype: string, body: Body, corp: CorpState, now: number):
     }
     case 'news': {
       const articles = o.articles
-      if (!Array.isArray(articles) || articles.length === 0 || articles.length > 8) throw invalidParam('news.articles must have 1 to 8 items')
+      if (!Array.isArray(articles) || articles.length === 0 || articles.length > 8)
+        throw invalidParam('news.articles must have 1 to 8 items')
       articles.forEach((a, i) => {
         const art = (a ?? {}) as Body
         need(art, 'title', 41016, `news.articles[${i}]`)

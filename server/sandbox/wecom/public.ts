@@ -36,7 +36,12 @@ export function publicRouter(ctx: SandboxContext): Router {
     }
     let png = qrCache.get(configId)
     if (!png) {
-      png = await QRCode.toBuffer(sandboxUrl(ctx, `/wecom/scan/${configId}`), { type: 'png', margin: 2, width: 300, errorCorrectionLevel: 'M' })
+      png = await QRCode.toBuffer(sandboxUrl(ctx, `/wecom/scan/${configId}`), {
+        type: 'png',
+        margin: 2,
+        width: 300,
+        errorCorrectionLevel: 'M',
+      })
       if (qrCache.size > 500) qrCache.clear()
       qrCache.set(configId, png)
     }
@@ -109,11 +114,18 @@ export function publicRouter(ctx: SandboxContext): Router {
     }
     const links = [...corp.members.values()]
       .map((m) => {
-        const params = new URLSearchParams({ appid: corp.corpid, redirect_uri: q.redirect_uri as string, state: q.state ?? '', userid: m.userid })
+        const params = new URLSearchParams({
+          appid: corp.corpid,
+          redirect_uri: q.redirect_uri as string,
+          state: q.state ?? '',
+          userid: m.userid,
+        })
         return `<a class="btn" href="authorize/pick?${escapeHtml(params.toString())}">${escapeHtml(m.name)} <small>(${escapeHtml(m.userid)})</small></a>`
       })
       .join('')
-    res.type('text/html').send(page(`${corp.name} 授权`, `<h2>${escapeHtml(corp.name)}</h2><p>选择以哪位成员身份继续（沙箱模拟企业微信授权）：</p>${links}`))
+    res
+      .type('text/html')
+      .send(page(`${corp.name} 授权`, `<h2>${escapeHtml(corp.name)}</h2><p>选择以哪位成员身份继续（沙箱模拟企业微信授权）：</p>${links}`))
   })
 
   r.get('/connect/oauth2/authorize/pick', (req: Request, res: Response) => {

@@ -21,7 +21,15 @@ export function liveTagCount(corp: CorpState): number {
 }
 
 export function createGroup(ids: IdGen, corp: CorpState, name: string, order: number, nowS: number): TagGroup {
-  const group: TagGroup = { seq: corp.nextSeq(), group_id: ids.next('et', 32), group_name: name, create_time: nowS, order, deleted: false, tag_ids: [] }
+  const group: TagGroup = {
+    seq: corp.nextSeq(),
+    group_id: ids.next('et', 32),
+    group_name: name,
+    create_time: nowS,
+    order,
+    deleted: false,
+    tag_ids: [],
+  }
   corp.tagGroups.set(group.group_id, group)
   return group
 }
@@ -101,7 +109,14 @@ export const tagEndpoints: Endpoint[] = [
       if (groupIds.length) {
         // Both given → tag_id is ignored.
         const found = groupIds.map((id) => corp.tagGroups.get(id)).filter((g): g is TagGroup => !!g)
-        for (const g of found.sort(byOrder)) groups.push(groupView(g, g.tag_ids.map((id) => corp.tags.get(id) as Tag), true))
+        for (const g of found.sort(byOrder))
+          groups.push(
+            groupView(
+              g,
+              g.tag_ids.map((id) => corp.tags.get(id) as Tag),
+              true,
+            ),
+          )
       } else if (tagIds.length) {
         const perGroup = new Map<string, Tag[]>()
         for (const id of new Set(tagIds)) {
@@ -115,7 +130,14 @@ export const tagEndpoints: Endpoint[] = [
         for (const g of found.sort(byOrder)) groups.push(groupView(g, perGroup.get(g.group_id) as Tag[], true))
       } else {
         const live = [...corp.tagGroups.values()].filter((g) => !g.deleted).sort(byOrder)
-        for (const g of live) groups.push(groupView(g, g.tag_ids.map((id) => corp.tags.get(id) as Tag).filter((t) => !t.deleted), false))
+        for (const g of live)
+          groups.push(
+            groupView(
+              g,
+              g.tag_ids.map((id) => corp.tags.get(id) as Tag).filter((t) => !t.deleted),
+              false,
+            ),
+          )
       }
       return { tag_group: groups }
     },
@@ -173,7 +195,8 @@ export const tagEndpoints: Endpoint[] = [
       const group = corp.tagGroups.get(id)
       if (group) {
         if (group.deleted) throw new WecomError(40068, `id \`${id}\``)
-        if (name && [...corp.tagGroups.values()].some((g) => g !== group && !g.deleted && g.group_name === name)) throw new WecomError(40071)
+        if (name && [...corp.tagGroups.values()].some((g) => g !== group && !g.deleted && g.group_name === name))
+          throw new WecomError(40071)
         if (name) group.group_name = name
         if (order !== undefined) group.order = order
         return {}
@@ -181,7 +204,8 @@ export const tagEndpoints: Endpoint[] = [
       const tag = liveTagOrThrow(corp, id)
       if (name) {
         const siblings = corp.tagGroups.get(tag.group_id)?.tag_ids ?? []
-        if (siblings.some((sid) => sid !== id && corp.tags.get(sid)?.deleted === false && corp.tags.get(sid)?.name === name)) throw new WecomError(40071)
+        if (siblings.some((sid) => sid !== id && corp.tags.get(sid)?.deleted === false && corp.tags.get(sid)?.name === name))
+          throw new WecomError(40071)
         tag.name = name
       }
       if (order !== undefined) tag.order = order
@@ -227,7 +251,14 @@ export const tagEndpoints: Endpoint[] = [
       for (const id of add) set.add(id)
       for (const id of remove) set.delete(id)
       f.tags = [...set]
-      ctx.state.logs.markTag.push({ at: now, corpid: corp.corpid, userid, external_userid: externalUserid, add_tag: add, remove_tag: remove })
+      ctx.state.logs.markTag.push({
+        at: now,
+        corpid: corp.corpid,
+        userid,
+        external_userid: externalUserid,
+        add_tag: add,
+        remove_tag: remove,
+      })
       return {}
     },
   },

@@ -14,7 +14,16 @@ describe('user/get', () => {
       members: [{ userid: 'erin', name: '陈静', department: [2, 1], position: '主治医生', mobile: '13800000000' }],
     })
     const r = await t.get('user/get', { userid: 'erin' })
-    expect(r).toMatchObject({ errcode: 0, userid: 'erin', name: '陈静', department: [2, 1], order: [0, 0], position: '主治医生', main_department: 2, status: 1 })
+    expect(r).toMatchObject({
+      errcode: 0,
+      userid: 'erin',
+      name: '陈静',
+      department: [2, 1],
+      order: [0, 0],
+      position: '主治医生',
+      main_department: 2,
+      status: 1,
+    })
     for (const field of ['mobile', 'gender', 'email', 'biz_mail', 'avatar', 'qr_code', 'address']) expect(r).not.toHaveProperty(field)
     expect(GetUserResponse.parse(r).name).toBe('陈静')
   })

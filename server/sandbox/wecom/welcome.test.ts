@@ -20,11 +20,22 @@ describe('send_welcome_msg', () => {
 
     const late = await t.control.scan(t.corp.corpid, { config_id: way.config_id })
     t.clock.advance(20_001)
-    expect((await t.post('externalcontact/send_welcome_msg', { welcome_code: late.welcome_code, text: { content: 'hi' } })).errcode).toBe(41051)
-    expect((await t.post('externalcontact/send_welcome_msg', { welcome_code: 'never-issued', text: { content: 'hi' } })).errcode).toBe(41051)
+    expect((await t.post('externalcontact/send_welcome_msg', { welcome_code: late.welcome_code, text: { content: 'hi' } })).errcode).toBe(
+      41051,
+    )
+    expect((await t.post('externalcontact/send_welcome_msg', { welcome_code: 'never-issued', text: { content: 'hi' } })).errcode).toBe(
+      41051,
+    )
 
     const log = t.control.logs({ kind: 'welcome' }).items
-    expect(log).toEqual([expect.objectContaining({ welcome_code: scan.welcome_code, userid: 'alice', external_userid: scan.external_userid, text: { content: '您好，欢迎咨询' } })])
+    expect(log).toEqual([
+      expect.objectContaining({
+        welcome_code: scan.welcome_code,
+        userid: 'alice',
+        external_userid: scan.external_userid,
+        text: { content: '您好，欢迎咨询' },
+      }),
+    ])
   })
 
   it('checks content before spending the code', async () => {
@@ -33,11 +44,32 @@ describe('send_welcome_msg', () => {
     const scan = await t.control.scan(t.corp.corpid, { config_id: configId })
     const code = scan.welcome_code
     expect((await t.post('externalcontact/send_welcome_msg', { welcome_code: code })).errcode).toBe(40058)
-    expect((await t.post('externalcontact/send_welcome_msg', { welcome_code: code, text: { content: '字'.repeat(1334) } })).errcode).toBe(40058)
+    expect((await t.post('externalcontact/send_welcome_msg', { welcome_code: code, text: { content: '字'.repeat(1334) } })).errcode).toBe(
+      40058,
+    )
     const link = { msgtype: 'link', link: { title: '门店地址', url: 'https://example.com' } }
-    expect((await t.post('externalcontact/send_welcome_msg', { welcome_code: code, attachments: Array(10).fill(link) })).errcode).toBe(40058)
-    expect((await t.post('externalcontact/send_welcome_msg', { welcome_code: code, attachments: [{ msgtype: 'image', image: { media_id: 'nope' } }] })).errcode).toBe(40007)
-    expect((await t.post('externalcontact/send_welcome_msg', { welcome_code: code, attachments: [{ msgtype: 'gif' }] })).errcode).toBe(40008)
-    expect((await t.post('externalcontact/send_welcome_msg', { welcome_code: code, text: { content: '字'.repeat(1333) }, attachments: Array(9).fill(link) })).errcode).toBe(0)
+    expect((await t.post('externalcontact/send_welcome_msg', { welcome_code: code, attachments: Array(10).fill(link) })).errcode).toBe(
+      40058,
+    )
+    expect(
+      (
+        await t.post('externalcontact/send_welcome_msg', {
+          welcome_code: code,
+          attachments: [{ msgtype: 'image', image: { media_id: 'nope' } }],
+        })
+      ).errcode,
+    ).toBe(40007)
+    expect((await t.post('externalcontact/send_welcome_msg', { welcome_code: code, attachments: [{ msgtype: 'gif' }] })).errcode).toBe(
+      40008,
+    )
+    expect(
+      (
+        await t.post('externalcontact/send_welcome_msg', {
+          welcome_code: code,
+          text: { content: '字'.repeat(1333) },
+          attachments: Array(9).fill(link),
+        })
+      ).errcode,
+    ).toBe(0)
   })
 })

@@ -47,7 +47,10 @@ export const useCustomersStore = defineStore('customers', () => {
       sort: 'firstAddedAt:desc' as CustomerSort,
     }),
   )
-  const lost = usePagedList((paging) => trpc.customers.lost.query(paging), () => ({}))
+  const lost = usePagedList(
+    (paging) => trpc.customers.lost.query(paging),
+    () => ({}),
+  )
   const channels = ref<ChannelOption[]>([])
 
   const detail = shallowRef<CustomerDetail | null>(null)

@@ -36,7 +36,12 @@ export const useDashboardStore = defineStore('dashboard', () => {
         trpc.customers.lost.query({ page: 1, pageSize: LOST_SCAN }),
       ])
       const lostThisWeek = lost.items.filter((r) => r.lostAt !== null && r.lostAt >= weekStart).length
-      numbers.value = { total: all.total, addedToday: today.total, lostThisWeek, lostWeekCapped: lostThisWeek === LOST_SCAN && lost.total > LOST_SCAN }
+      numbers.value = {
+        total: all.total,
+        addedToday: today.total,
+        lostThisWeek,
+        lostWeekCapped: lostThisWeek === LOST_SCAN && lost.total > LOST_SCAN,
+      }
     } finally {
       loading.value = false
     }

@@ -27,7 +27,10 @@ export const useUsersStore = defineStore('users', () => {
   const create = (input: RouterInputs['users']['create']) => run(() => trpc.users.create.mutate(input), list.search)
   const update = (input: RouterInputs['users']['update']) => run(() => trpc.users.update.mutate(input), list.load)
   const resetPassword = (input: RouterInputs['users']['resetPassword']) =>
-    run(() => trpc.users.resetPassword.mutate(input), async () => {})
+    run(
+      () => trpc.users.resetPassword.mutate(input),
+      async () => {},
+    )
 
   return { ...list, saving, create, update, resetPassword }
 })

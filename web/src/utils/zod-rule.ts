@@ -15,6 +15,9 @@ export function zodRule(schema: ZodType, trigger: FormItemRule['trigger'] = 'blu
 }
 
 /** Rules for several fields of one object schema: `zodRules(loginInput.shape, ['username', 'password'])`. */
-export function zodRules<S extends Record<string, ZodType>, K extends keyof S & string>(shape: S, keys: readonly K[]): Record<K, FormItemRule[]> {
+export function zodRules<S extends Record<string, ZodType>, K extends keyof S & string>(
+  shape: S,
+  keys: readonly K[],
+): Record<K, FormItemRule[]> {
   return Object.fromEntries(keys.map((k) => [k, [zodRule(shape[k])]])) as Record<K, FormItemRule[]>
 }

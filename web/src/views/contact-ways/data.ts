@@ -110,10 +110,19 @@ export function formFromRow(row: ContactWayRow): WayForm {
 
 /** Video and file attachments (media ids only) are not editable here; they are kept as they are. */
 function attachmentToForm(a: WelcomeAttachment): AttachmentForm[] {
-  if (a.msgtype === 'link') return [{ ...emptyAttachment('link'), title: a.link.title, url: a.link.url, desc: a.link.desc ?? '', picurl: a.link.picurl ?? '' }]
+  if (a.msgtype === 'link')
+    return [{ ...emptyAttachment('link'), title: a.link.title, url: a.link.url, desc: a.link.desc ?? '', picurl: a.link.picurl ?? '' }]
   if (a.msgtype === 'image' && a.image.pic_url) return [{ ...emptyAttachment('image'), picurl: a.image.pic_url }]
   if (a.msgtype === 'miniprogram')
-    return [{ ...emptyAttachment('miniprogram'), title: a.miniprogram.title, appid: a.miniprogram.appid, page: a.miniprogram.page, picMediaId: a.miniprogram.pic_media_id }]
+    return [
+      {
+        ...emptyAttachment('miniprogram'),
+        title: a.miniprogram.title,
+        appid: a.miniprogram.appid,
+        page: a.miniprogram.page,
+        picMediaId: a.miniprogram.pic_media_id,
+      },
+    ]
   return []
 }
 
@@ -122,13 +131,18 @@ const blank = (s: string) => (s.trim() === '' ? undefined : s.trim())
 function attachmentFromForm(a: AttachmentForm): WelcomeAttachment {
   if (a.msgtype === 'image') return { msgtype: 'image', image: { pic_url: a.picurl.trim() } }
   if (a.msgtype === 'miniprogram')
-    return { msgtype: 'miniprogram', miniprogram: { title: a.title.trim(), appid: a.appid.trim(), page: a.page.trim(), pic_media_id: a.picMediaId.trim() } }
+    return {
+      msgtype: 'miniprogram',
+      miniprogram: { title: a.title.trim(), appid: a.appid.trim(), page: a.page.trim(), pic_media_id: a.picMediaId.trim() },
+    }
   return { msgtype: 'link', link: { title: a.title.trim(), url: a.url.trim(), desc: blank(a.desc), picurl: blank(a.picurl) } }
 }
 
 /** Media-only attachments of the stored way that the form does not show, sent back unchanged on save. */
 export function keptAttachments(row: ContactWayRow | null): WelcomeAttachment[] {
-  return (row?.welcome?.attachments ?? []).filter((a) => a.msgtype === 'video' || a.msgtype === 'file' || (a.msgtype === 'image' && !a.image.pic_url))
+  return (row?.welcome?.attachments ?? []).filter(
+    (a) => a.msgtype === 'video' || a.msgtype === 'file' || (a.msgtype === 'image' && !a.image.pic_url),
+  )
 }
 
 export function welcomeFromForm(f: WayForm, kept: WelcomeAttachment[] = []): WelcomeMessage | undefined {

@@ -15,7 +15,11 @@ import { zodRules } from '../../utils/zod-rule'
 export { ADD_WAY_LABELS, CUSTOMER_STATUS_LABELS, FOLLOW_STATUS_LABELS, GENDER_LABELS }
 
 export const CUSTOMER_TYPE_LABELS: Record<number, string> = { 1: '微信用户', 2: '企业微信用户' }
-export const FOLLOW_STATUS_TAG: Record<CustomerFollow['status'], 'success' | 'danger' | 'info'> = { active: 'success', lost: 'danger', deleted: 'info' }
+export const FOLLOW_STATUS_TAG: Record<CustomerFollow['status'], 'success' | 'danger' | 'info'> = {
+  active: 'success',
+  lost: 'danger',
+  deleted: 'info',
+}
 export const LEAD_STATUS_LABELS: Record<string, string> = { new: '新线索', contacted: '已联系', converted: '已转化', closed: '已关闭' }
 export const LEAD_SOURCE_LABELS: Record<string, string> = { wecom: '企业微信', oa: '公众号' }
 
@@ -98,8 +102,22 @@ const EVENT_TYPE: Record<string, 'success' | 'danger' | 'primary' | 'warning' | 
   transfer_fail: 'warning',
   edit_external_contact: 'primary',
 }
-export const EVENT_STATUS_LABELS: Record<string, string> = { pending: '处理中', held: '暂存', processed: '已处理', ignored: '已忽略', failed: '处理失败' }
-const MESSAGE_TYPE_LABELS: Record<string, string> = { text: '文本', image: '图片', voice: '语音', video: '视频', file: '文件', link: '链接', location: '位置' }
+export const EVENT_STATUS_LABELS: Record<string, string> = {
+  pending: '处理中',
+  held: '暂存',
+  processed: '已处理',
+  ignored: '已忽略',
+  failed: '处理失败',
+}
+const MESSAGE_TYPE_LABELS: Record<string, string> = {
+  text: '文本',
+  image: '图片',
+  voice: '语音',
+  video: '视频',
+  file: '文件',
+  link: '链接',
+  location: '位置',
+}
 
 export function timelineLabel(item: TimelineItem): string {
   if (item.kind === 'message') return '消息'

@@ -41,7 +41,8 @@ function required(message: string): FormItemRule {
 export function configFormRules(view: WecomConfigView | null): FormRules<ConfigForm> {
   const s = wecomConfigSaveInput.shape
   const stored = (f: SecretField) => !!view?.[MASKED[f]]
-  const secret = (f: SecretField, label: string, schema: ZodType) => (stored(f) ? [blankOrValid(schema)] : [required(`请输入${label}`), zodRule(schema)])
+  const secret = (f: SecretField, label: string, schema: ZodType) =>
+    stored(f) ? [blankOrValid(schema)] : [required(`请输入${label}`), zodRule(schema)]
   return {
     corpId: [zodRule(s.corpId)],
     agentId: [zodRule(s.agentId)],

@@ -32,7 +32,8 @@ export const addExternalContact: CallbackHandler = async (ctx) => {
   // (b) The detail: the relation as WeCom has it now (it may already be gone again).
   const detail = await fetchCustomerDetail(client, externalUserid)
   const follow = detail.follow_user.find((f) => f.userid === userid)
-  if (!follow) deps.log.info({ orgId, eventId: event.id, userid }, 'add event: WeCom no longer lists this relation; customer stored without it')
+  if (!follow)
+    deps.log.info({ orgId, eventId: event.id, userid }, 'add event: WeCom no longer lists this relation; customer stored without it')
 
   // (c–e) Customer, relation, lead and source tag in one transaction.
   const now = deps.clock.now()
@@ -52,9 +53,14 @@ export const addExternalContact: CallbackHandler = async (ctx) => {
   // (g) alongside, the member's notice, only when this run made the relation active (so a replay tells nobody twice).
   const name = detail.external_contact.name || externalUserid
   await Promise.all([
-    follow && way ? markWayTags(ctx, client, way, { userid, externalUserid, customerId: result.customerId, has: result.followTagIds }) : null,
+    follow && way
+      ? markWayTags(ctx, client, way, { userid, externalUserid, customerId: result.customerId, has: result.followTagIds })
+      : null,
     result.followActivated
-      ? notifyStaff(deps, orgId, { userid, content: way ? `新客户 ${name} 通过「${way.channel_name}」添加了你` : `新客户 ${name} 添加了你` })
+      ? notifyStaff(deps, orgId, {
+          userid,
+          content: way ? `新客户 ${name} 通过「${way.channel_name}」添加了你` : `新客户 ${name} 添加了你`,
+        })
       : null,
   ])
   return 'processed'
@@ -70,7 +76,11 @@ async function markWayTags(
   if (wanted.length === 0) return
   // Only tags mirrored locally: an id WeCom deleted since the way was saved would fail the whole mark_tag call.
   const known = await findKnownWecomTagIds(deps.db, orgId, wanted)
-  if (known.length < wanted.length) deps.log.warn({ orgId, wayId: way.id, unknown: wanted.filter((t) => !known.includes(t)) }, 'contact way tags not known locally; skipped')
+  if (known.length < wanted.length)
+    deps.log.warn(
+      { orgId, wayId: way.id, unknown: wanted.filter((t) => !known.includes(t)) },
+      'contact way tags not known locally; skipped',
+    )
   const has = new Set(rel.has)
   const add = known.filter((t) => !has.has(t))
   if (add.length === 0) return

@@ -14,7 +14,10 @@ export const delExternalContact: CallbackHandler = async ({ deps, orgId, event, 
   const res = await writeTransaction(deps.db, (trx) =>
     endFollow(trx, { orgId, externalUserid, userid, status: 'deleted', atMs: Number(event.create_time), now: deps.clock.now() }),
   )
-  deps.log.info({ orgId, eventId: event.id, userid, source: source || undefined, known: !!res, changed: res?.changed }, 'member removed a customer')
+  deps.log.info(
+    { orgId, eventId: event.id, userid, source: source || undefined, known: !!res, changed: res?.changed },
+    'member removed a customer',
+  )
   // A relation we never stored needs nothing.
   return res ? 'processed' : 'ignored'
 }

@@ -13,6 +13,8 @@ export const editExternalContact: CallbackHandler = async ({ deps, orgId, doc })
   const client = await deps.wecom.for(orgId, 'contact')
   const detail = await fetchCustomerDetail(client, externalUserid)
   const follow = detail.follow_user.find((f) => f.userid === userid)
-  await writeTransaction(deps.db, (trx) => ingestContact(trx, { orgId, contact: detail.external_contact, userid, follow, now: deps.clock.now() }))
+  await writeTransaction(deps.db, (trx) =>
+    ingestContact(trx, { orgId, contact: detail.external_contact, userid, follow, now: deps.clock.now() }),
+  )
   return 'processed'
 }
