@@ -30,15 +30,7 @@ export default tseslint.config(
   {
     // Migrations are typed against Kysely<any> on purpose (they must not import today's table types); tests, benches and
     // their helpers read JSON answers loosely; server/db's helpers are generic over every table's query builder.
-    files: [
-      'migrations/**/*.ts',
-      '**/*.test.ts',
-      '**/*.e2e.ts',
-      'server/testing/**',
-      'server/sandbox/testing.ts',
-      'bench/**',
-      'server/db/**',
-    ],
+    files: ['migrations/**/*.ts', '**/*.test.ts', 'e2e/**', 'server/testing/**', 'server/sandbox/testing.ts', 'bench/**', 'server/db/**'],
     rules: { '@typescript-eslint/no-explicit-any': 'off', '@typescript-eslint/no-empty-object-type': 'off' },
   },
   {

@@ -134,3 +134,21 @@ export async function openSession(): Promise<BrowserSession> {
     },
   }
 }
+
+/**
+ * A tRPC caller over HTTP with the page's session cookie, for a test's own setup (not what it checks): the page and
+ * server are read at each call, so a test may replace either.
+ */
+export function apiCaller(current: () => { page: Page; baseUrl: string }) {
+  return async function trpc<T = any>(kind: 'query' | 'mutation', path: string, input?: unknown): Promise<T> {
+    const { page, baseUrl } = current()
+    const url = `${baseUrl}/trpc/${path}`
+    const res =
+      kind === 'query'
+        ? await page.request.get(input === undefined ? url : `${url}?input=${encodeURIComponent(JSON.stringify(input))}`)
+        : await page.request.post(url, { data: input ?? {} })
+    const body = (await res.json()) as { result?: { data: T }; error?: { message?: string } }
+    if (!res.ok() || !body.result) throw new Error(`${path}: HTTP ${res.status()} ${body.error?.message ?? ''}`)
+    return body.result.data
+  }
+}

@@ -3,7 +3,7 @@
 // afresh and makes the users and records it looks at, so any one of them can run alone or in another order.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
-import { openSession, screenshot, watchConsole, type BrowserSession, type TestServer } from './harness'
+import { openSession, screenshot, watchConsole, type BrowserSession, type TestServer, apiCaller } from './harness'
 
 const MENU = [
   '概览',
@@ -53,17 +53,8 @@ afterEach(() => {
   expect(fresh).toEqual([])
 })
 
-/** Calls a tRPC procedure over HTTP with the page's session cookie: a test's own setup, not what it checks. */
-async function trpc<T = any>(kind: 'query' | 'mutation', path: string, input?: unknown): Promise<T> {
-  const url = `${server.url}/trpc/${path}`
-  const res =
-    kind === 'query'
-      ? await page.request.get(input === undefined ? url : `${url}?input=${encodeURIComponent(JSON.stringify(input))}`)
-      : await page.request.post(url, { data: input ?? {} })
-  const body = (await res.json()) as { result?: { data: T }; error?: { message?: string } }
-  if (!res.ok() || !body.result) throw new Error(`${path}: HTTP ${res.status()} ${body.error?.message ?? ''}`)
-  return body.result.data
-}
+/** tRPC calls with the page's session cookie, for a test's own setup. */
+const trpc = apiCaller(() => ({ page, baseUrl: server.url }))
 
 /** No session, the page on nothing (so the old page's requests do not fail mid-flight and log errors). */
 async function signOut() {

@@ -4,7 +4,7 @@
 // and makes what it needs through the API (idempotently), so any one of them can run alone or in another order.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Locator, Page } from 'playwright-core'
-import { openSession, screenshot, type BrowserSession, type TestServer } from './harness'
+import { openSession, screenshot, type BrowserSession, type TestServer, apiCaller } from './harness'
 
 const CHANNEL = { name: '小红书', state: 'xiaohongshu' }
 const STAFF = { userid: 'ZhangLi', name: '张丽' }
@@ -40,17 +40,8 @@ afterEach(() => {
   expect(fresh).toEqual([])
 })
 
-/** Calls a tRPC procedure over HTTP with the page's session cookie: a test's own setup, not what it checks. */
-async function trpc<T = any>(kind: 'query' | 'mutation', path: string, input?: unknown): Promise<T> {
-  const url = `${server.url}/trpc/${path}`
-  const res =
-    kind === 'query'
-      ? await page.request.get(input === undefined ? url : `${url}?input=${encodeURIComponent(JSON.stringify(input))}`)
-      : await page.request.post(url, { data: input ?? {} })
-  const body = (await res.json()) as { result?: { data: T }; error?: { message?: string } }
-  if (!res.ok() || !body.result) throw new Error(`${path}: HTTP ${res.status()} ${body.error?.message ?? ''}`)
-  return body.result.data
-}
+/** tRPC calls with the page's session cookie, for a test's own setup. */
+const trpc = apiCaller(() => ({ page, baseUrl: server.url }))
 
 /** A fresh admin session on the dashboard (the old page is left first, so its requests do not fail mid-flight). */
 async function start() {
