@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { DbHandle } from '../db/connect'
 import { ManualClock, systemClock } from '../lib/clock'
 import { silentLogger } from '../lib/logger'
-import { createTestDb, openSecondHandle } from '../testing/test-db'
+import { createTestDb, openSecondHandle, countRows } from '../testing/test-db'
 import { backoffDelay, PermanentJobError, Queue, type QueueOptions } from './queue'
 
 let handle: DbHandle
@@ -18,15 +18,7 @@ function makeQueue(opts: Partial<QueueOptions> = {}): Queue {
 }
 
 const rowOf = (id: number) => handle.db.selectFrom('queue_jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
-const countRows = async () =>
-  Number(
-    (
-      await handle.db
-        .selectFrom('queue_jobs')
-        .select((eb) => eb.fn.countAll().as('n'))
-        .executeTakeFirstOrThrow()
-    ).n,
-  )
+const jobRows = () => countRows(handle.db, 'queue_jobs')
 
 function deferred<T = void>() {
   let resolve!: (v: T) => void
@@ -52,16 +44,16 @@ describe('enqueue', () => {
     const second = await q.enqueue(handle.db, 'welcome', { customer: 1 }, { dedupeKey: 'welcome:1', orgId: 7 })
     expect(first).toEqual({ id: expect.any(Number), created: true })
     expect(second).toEqual({ id: first.id, created: false })
-    expect(await countRows()).toBe(1)
+    expect(await jobRows()).toBe(1)
 
     expect(await q.runUntilIdle()).toBe(1)
     expect((await q.enqueue(handle.db, 'welcome', {}, { dedupeKey: 'welcome:1' })).created).toBe(false)
-    expect(await countRows()).toBe(1)
+    expect(await jobRows()).toBe(1)
 
     // Without a key every enqueue is a new job.
     await q.enqueue(handle.db, 'welcome', { customer: 2 })
     await q.enqueue(handle.db, 'welcome', { customer: 2 })
-    expect(await countRows()).toBe(3)
+    expect(await jobRows()).toBe(3)
   })
 
   it('stores the payload as JSON and the options on the row', async () => {
@@ -80,12 +72,12 @@ describe('enqueue', () => {
         throw new Error('state change failed')
       }),
     ).rejects.toThrow('state change failed')
-    expect(await countRows()).toBe(0)
+    expect(await jobRows()).toBe(0)
 
     await handle.db.transaction().execute(async (trx) => {
       await q.enqueue(trx, 'k', { n: 1 }, { dedupeKey: 'tx-1' })
     })
-    expect(await countRows()).toBe(1)
+    expect(await jobRows()).toBe(1)
   })
 })
 

@@ -1,6 +1,7 @@
 // Fresh, migrated databases for tests: SQLite in memory, or a throwaway MariaDB database when TEST_DB=mysql.
 import { randomBytes } from 'node:crypto'
 import { connectDb, type DbHandle, type DialectKind } from '../db/connect'
+import type { Database, Executor } from '../db/database'
 import { migrateToLatest } from '../db/migrate'
 
 export const TEST_DIALECT: DialectKind = process.env.TEST_DB === 'mysql' ? 'mysql' : 'sqlite'
@@ -41,4 +42,13 @@ async function adminQuery(statement: string): Promise<void> {
   } finally {
     await conn.end()
   }
+}
+
+/** How many rows a table holds: what tests assert after a write that must (or must not) have happened. */
+export async function countRows(db: Executor, table: keyof Database): Promise<number> {
+  const row = await db
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirstOrThrow()
+  return Number(row.n)
 }

@@ -11,7 +11,7 @@ import { ManualClock } from '../../lib/clock'
 import { encryptMessage, generateEncodingAesKey, msgSignature } from '../../platform/crypto'
 import { buildXml } from '../../platform/xml'
 import { createOrgWithUser, createTestDeps } from '../../testing/deps'
-import { createTestDb } from '../../testing/test-db'
+import { createTestDb, countRows } from '../../testing/test-db'
 import { CALLBACK_CACHE_MAX } from '../wecom-config/wecom-config.repository'
 import { findConfigByOrg } from '../wecom-config/wecom-config.repository'
 import { saveConfig } from '../wecom-config/wecom-config.service'
@@ -40,15 +40,7 @@ beforeEach(async () => {
 })
 afterEach(async () => handle.close())
 
-const count = async () =>
-  Number(
-    (
-      await deps.db
-        .selectFrom('callback_events')
-        .select((eb) => eb.fn.countAll().as('n'))
-        .executeTakeFirstOrThrow()
-    ).n,
-  )
+const count = async () => countRows(deps.db, 'callback_events')
 
 function sealed(extra = '') {
   const timestamp = String(Math.floor(clock.now() / 1000))

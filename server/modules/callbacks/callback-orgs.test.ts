@@ -5,7 +5,7 @@ import { ManualClock } from '../../lib/clock'
 import { encryptMessage, generateEncodingAesKey, msgSignature } from '../../platform/crypto'
 import { buildXml } from '../../platform/xml'
 import { createOrgWithUser, createTestDeps } from '../../testing/deps'
-import { createTestDb } from '../../testing/test-db'
+import { createTestDb, countRows } from '../../testing/test-db'
 import { callerFor } from '../../testing/tenant'
 import { findConfigByOrg } from '../wecom-config/wecom-config.repository'
 import { saveConfig } from '../wecom-config/wecom-config.service'
@@ -65,15 +65,7 @@ function sealed(chatId: string) {
 
 const eventsOf = (orgId: number) =>
   deps.db.selectFrom('callback_events').select(['id', 'status']).where('org_id', '=', orgId).orderBy('id').execute()
-const jobCount = async () =>
-  Number(
-    (
-      await deps.db
-        .selectFrom('queue_jobs')
-        .select((eb) => eb.fn.countAll().as('n'))
-        .executeTakeFirstOrThrow()
-    ).n,
-  )
+const jobCount = async () => countRows(deps.db, 'queue_jobs')
 
 describe('two orgs connected to one corp', () => {
   it('each stores and processes the same event (and a retry to either is still one event per org)', async () => {

@@ -8,12 +8,12 @@ import { ManualClock } from '../../lib/clock'
 import { encryptMessage, msgSignature } from '../../platform/crypto'
 import { buildXml } from '../../platform/xml'
 import { createOrgWithUser, createTestDeps } from '../../testing/deps'
-import { createTestDb } from '../../testing/test-db'
+import { createTestDb, countRows } from '../../testing/test-db'
 import { createWecomEnv, type WecomEnv } from '../../testing/wecom-env'
 import { saveConfig } from '../wecom-config/wecom-config.service'
 import { findConfigByOrg } from '../wecom-config/wecom-config.repository'
 import { createWecomCallbackRouter } from './callback.route'
-import { captureCallback, countRows, createChannel, post, sealCallback } from './callbacks.test-fixtures'
+import { captureCallback, createChannel, post, sealCallback } from './callbacks.test-fixtures'
 
 interface VerifyVector {
   kind: string
@@ -104,15 +104,7 @@ describe('URL verification', () => {
       expect((await postTo(key, good.query, `<!DOCTYPE x [<!ENTITY e "x">]>${good.body}`)).status).toBe(400)
       expect((await postTo(key, good.query, `<xml><Encrypt>${'A'.repeat(1024 * 1024)}</Encrypt></xml>`)).status).toBe(413)
       expect((await postTo('no-such-key', good.query, good.body)).status).toBe(404)
-      const count = async () =>
-        Number(
-          (
-            await deps.db
-              .selectFrom('callback_events')
-              .select((eb) => eb.fn.countAll().as('n'))
-              .executeTakeFirstOrThrow()
-          ).n,
-        )
+      const count = async () => countRows(deps.db, 'callback_events')
       expect(await count()).toBe(0)
       const ok = await postTo(key, good.query, good.body)
       expect([ok.status, ok.text]).toEqual([200, 'success'])
@@ -198,14 +190,14 @@ describe('refused callbacks', () => {
     // Unknown callback key.
     await expectRefused(send(good.url.replace(/\/callback\/[^?]+/, '/callback/unknown-key'), good.body), 404)
 
-    expect(await countRows(env, 'callback_events')).toBe(0)
-    expect(await countRows(env, 'queue_jobs')).toBe(0)
+    expect(await countRows(env.deps.db, 'callback_events')).toBe(0)
+    expect(await countRows(env.deps.db, 'queue_jobs')).toBe(0)
 
     // The untouched request is accepted, once.
     const accepted = await post(good)
     expect(accepted.status).toBe(200)
     expect(await accepted.text()).toBe('success')
-    expect(await countRows(env, 'callback_events')).toBe(1)
+    expect(await countRows(env.deps.db, 'callback_events')).toBe(1)
   })
 
   it('still serves afterwards: URL verification from the sandbox and a real scan end to end', async () => {

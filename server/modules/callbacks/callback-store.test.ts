@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { DbHandle } from '../../db/connect'
 import { buildXml, parseXml } from '../../platform/xml'
 import { createOrgWithUser, createTestDeps } from '../../testing/deps'
-import { createTestDb } from '../../testing/test-db'
+import { createTestDb, countRows } from '../../testing/test-db'
 import { CALLBACK_JOB, CallbackStore } from './callback-store'
 
 let handle: DbHandle
@@ -29,15 +29,7 @@ const plaintext = (ext: string) =>
     ExternalUserID: ext,
   })
 const event = (ext: string) => ({ orgId, plaintext: plaintext(ext), doc: parseXml(plaintext(ext)) })
-const count = async (table: 'callback_events' | 'queue_jobs') =>
-  Number(
-    (
-      await deps.db
-        .selectFrom(table)
-        .select((eb) => eb.fn.countAll().as('n'))
-        .executeTakeFirstOrThrow()
-    ).n,
-  )
+const count = async (table: 'callback_events' | 'queue_jobs') => countRows(deps.db, table)
 
 describe('CallbackStore', () => {
   it('stores concurrent events in shared transactions, each with its job, before resolving', async () => {

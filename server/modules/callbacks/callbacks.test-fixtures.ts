@@ -1,5 +1,4 @@
-// Test fixtures for the callback suites: a channel (WeCom tag + contact way with welcome), captured callbacks, row counts.
-import type { Database } from '../../db/database'
+// Test fixtures for the callback suites: a channel (WeCom tag + contact way with welcome), captured callbacks.
 import { buildXml } from '../../platform/xml'
 import { encryptMessage, msgSignature, randomNonce } from '../../platform/crypto'
 import type { WecomEnv } from '../../testing/wecom-env'
@@ -96,14 +95,6 @@ export function sealCallback(
     body: buildXml({ ToUserName: env.corpid, AgentID: '1000002', Encrypt: encrypt }),
     query,
   }
-}
-
-export async function countRows(env: WecomEnv, table: keyof Database & string): Promise<number> {
-  const r = await env.deps.db
-    .selectFrom(table)
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .executeTakeFirstOrThrow()
-  return Number(r.n)
 }
 
 /** Has the sandbox deliver any plaintext (events it has no control action for) exactly as it delivers its own. */

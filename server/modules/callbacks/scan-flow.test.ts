@@ -1,8 +1,9 @@
 // Flow 1 end to end through the sandbox: scan → encrypted callback → worker → customer, lead, tags, one welcome, staff notice.
+import { countRows } from '../../testing/test-db'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createWecomEnv, type WecomEnv } from '../../testing/wecom-env'
 import { sourceTagName, SOURCE_TAG_GROUP } from '../../../shared/schemas/contact-way'
-import { captureCallback, countRows, createChannel, post, type Channel } from './callbacks.test-fixtures'
+import { captureCallback, createChannel, post, type Channel } from './callbacks.test-fixtures'
 
 let env: WecomEnv
 let channel: Channel
@@ -193,7 +194,7 @@ describe('scan → customer', () => {
 
   it('the same callback delivered 3 times in sequence → one event, one customer, one welcome', async () => {
     const { result, callback } = await captureCallback(env, () => env.sandbox.control.scan(env.corpid, { config_id: channel.configId }))
-    const before = { events: await countRows(env, 'callback_events'), customers: await countRows(env, 'customers') }
+    const before = { events: await countRows(env.deps.db, 'callback_events'), customers: await countRows(env.deps.db, 'customers') }
     for (let i = 0; i < 3; i++) {
       const r = await post(callback)
       expect(r.status).toBe(200)
@@ -201,21 +202,21 @@ describe('scan → customer', () => {
     }
     await processed(result.external_userid)
     await settle()
-    expect(await countRows(env, 'callback_events')).toBe(before.events + 1)
-    expect(await countRows(env, 'customers')).toBe(before.customers + 1)
+    expect(await countRows(env.deps.db, 'callback_events')).toBe(before.events + 1)
+    expect(await countRows(env.deps.db, 'customers')).toBe(before.customers + 1)
     expect(welcomeLog().filter((w) => w.external_userid === result.external_userid)).toHaveLength(1)
     expect(markLog().filter((m) => m.external_userid === result.external_userid)).toHaveLength(1)
   })
 
   it('the same callback delivered 3 times concurrently → one event, one customer, one welcome', async () => {
     const { result, callback } = await captureCallback(env, () => env.sandbox.control.scan(env.corpid, { config_id: channel.configId }))
-    const before = { events: await countRows(env, 'callback_events'), customers: await countRows(env, 'customers') }
+    const before = { events: await countRows(env.deps.db, 'callback_events'), customers: await countRows(env.deps.db, 'customers') }
     const answers = await Promise.all([post(callback), post(callback), post(callback)])
     expect(answers.map((r) => r.status)).toEqual([200, 200, 200])
     await processed(result.external_userid)
     await settle()
-    expect(await countRows(env, 'callback_events')).toBe(before.events + 1)
-    expect(await countRows(env, 'customers')).toBe(before.customers + 1)
+    expect(await countRows(env.deps.db, 'callback_events')).toBe(before.events + 1)
+    expect(await countRows(env.deps.db, 'customers')).toBe(before.customers + 1)
     expect(welcomeLog().filter((w) => w.external_userid === result.external_userid)).toHaveLength(1)
     const ws = await env.deps.db
       .selectFrom('welcome_sends')
