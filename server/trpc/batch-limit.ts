@@ -1,10 +1,10 @@
-// Express guard in front of /trpc: caps how many calls one batch request carries and keeps auth.login out of batches.
+// Express guard in front of /trpc: caps how many calls one batch request carries and keeps password checks out of batches.
 import type { NextFunction, Request, Response } from 'express'
 
 export const MAX_BATCH_CALLS = 10
 
-/** Procedures that must travel alone: one HTTP request, one password guess. */
-const UNBATCHABLE = new Set(['auth.login'])
+/** Procedures that never travel in a batch, not even a batch of one: one HTTP request, one password guess. */
+export const UNBATCHABLE: ReadonlySet<string> = new Set(['auth.login', 'auth.changePassword'])
 
 /**
  * Reads the procedure list of `/trpc/a,b,c?batch=1` (GET or POST) the way the tRPC adapter does: the last path segment,
@@ -26,10 +26,10 @@ export function batchLimit(maxCalls = MAX_BATCH_CALLS) {
       res.status(413).json(refusal(calls, 413, `一次批量请求最多 ${maxCalls} 个调用，本次有 ${calls.length} 个`))
       return
     }
-    // A batch of exactly one call is how the admin client sends every request, login included; it carries one guess.
+    // The admin client sends these unbatched (web/src/trpc.ts splits them off), so a batch holding one is a script.
     const alone = calls.find((c) => UNBATCHABLE.has(c))
-    if (alone && calls.length > 1) {
-      res.status(400).json(refusal(calls, 400, `${alone} 不能与其他调用合并在一个批量请求中，请单独发送`))
+    if (alone) {
+      res.status(400).json(refusal(calls, 400, `${alone} 不能放在批量请求中，请单独发送`))
       return
     }
     next()

@@ -1,5 +1,5 @@
 // The admin's typed tRPC client: batching over /trpc, a session-expiry hook and error-message helper.
-import { createTRPCClient, httpBatchLink, TRPCClientError, type TRPCLink } from '@trpc/client'
+import { createTRPCClient, httpBatchLink, httpLink, splitLink, TRPCClientError, type TRPCLink } from '@trpc/client'
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server'
 import { observable } from '@trpc/server/observable'
 import type { AppRouter } from '../../server/trpc/router'
@@ -30,12 +30,18 @@ const unauthorizedLink: TRPCLink<AppRouter> =
       }),
     )
 
+const sameOrigin: typeof fetch = (input, init) => fetch(input, { ...init, credentials: 'same-origin' })
+
+/** Password checks go alone: the server refuses them inside any batch (server/trpc/batch-limit.ts). */
+const UNBATCHED = new Set(['auth.login', 'auth.changePassword'])
+
 export const trpc = createTRPCClient<AppRouter>({
   links: [
     unauthorizedLink,
-    httpBatchLink({
-      url: '/trpc',
-      fetch: (input, init) => fetch(input, { ...init, credentials: 'same-origin' }),
+    splitLink({
+      condition: (op) => UNBATCHED.has(op.path),
+      true: httpLink({ url: '/trpc', fetch: sameOrigin }),
+      false: httpBatchLink({ url: '/trpc', fetch: sameOrigin }),
     }),
   ],
 })

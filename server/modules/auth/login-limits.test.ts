@@ -59,7 +59,7 @@ describe('batch requests', () => {
     const post = await request(app).post('/trpc/auth.login,auth.login?batch=1').send(body)
     expect(post.status).toBe(400)
     expect(post.body).toHaveLength(2)
-    expect(post.body[1].error.message).toBe('auth.login 不能与其他调用合并在一个批量请求中，请单独发送')
+    expect(post.body[1].error.message).toBe('auth.login 不能放在批量请求中，请单独发送')
     const encoded = await request(app)
       .post('/trpc/auth.me%2Cauth.login?batch=1')
       .send({ 1: { username: user.username, password: GOOD } })
@@ -80,13 +80,17 @@ describe('batch requests', () => {
     expect(over.body[0].error.message).toBe('一次批量请求最多 10 个调用，本次有 11 个')
   })
 
-  it('a one-call batch (how the admin client sends every call) still logs in', async () => {
+  it('refuses even a one-call batch of auth.login or auth.changePassword; the plain request logs in', async () => {
     const { user } = await createOrgWithUser(deps, 'org_member')
-    const res = await request(app)
+    const batched = await request(app)
       .post('/trpc/auth.login?batch=1')
       .send({ 0: { username: user.username, password: GOOD } })
-    expect(res.status).toBe(200)
-    expect(res.body[0].result.data.user.username).toBe(user.username)
+    expect(batched.status).toBe(400)
+    expect(batched.headers['set-cookie']).toBeUndefined()
+    expect((await request(app).post('/trpc/auth.changePassword?batch=1').send({ 0: {} })).status).toBe(400)
+    const plain = await request(app).post('/trpc/auth.login').send({ username: user.username, password: GOOD })
+    expect(plain.status).toBe(200)
+    expect(plain.body.result.data.user.username).toBe(user.username)
   })
 })
 
