@@ -215,7 +215,7 @@ export async function main(opts: StartOptions = {}) {
     `  管理后台 Admin:  ${running.url}/web/`,
     `  员工 H5:         ${running.url}/h5/`,
     `  登录 Login:      ${running.admin.username} / ${loginHint(running.admin)}`,
-    ...(config.sandboxToken ? [`  沙箱控制令牌:    ${config.sandboxToken}  (other machines send it as X-Sandbox-Token)`] : []),
+    ...(config.sandboxToken ? [`  沙箱令牌 Token:  ${config.sandboxToken}（其他设备调用沙箱控制接口时放在 X-Sandbox-Token 头中）`] : []),
     '',
   ]
   console.log(lines.join('\n'))
