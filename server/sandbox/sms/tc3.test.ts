@@ -91,6 +91,11 @@ describe('verifyTc3', () => {
       signature: '72e494ea809ad7a8c8f7a4507b9bddcbaa8e581f516e8da2f66e2c5a96525168',
     })
   })
+  it('parses a credential whose service holds slashes (an SDK pointed at localhost:PORT/path)', () => {
+    const auth = `TC3-HMAC-SHA256 Credential=AKID1/2026-12-01/localhost:3000/sandbox/sms/tc3_request, SignedHeaders=content-type;host, Signature=${'a'.repeat(64)}`
+    expect(parseAuthorization(auth)).toMatchObject({ secretId: 'AKID1', date: '2026-12-01', service: 'localhost:3000/sandbox/sms' })
+    expect(parseAuthorization(auth.replace('2026-12-01', 'yesterday'))).toBeNull()
+  })
 })
 
 describe('serviceFromEndpoint', () => {

@@ -85,9 +85,10 @@ export interface ParsedAuthorization {
 export function parseAuthorization(header: string): ParsedAuthorization | null {
   const m = /^TC3-HMAC-SHA256\s+Credential=([^,\s]+)\s*,\s*SignedHeaders=([^,\s]+)\s*,\s*Signature=([0-9a-f]{64})\s*$/.exec(header.trim())
   if (!m) return null
+  // The service may itself hold '/' when an SDK was pointed at a dotless host with a path (localhost:3000/sandbox/sms).
   const cred = m[1]!.split('/')
-  if (cred.length !== 4 || cred[3] !== 'tc3_request' || !cred[0]) return null
-  return { secretId: cred[0], date: cred[1]!, service: cred[2]!, signedHeaders: m[2]!.split(';'), signature: m[3]! }
+  if (cred.length < 4 || cred.at(-1) !== 'tc3_request' || !cred[0] || !/^\d{4}-\d{2}-\d{2}$/.test(cred[1]!)) return null
+  return { secretId: cred[0], date: cred[1]!, service: cred.slice(2, -1).join('/'), signedHeaders: m[2]!.split(';'), signature: m[3]! }
 }
 
 /**
