@@ -143,6 +143,30 @@ describe('SmsClient against the sandbox', () => {
   })
 })
 
+describe('SmsClient and injected faults', () => {
+  const setFaults = (faults: unknown[]) =>
+    fetch(`http://127.0.0.1:${port}/sandbox/control/sms/faults`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ faults }),
+    })
+
+  it("a platform-side error is an SmsError of kind 'platform', and the next call goes through", async () => {
+    expect((await setFaults([{ error_code: 'InternalError.Timeout', times: 1 }])).status).toBe(200)
+    const err = await refusal(client().sendCode(PHONE, DEMO_SMS.codeTemplateId, ['123456', '5']))
+    expect(err).toMatchObject({ code: 'InternalError.Timeout', kind: 'platform' })
+    await expect(client().sendCode(PHONE, DEMO_SMS.codeTemplateId, ['123456', '5'])).resolves.toMatchObject({ phone: PHONE })
+  })
+
+  it('a sandbox that never answers is a transport error after the client timeout', async () => {
+    await setFaults([{ hang: true, times: 1 }])
+    const c = new SmsClient(CREDS, { baseUrl: `http://127.0.0.1:${port}/sandbox/sms`, timeoutSec: 0.3 })
+    const err = await c.sendCode(PHONE, DEMO_SMS.codeTemplateId, ['123456', '5']).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(PlatformTransportError)
+    expect(await inbox(PHONE)).toEqual([])
+  })
+})
+
 describe('SmsClient transport', () => {
   it('no listener is a PlatformTransportError', async () => {
     const s = await listen(() => undefined)

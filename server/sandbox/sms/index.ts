@@ -1,4 +1,5 @@
 // The Tencent Cloud SMS emulator: the API under /sandbox/sms, its control API under /sandbox/control/sms.
+import type { ServerResponse } from 'node:http'
 import type { Router } from 'express'
 import type { Clock } from '../../lib/clock'
 import { ReportSender } from './reports'
@@ -19,21 +20,29 @@ export interface SmsEmulator {
   idle(): Promise<void>
 }
 
-export function createSmsEmulator(opts: { clock: Clock; reportTimeoutMs?: number; seed?: 'demo' | 'none' }): SmsEmulator {
+export interface SmsEmulatorOptions {
+  clock: Clock
+  reportTimeoutMs?: number
+  seed?: 'demo' | 'none'
+  /** where hang faults park their responses (the sandbox's, destroyed on close) */
+  hanging?: Set<ServerResponse>
+}
+
+export function createSmsEmulator(opts: SmsEmulatorOptions): SmsEmulator {
   const world = new SmsWorld()
   if ((opts.seed ?? 'demo') === 'demo') seedSms(world)
   const reports = new ReportSender(world, opts.reportTimeoutMs ?? 5000)
   return {
     world,
-    api: smsApiRouter(world, opts.clock, reports),
+    api: smsApiRouter(world, opts.clock, reports, opts.hanging ?? new Set()),
     control: smsControlRouter(world, reports),
     idle: () => reports.idle(),
   }
 }
 
 /** Mounts the emulator on the sandbox router; call it before the /control router so /control/sms is not shadowed. */
-export function mountSms(router: Router, ctx: { clock: Clock }): SmsEmulator {
-  const sms = createSmsEmulator({ clock: ctx.clock })
+export function mountSms(router: Router, ctx: { clock: Clock; hanging: Set<ServerResponse> }): SmsEmulator {
+  const sms = createSmsEmulator({ clock: ctx.clock, hanging: ctx.hanging })
   router.use('/sms', sms.api)
   router.use('/control/sms', sms.control)
   return sms

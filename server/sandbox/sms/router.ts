@@ -1,10 +1,11 @@
 // The emulated sms.tencentcloudapi.com (POST / with TC3 auth) and its control API (inbox, templates, report URL).
 import { randomUUID } from 'node:crypto'
+import type { ServerResponse } from 'node:http'
 import express, { type Request, type Response, Router } from 'express'
 import type { Clock } from '../../lib/clock'
 import type { ReportSender } from './reports'
 import { ApiError, sendSms } from './send-sms'
-import type { ReviewStatus, SmsWorld } from './state'
+import type { ReviewStatus, SmsFault, SmsWorld } from './state'
 import { verifyTc3 } from './tc3'
 
 export const SMS_API_VERSION = '2021-01-11'
@@ -23,7 +24,8 @@ function answerError(res: Response, requestId: string, code: string, message: st
   res.json({ Response: { Error: { Code: code, Message: message }, RequestId: requestId } })
 }
 
-export function smsApiRouter(world: SmsWorld, clock: Clock, reports: ReportSender): Router {
+/** `hanging` holds the responses a hang fault keeps open, so the sandbox can destroy them on close. */
+export function smsApiRouter(world: SmsWorld, clock: Clock, reports: ReportSender, hanging: Set<ServerResponse>): Router {
   const r = Router()
   r.post('/', rawJson, (req: Request, res: Response) => {
     const requestId = randomUUID()
@@ -53,6 +55,14 @@ export function smsApiRouter(world: SmsWorld, clock: Clock, reports: ReportSende
     if (!region) return answerError(res, requestId, 'MissingParameter', 'The request is missing a required parameter `X-TC-Region`.')
     if (!SMS_REGIONS.has(region))
       return answerError(res, requestId, 'UnsupportedRegion', `SendSms is not supported in region \`${region}\`.`)
+
+    const fault = world.takeFault()
+    if (fault?.hang) {
+      hanging.add(res)
+      res.on('close', () => hanging.delete(res))
+      return
+    }
+    if (fault?.errorCode) return answerError(res, requestId, fault.errorCode, 'injected by sandbox fault')
 
     let parsed: unknown
     try {
@@ -141,6 +151,22 @@ export function smsControlRouter(world: SmsWorld, reports: ReportSender): Router
     if (url !== null && (typeof url !== 'string' || !/^https?:\/\//.test(url))) return bad(res, 'url: an http(s) URL, or null')
     world.callbackUrl = url
     res.json({ url })
+  })
+
+  r.put('/faults', (req: Request, res: Response) => {
+    const rules = (req.body as { faults?: unknown } | undefined)?.faults
+    if (!Array.isArray(rules)) return bad(res, 'faults: [{error_code?: string, hang?: boolean, times?: number}]')
+    const faults: SmsFault[] = []
+    for (const f of rules as Record<string, unknown>[]) {
+      const times = f?.times ?? null
+      if (times !== null && (typeof times !== 'number' || !Number.isInteger(times) || times < 1))
+        return bad(res, 'times: a positive integer')
+      if (f.error_code !== undefined && (typeof f.error_code !== 'string' || !f.error_code)) return bad(res, 'error_code: a platform code')
+      if (f.error_code === undefined && f.hang !== true) return bad(res, 'each fault needs error_code or hang: true')
+      faults.push({ errorCode: f.error_code as string | undefined, hang: f.hang === true, remaining: times })
+    }
+    world.faults = faults
+    res.json({ faults })
   })
 
   r.get('/reports', async (_req: Request, res: Response) => {

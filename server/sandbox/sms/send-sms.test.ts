@@ -194,6 +194,21 @@ describe('inbox and delivery reports', () => {
   })
 })
 
+describe('faults', () => {
+  it('answers the injected code for as many calls as asked, then sends again; refuses malformed rules', async () => {
+    const t = setupSms()
+    const put = (faults: unknown) => request(t.app).put('/sandbox/control/sms/faults').send({ faults })
+    expect((await put([{ error_code: 'RequestLimitExceeded', times: 2 }])).status).toBe(200)
+    expect((await t.sendCode([PHONE])).Error.Code).toBe('RequestLimitExceeded')
+    expect((await t.call({}, { secretKey: 'wrong' })).Error.Code).toBe('AuthFailure.SignatureFailure')
+    expect((await t.sendCode([PHONE])).Error.Code).toBe('RequestLimitExceeded')
+    expect((await t.sendCode([PHONE])).SendStatusSet[0]!.Code).toBe('Ok')
+    expect((await put([{ times: 1 }])).status).toBe(400)
+    expect((await put([{ error_code: 'X', times: 0 }])).status).toBe(400)
+    expect((await put('x')).status).toBe(400)
+  })
+})
+
 describe('helpers', () => {
   it('normalizes domestic numbers and bills 70 characters per message, 67 per part when split', () => {
     expect(['+8613800138000', '008613800138000', '8613800138000', '13800138000'].map(normalizePhone)).toEqual(Array(4).fill(PHONE))

@@ -42,6 +42,16 @@ export interface SmsMessage {
   sentAt: number
 }
 
+/** An injected failure for the next SendSms calls (after the signature check, before the send). */
+export interface SmsFault {
+  /** answer Response.Error with this code, e.g. 'InternalError.Timeout' or 'RequestLimitExceeded' */
+  errorCode?: string
+  /** never answer: the client's timeout fires */
+  hang?: boolean
+  /** how many calls it still applies to; null = until the faults are replaced */
+  remaining: number | null
+}
+
 export interface ReportAttempt {
   url: string
   serialNos: string[]
@@ -60,6 +70,7 @@ export class SmsWorld {
   /** where delivery reports are POSTed (the console's 状态回调 URL); null = none */
   callbackUrl: string | null = null
   reports: ReportAttempt[] = []
+  faults: SmsFault[] = []
   private serial = 0
 
   nextSerialNo(nowMs: number): string {
@@ -70,6 +81,13 @@ export class SmsWorld {
   record(m: SmsMessage): void {
     this.messages.push(m)
     if (this.messages.length > MESSAGE_CAP) this.messages.splice(0, this.messages.length - MESSAGE_CAP)
+  }
+
+  /** The fault for this call, if any, used up by one. */
+  takeFault(): SmsFault | undefined {
+    const f = this.faults.find((x) => x.remaining === null || x.remaining > 0)
+    if (f && f.remaining !== null) f.remaining--
+    return f
   }
 
   logReport(a: ReportAttempt): void {
