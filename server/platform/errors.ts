@@ -75,3 +75,98 @@ export class PlatformTransportError extends Error {
     super(`${endpoint}: ${message}`)
   }
 }
+
+// ---- Tencent Cloud SMS (API 2021-01-11) ----
+// Its codes are strings (LimitExceeded.PhoneNumberThirtySecondLimit), per request (Response.Error) or per number
+// (SendStatusSet[].Code). PlatformError's errcode is numeric for the WeChat platforms, so an SMS refusal is an SmsError:
+// errcode -1, the string in `code`, and the hint chosen by that string.
+
+const SMS_HINTS: Record<string, string> = {
+  'LimitExceeded.PhoneNumberThirtySecondLimit': '发送过于频繁，请 30 秒后再试',
+  'LimitExceeded.PhoneNumberOneHourLimit': '该手机号 1 小时内收到的短信已达上限，请 1 小时后再试',
+  'LimitExceeded.PhoneNumberDailyLimit': '该手机号今天收到的短信已达上限，请明天再试',
+  'LimitExceeded.PhoneNumberSameContentDailyLimit': '该手机号今天已收到过相同内容的短信，请明天再试',
+  'LimitExceeded.DeliveryFrequencyLimit': '短信发送过于频繁，请稍后再试',
+  RequestLimitExceeded: '短信接口调用过于频繁，请稍后再试',
+  'LimitExceeded.AppDailyLimit': '今天的短信发送量已达上限，请联系管理员',
+  'LimitExceeded.PhoneNumberCountLimit': '一次最多发送给 200 个手机号',
+  'InvalidParameterValue.IncorrectPhoneNumber': '手机号格式不正确，请检查后重新输入',
+  'FailedOperation.PhoneNumberInBlacklist': '该手机号已退订短信或被列入黑名单，收不到验证码，请联系管理员',
+  'FailedOperation.ContainSensitiveWord': '短信内容含有敏感词，请联系管理员修改模板',
+  'FailedOperation.TemplateIncorrectOrUnapproved': '短信模板不存在或未通过审核，请联系管理员检查短信配置',
+  'FailedOperation.SignatureIncorrectOrUnapproved': '短信签名不正确或未通过审核，请联系管理员检查短信配置',
+  'FailedOperation.TemplateParamSetNotMatchApprovedTemplate': '短信参数个数与模板变量个数不符，请联系管理员检查短信模板',
+  'InvalidParameterValue.TemplateParameterFormatError': '验证码格式不符合模板要求（最多 6 位数字），请联系管理员',
+  'InvalidParameterValue.TemplateParameterLengthLimit': '短信参数超过模板允许的长度，请联系管理员',
+  'InvalidParameterValue.ProhibitedUseUrlInTemplateParameter': '短信参数中不能含有链接，请联系管理员',
+  'UnauthorizedOperation.SmsSdkAppIdVerifyFail': '短信应用 SmsSdkAppId 不正确或不属于该账号，请联系管理员检查短信配置',
+  'UnauthorizedOperation.RequestIpNotInWhitelist': '服务器 IP 不在短信接口白名单中，请联系管理员',
+  'UnauthorizedOperation.ServiceSuspendDueToArrears': '短信服务因欠费已暂停，请联系管理员',
+  'AuthFailure.SignatureFailure': '短信 SecretKey 不正确，请联系管理员检查短信配置',
+  'AuthFailure.SecretIdNotFound': '短信 SecretId 不存在，请联系管理员检查短信配置',
+  'AuthFailure.InvalidSecretId': '短信 SecretId 格式不正确，请联系管理员检查短信配置',
+  'AuthFailure.SignatureExpire': '服务器时间与腾讯云相差超过 5 分钟，请联系管理员校准服务器时间',
+  UnsupportedRegion: '短信地域配置不正确，请联系管理员检查短信配置',
+}
+
+export function smsHint(code: string): string {
+  return SMS_HINTS[code] ?? `短信平台返回错误 ${code}，请稍后重试或联系管理员`
+}
+
+/**
+ * What an SMS refusal asks for: 'rate_limited' — wait (retryAfterSec when the wait is known); 'invalid_phone' — the
+ * employee enters another number; 'config' — the admin fixes keys, app, signature or template (retrying cannot help);
+ * 'platform' — Tencent's side, worth a later retry.
+ */
+export type SmsErrorKind = 'rate_limited' | 'invalid_phone' | 'config' | 'platform'
+
+const SMS_RATE_LIMITS: Record<string, number | null> = {
+  'LimitExceeded.PhoneNumberThirtySecondLimit': 30,
+  'LimitExceeded.PhoneNumberOneHourLimit': 3600,
+  'LimitExceeded.PhoneNumberDailyLimit': null,
+  'LimitExceeded.PhoneNumberSameContentDailyLimit': null,
+  'LimitExceeded.DeliveryFrequencyLimit': null,
+  RequestLimitExceeded: 1,
+}
+const SMS_INVALID_PHONE = new Set(['InvalidParameterValue.IncorrectPhoneNumber', 'FailedOperation.PhoneNumberInBlacklist'])
+const SMS_CONFIG_PREFIXES = ['AuthFailure.', 'UnauthorizedOperation.', 'UnsupportedRegion']
+const SMS_CONFIG_CODES = new Set([
+  'LimitExceeded.AppDailyLimit',
+  'LimitExceeded.PhoneNumberCountLimit',
+  'FailedOperation.ContainSensitiveWord',
+  'FailedOperation.TemplateIncorrectOrUnapproved',
+  'FailedOperation.SignatureIncorrectOrUnapproved',
+  'FailedOperation.TemplateParamSetNotMatchApprovedTemplate',
+  'InvalidParameterValue.TemplateParameterFormatError',
+  'InvalidParameterValue.TemplateParameterLengthLimit',
+  'InvalidParameterValue.ProhibitedUseUrlInTemplateParameter',
+])
+
+export function smsErrorKind(code: string): SmsErrorKind {
+  if (code in SMS_RATE_LIMITS) return 'rate_limited'
+  if (SMS_INVALID_PHONE.has(code)) return 'invalid_phone'
+  if (SMS_CONFIG_CODES.has(code) || SMS_CONFIG_PREFIXES.some((p) => code.startsWith(p))) return 'config'
+  return 'platform'
+}
+
+export class SmsError extends PlatformError {
+  declare readonly hint: string
+  readonly kind: SmsErrorKind
+  /** seconds to wait before the same send can succeed, when the rule says */
+  readonly retryAfterSec: number | null
+  constructor(
+    endpoint: string,
+    /** the platform's code, e.g. 'LimitExceeded.PhoneNumberDailyLimit' */
+    readonly code: string,
+    errmsg: string,
+    readonly requestId: string,
+    /** the number a per-number code is about; undefined for whole-request errors */
+    readonly phone?: string,
+  ) {
+    super('sms', endpoint, -1, errmsg)
+    this.hint = smsHint(code)
+    this.message = `${endpoint}: ${code} ${this.hint}`
+    this.kind = smsErrorKind(code)
+    this.retryAfterSec = SMS_RATE_LIMITS[code] ?? null
+  }
+}

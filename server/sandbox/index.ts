@@ -10,6 +10,7 @@ import { Faults } from './faults'
 import { Counters, RateLimiter } from './metering'
 import { SnapshotWriter, loadSnapshotFile, restore, snapshot } from './persist'
 import { seedDemo } from './seed'
+import { mountSms } from './sms'
 import { SandboxState } from './state'
 import { wecomRouter } from './wecom/router'
 
@@ -101,6 +102,7 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
   const control = createControl(ctx, { seed: opts.seed ?? 'demo' })
   const router = Router()
   router.use('/wecom', wecomRouter(ctx))
+  mountSms(router, ctx)
   router.use('/control', controlRouter(control, onError))
   router.get('/', (_req: Request, res: Response) => {
     res.json({
