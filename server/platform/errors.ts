@@ -61,6 +61,8 @@ const CALLER_CODES = new Set([40003, 40058, 40063, 40068, 40071, 40096, 41009, 6
 
 /** The platform refused this request as such: sending it again unchanged cannot succeed. */
 export function isCallerError(err: PlatformError): boolean {
+  // SmsError is declared further down; by then every call site runs, so the reference is safe.
+  if (err instanceof SmsError) return err.kind !== 'platform' && err.kind !== 'rate_limited'
   return err.platform === 'wecom' && CALLER_CODES.has(err.errcode)
 }
 

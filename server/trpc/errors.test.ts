@@ -9,7 +9,7 @@ import {
   RateLimitedError,
   UnauthorizedError,
 } from '../lib/errors'
-import { PlatformError, PlatformTransportError } from '../platform/errors'
+import { PlatformError, PlatformTransportError, SmsError } from '../platform/errors'
 import { isPermanent, PermanentJobError } from '../queue/queue'
 import { toTrpcError } from './errors'
 
@@ -38,6 +38,15 @@ describe('toTrpcError', () => {
     expect(busy.code).toBe('BAD_GATEWAY')
     expect(busy.message).toContain('错误码 -1')
     expect(toTrpcError(new PlatformTransportError('wecom', 'gettoken', 'timeout')).message).toContain('无法连接企业微信')
+  })
+
+  it('maps SMS refusals by kind, with the platform code in the message', () => {
+    const limited = toTrpcError(new SmsError('SendSms', 'LimitExceeded.PhoneNumberThirtySecondLimit', 'limit', 'req-1', '13800000000'))
+    expect(limited.code).toBe('TOO_MANY_REQUESTS')
+    expect(limited.message).toContain('LimitExceeded.PhoneNumberThirtySecondLimit')
+    expect(toTrpcError(new SmsError('SendSms', 'InvalidParameterValue.IncorrectPhoneNumber', 'bad', 'req-2', '1')).code).toBe('BAD_REQUEST')
+    expect(isPermanent(new SmsError('SendSms', 'InvalidParameterValue.IncorrectPhoneNumber', 'bad', 'req-2', '1'))).toBe(true)
+    expect(isPermanent(new SmsError('SendSms', 'LimitExceeded.PhoneNumberThirtySecondLimit', 'limit', 'req-1', '1'))).toBe(false)
   })
 
   it('leaves anything else internal', () => {

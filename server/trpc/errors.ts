@@ -2,7 +2,7 @@
 import { TRPCError } from '@trpc/server'
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc'
 import { DomainError, type DomainErrorKind } from '../lib/errors'
-import { isCallerError, PlatformError, PlatformTransportError } from '../platform/errors'
+import { isCallerError, PlatformError, PlatformTransportError, SmsError } from '../platform/errors'
 
 const CODES: Record<DomainErrorKind, TRPC_ERROR_CODE_KEY> = {
   not_found: 'NOT_FOUND',
@@ -23,6 +23,11 @@ export function toTrpcError(err: unknown): TRPCError {
       : err
   }
   if (err instanceof DomainError) return new TRPCError({ code: CODES[err.kind], message: err.message, cause: err })
+  if (err instanceof SmsError) {
+    // Tencent Cloud's codes are names, not numbers; a frequency limit is the sender's to wait out, not a gateway fault.
+    const code = err.kind === 'rate_limited' ? 'TOO_MANY_REQUESTS' : err.kind === 'platform' ? 'BAD_GATEWAY' : 'BAD_REQUEST'
+    return new TRPCError({ code, message: `${err.hint}（${err.code}）`, cause: err })
+  }
   if (err instanceof PlatformError) {
     return new TRPCError({
       code: isCallerError(err) ? 'BAD_REQUEST' : 'BAD_GATEWAY',

@@ -5,7 +5,7 @@ import type { Context } from './context'
 import { toTrpcError } from './errors'
 import { writeAudit } from '../modules/audit/audit.service'
 import { ForbiddenError, RateLimitedError, UnauthorizedError } from '../lib/errors'
-import { PlatformError } from '../platform/errors'
+import { PlatformError, SmsError } from '../platform/errors'
 
 const t = initTRPC.context<Context>().create({
   errorFormatter({ shape, error, ctx }) {
@@ -56,6 +56,7 @@ const mapErrors = t.middleware(async ({ ctx, next }) => {
   if (result.ok) return result
   const cause = result.error.cause ?? result.error
   if (cause instanceof RateLimitedError) ctx.setHeader('Retry-After', String(cause.retryAfterSec))
+  if (cause instanceof SmsError && cause.retryAfterSec) ctx.setHeader('Retry-After', String(cause.retryAfterSec))
   const mapped = toTrpcError(result.error)
   if (mapped === result.error) return result
   throw mapped
