@@ -4,6 +4,13 @@ import type { Logger } from '../lib/logger'
 import { PlatformError, type PlatformName } from './errors'
 import { backoffDelay, buildUrl, requestJson, TransportFailure, type FetchLike, type RetryPolicy, type Sleep } from './http'
 import type { RateLimiter } from './rate-limiter'
+import type { TokenFetcher } from './token-center'
+
+/** What a client needs from the token center; a contract test may hand in its own. */
+export interface TokenSource {
+  get(orgId: number, app: string, fetcher: TokenFetcher): Promise<string>
+  invalidate(orgId: number, app: string, failedToken: string): Promise<boolean>
+}
 
 export interface CoreCallSpec<T, P extends string = string> {
   method: 'GET' | 'POST'

@@ -1,6 +1,6 @@
 // The single path of every WeCom call: its token, retry and rate-limit settings on the shared call core.
 import type { Logger } from '../../lib/logger'
-import { createCoreCall, type CoreCallSpec } from '../call-core'
+import { createCoreCall, type CoreCallSpec, type TokenSource } from '../call-core'
 import { DEFAULT_RETRY, realSleep, type FetchLike, type RetryPolicy, type Sleep } from '../http'
 import { keepAliveFetch } from '../keepalive-fetch'
 import type { RateLimiter } from '../rate-limiter'
@@ -8,11 +8,7 @@ import type { TokenFetcher } from '../token-center'
 import { WecomPaths, type WecomPath } from './paths'
 import { GetTokenResponse } from './token.types'
 
-/** What the client needs from the token center; a contract test may hand in its own. */
-export interface TokenSource {
-  get(orgId: number, app: string, fetcher: TokenFetcher): Promise<string>
-  invalidate(orgId: number, app: string, failedToken: string): Promise<boolean>
-}
+export type { TokenSource } from '../call-core'
 
 export interface WecomCallOptions {
   /** No trailing slash. Production: https://qyapi.weixin.qq.com; tests and demo: the sandbox. */
