@@ -11,6 +11,7 @@ import { Counters, RateLimiter } from './metering'
 import { SnapshotWriter, loadSnapshotFile, restore, snapshot } from './persist'
 import { seedDemo } from './seed'
 import { SandboxState } from './state'
+import { oaRouter } from './oa/router'
 import { wecomRouter } from './wecom/router'
 
 export type { Control } from './control/actions'
@@ -40,7 +41,7 @@ export interface SandboxOptions {
 }
 
 export interface Sandbox {
-  /** Mount at /sandbox: serves /wecom/cgi-bin/… (the API), /wecom/qr/… (pages) and /control/… */
+  /** Mount at /sandbox: serves /wecom/cgi-bin/… (the API), /wecom/qr/… (pages), /oa/… (the OA API and authorize page) and /control/… */
   router: Router
   state: SandboxState
   /** The control API's actions, callable in-process. */
@@ -101,11 +102,13 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
   const control = createControl(ctx, { seed: opts.seed ?? 'demo' })
   const router = Router()
   router.use('/wecom', wecomRouter(ctx))
+  router.use('/oa', oaRouter(ctx))
   router.use('/control', controlRouter(control, onError))
   router.get('/', (_req: Request, res: Response) => {
     res.json({
       sandbox: 'WeCom emulator',
       wecom_api_base: `${ctx.publicBaseUrl}/sandbox/wecom`,
+      oa_api_base: `${ctx.publicBaseUrl}/sandbox/oa`,
       control: `${ctx.publicBaseUrl}/sandbox/control`,
       corps: control.listCorps().map((c) => ({ corpid: c.corpid, name: c.name })),
     })
