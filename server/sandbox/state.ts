@@ -14,6 +14,7 @@ export interface DeliveryAttempt {
 
 export interface Delivery {
   id: number
+  /** The corp, or for Official Account events the AppID. */
   corpid: string
   /** 'change_external_contact:add_external_contact', 'change_external_tag:create', 'text', … */
   kind: string

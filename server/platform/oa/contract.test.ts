@@ -267,7 +267,7 @@ describe('template messages', () => {
     const notFollowing = await failure(() => send(w.stranger))
     expect(notFollowing).toMatchObject({ errcode: 43004, hint: '接收人未关注公众号' })
     expect((await failure(() => send('oUnknown'))).errcode).toBe(40003)
-    sandbox.control.unfollowOa(w.account.appid, w.follower)
+    await sandbox.control.unfollowOa(w.account.appid, w.follower)
     expect((await failure(() => send(w.follower))).errcode).toBe(43004)
     expect(w.calls(SEND)).toHaveLength(3)
   })

@@ -1,8 +1,10 @@
 // The Official Account side of the outside world: create accounts, fans follow and unfollow, sign in through OAuth, read sent messages.
 import { z } from 'zod'
+import { generateEncodingAesKey, isValidEncodingAesKey } from '../../platform/crypto'
 import type { SandboxContext } from '../context'
 import { ControlError } from '../errors'
 import { addFan, createOaAccount, requireOaAccount } from '../oa/accounts'
+import { followEventXml, sendOaEvent } from '../oa/events'
 import { AuthorizeRefused, checkAuthorize, issueOaOAuthCode, OA_OAUTH_CODE_TTL_MS, redirectWithCode } from '../oa/oauth'
 import type { OaAccountState, OaFan } from '../oa/state'
 import { parseInput } from './common'
@@ -30,6 +32,18 @@ const fanInput = z.object({
   subscribed: z.boolean().default(true),
 })
 
+const callbackInput = z.object({
+  url: z.url(),
+  token: z
+    .string()
+    .regex(/^[A-Za-z0-9]{3,32}$/)
+    .optional(),
+  encodingAesKey: z.string().refine(isValidEncodingAesKey, 'EncodingAESKey is 43 characters of base64').optional(),
+})
+
+/** After the callback's 3 tries are over (true, the default) or as soon as the first try starts (false). */
+const waitInput = z.object({ wait: z.boolean().default(true) })
+
 const oauthInput = z.object({
   redirect_uri: z.string().min(1),
   scope: z.enum(['snsapi_base', 'snsapi_userinfo']).default('snsapi_base'),
@@ -47,6 +61,7 @@ function accountView(a: OaAccountState) {
     gh_id: a.ghId,
     oauth_domain: a.oauthDomain,
     ip_whitelist: a.ipWhitelist,
+    callback: a.callback,
     templates: [...a.templates.values()].map((t) => ({ template_id: t.template_id, title: t.title, content: t.content })),
   }
 }
@@ -82,24 +97,50 @@ export function oaControl(ctx: SandboxContext) {
       return { ...addFan(ctx, requireOaAccount(ctx, appid), req, ctx.clock.now()) }
     },
 
-    followOa(appid: string, openid: string) {
-      const f = fanOf(requireOaAccount(ctx, appid), openid)
-      if (!f.subscribed) {
-        f.subscribed = true
-        f.subscribe_time = Math.floor(ctx.clock.now() / 1000)
-        f.subscribe_scene = 'ADD_SCENE_SEARCH'
-        ctx.changed()
+    /** The server URL the account's events go to (safe mode); token and key are generated when not given. */
+    setOaCallback(appid: string, input: z.input<typeof callbackInput> | null) {
+      const a = requireOaAccount(ctx, appid)
+      if (input === null) a.callback = null
+      else {
+        const req = parseInput(callbackInput, input)
+        a.callback = {
+          url: req.url,
+          token: req.token ?? ctx.state.ids.next('', 32),
+          encodingAesKey: req.encodingAesKey ?? generateEncodingAesKey(),
+        }
       }
-      return { ...f }
+      ctx.changed()
+      return { callback: a.callback }
     },
 
-    unfollowOa(appid: string, openid: string) {
-      const f = fanOf(requireOaAccount(ctx, appid), openid)
-      if (f.subscribed) {
-        f.subscribed = false
-        ctx.changed()
+    /** The fan follows (again): the subscribe event goes to the account's server URL. */
+    async followOa(appid: string, openid: string, input: z.input<typeof waitInput> = {}) {
+      const req = parseInput(waitInput, input)
+      const a = requireOaAccount(ctx, appid)
+      const f = fanOf(a, openid)
+      const now = ctx.clock.now()
+      f.subscribed = true
+      f.subscribe_time = Math.floor(now / 1000)
+      f.subscribe_scene = 'ADD_SCENE_SEARCH'
+      ctx.changed()
+      return {
+        fan: { ...f },
+        delivery: await sendOaEvent(ctx, a, followEventXml(a, openid, now, 'subscribe'), 'subscribe', openid, req.wait),
       }
-      return { ...f }
+    },
+
+    /** The fan unfollows: template messages to them now answer 43004; the unsubscribe event goes out. */
+    async unfollowOa(appid: string, openid: string, input: z.input<typeof waitInput> = {}) {
+      const req = parseInput(waitInput, input)
+      const a = requireOaAccount(ctx, appid)
+      const f = fanOf(a, openid)
+      const now = ctx.clock.now()
+      f.subscribed = false
+      ctx.changed()
+      return {
+        fan: { ...f },
+        delivery: await sendOaEvent(ctx, a, followEventXml(a, openid, now, 'unsubscribe'), 'unsubscribe', openid, req.wait),
+      }
     },
 
     listOaFans(appid: string) {

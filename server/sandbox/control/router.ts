@@ -160,11 +160,19 @@ export function controlRouter(control: Control, onError: (err: unknown, where: s
   )
   r.post(
     '/oa/accounts/:appid/fans/:openid/follow',
-    route((req) => control.followOa(appid(req), openid(req))),
+    route((req) => control.followOa(appid(req), openid(req), req.body)),
   )
   r.post(
     '/oa/accounts/:appid/fans/:openid/unfollow',
-    route((req) => control.unfollowOa(appid(req), openid(req))),
+    route((req) => control.unfollowOa(appid(req), openid(req), req.body)),
+  )
+  r.put(
+    '/oa/accounts/:appid/callback',
+    route((req) => control.setOaCallback(appid(req), req.body)),
+  )
+  r.delete(
+    '/oa/accounts/:appid/callback',
+    route((req) => control.setOaCallback(appid(req), null)),
   )
   r.get(
     '/oa/accounts/:appid/template-messages',

@@ -1,6 +1,9 @@
-// The OA emulator over HTTP: stable_token's rotation and force rules, the authorize page, token errors and the control API.
+// The OA emulator over HTTP: stable_token's rotation and force rules, the authorize page, token errors, the control API and events.
+import { createServer } from 'node:http'
 import request from 'supertest'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
+import { decryptMessage, msgSignature, plainSignature } from '../../platform/crypto'
+import { parseXml } from '../../platform/xml'
 import { setupSandbox } from '../testing'
 import { ROTATE_BEFORE_MS } from './token'
 
@@ -152,10 +155,71 @@ describe('the OA control API over HTTP', () => {
     const fan = (await request(s.app).post(`/sandbox/control/oa/accounts/${acc.appid}/fans`).send({ nickname: '王芳', subscribed: false }))
       .body
     const followed = (await request(s.app).post(`/sandbox/control/oa/accounts/${acc.appid}/fans/${fan.openid}/follow`)).body
-    expect(followed.subscribed).toBe(true)
+    expect(followed.fan.subscribed).toBe(true)
     const un = (await request(s.app).post(`/sandbox/control/oa/accounts/${acc.appid}/fans/${fan.openid}/unfollow`)).body
-    expect(un.subscribed).toBe(false)
+    expect(un.fan.subscribed).toBe(false)
+    expect(un.delivery).toBeNull()
     expect((await request(s.app).get(`/sandbox/control/oa/accounts/${acc.appid}/template-messages`)).body).toEqual([])
     expect((await request(s.app).get('/sandbox/control/oa/accounts/wx0000000000000000/fans')).status).toBe(404)
+  })
+})
+
+describe('OA events to the server URL', () => {
+  it('subscribe, unsubscribe and TEMPLATESENDJOBFINISH arrive encrypted for the AppID, signed both ways', async () => {
+    const received: { query: URLSearchParams; body: string }[] = []
+    const srv = createServer((req, res) => {
+      let body = ''
+      req.on('data', (c: Buffer) => (body += c.toString()))
+      req.on('end', () => {
+        received.push({ query: new URL(req.url!, 'http://x').searchParams, body })
+        res.end('success')
+      })
+    })
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
+    try {
+      const s = setup()
+      const port = (srv.address() as { port: number }).port
+      const { callback } = s.control.setOaCallback(s.account.appid, { url: `http://127.0.0.1:${port}/api/wechat/callback` })
+      const fan = s.control.addOaFan(s.account.appid, { nickname: '李娜', subscribed: false })
+      const followed = await s.control.followOa(s.account.appid, fan.openid)
+      expect(followed.delivery?.status).toBe('delivered')
+
+      const token = (await s.stable()).access_token as string
+      const categoryId = s.account.templates.find((t) => t.title === '新客户线索通知')!.template_id
+      const sent = await request(s.app)
+        .post('/sandbox/oa/cgi-bin/message/template/send')
+        .query({ access_token: token })
+        .send({
+          touser: fan.openid,
+          template_id: categoryId,
+          client_msg_id: 'ev-1',
+          data: {
+            thing1: { value: '张女士' },
+            time2: { value: '2026-11-21 10:00' },
+            phrase3: { value: '高意向' },
+            character_string4: { value: 'A1' },
+          },
+        })
+      expect(sent.body.errcode).toBe(0)
+      await s.control.unfollowOa(s.account.appid, fan.openid)
+      await vi.waitFor(() => expect(received).toHaveLength(3))
+
+      const events = received.map(({ query, body }) => {
+        const encrypt = String(parseXml(body).Encrypt)
+        expect(parseXml(body).ToUserName).toBe(s.account.gh_id)
+        expect(query.get('encrypt_type')).toBe('aes')
+        expect(query.get('openid')).toBe(fan.openid)
+        expect(query.get('signature')).toBe(plainSignature(callback!.token, query.get('timestamp')!, query.get('nonce')!))
+        expect(query.get('msg_signature')).toBe(msgSignature(callback!.token, query.get('timestamp')!, query.get('nonce')!, encrypt))
+        return parseXml(decryptMessage(callback!.encodingAesKey, encrypt, s.account.appid).message)
+      })
+      const byEvent = Object.fromEntries(events.map((e) => [String(e.Event), e]))
+      expect(Object.keys(byEvent).sort()).toEqual(['TEMPLATESENDJOBFINISH', 'subscribe', 'unsubscribe'])
+      expect(byEvent.TEMPLATESENDJOBFINISH).toMatchObject({ FromUserName: fan.openid, Status: 'success', MsgType: 'event' })
+      expect(String(byEvent.TEMPLATESENDJOBFINISH.MsgID)).toBe(String(sent.body.msgid))
+      await s.sandbox.close()
+    } finally {
+      await new Promise((r) => srv.close(r))
+    }
   })
 })

@@ -1,5 +1,12 @@
 // The emulated Official Account world: accounts with their fans, templates, sent messages, tokens, OAuth codes, QR codes, menus.
 
+/** The account's server URL settings (the same shape as a corp's callback config). */
+export interface OaCallbackConfig {
+  url: string
+  token: string
+  encodingAesKey: string
+}
+
 export interface OaFan {
   openid: string
   /** Shown on the sandbox's authorize page; the API no longer returns nicknames (2021-12-27). */
@@ -79,6 +86,8 @@ export class OaAccountState {
   jsapiTicket: { ticket: string; expires_at: number } | null = null
   qrcodes = new Map<string, OaQrcode>()
   menu: { button: unknown[] } | null = null
+  /** The server URL (safe mode: AES with the AppID as receiveid). */
+  callback: OaCallbackConfig | null = null
   seq = 0
 
   constructor(

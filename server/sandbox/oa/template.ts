@@ -1,5 +1,6 @@
 // Template messages: the private template list and send, with the key rules, 43004 and client_msg_id de-dup.
 import type { OaEndpoint } from './endpoint'
+import { sendOaEvent, templateJobFinishXml } from './events'
 import { OaError } from './errors'
 import { checkTemplateData } from './template-rules'
 
@@ -38,7 +39,7 @@ export const templateEndpoints: OaEndpoint[] = [
     path: '/cgi-bin/message/template/send',
     method: 'POST',
     mutates: true,
-    handle({ body, account, now }) {
+    handle({ ctx, body, account, now }) {
       const touser = typeof body.touser === 'string' ? body.touser : ''
       const fan = account.fans.get(touser)
       if (!fan) throw new OaError(40003)
@@ -79,6 +80,8 @@ export const templateEndpoints: OaEndpoint[] = [
         }
         account.clientMsgIds.set(dedupKey, { msgid, at: now })
       }
+      // The platform reports the delivery afterwards; the sandbox's fans never block, so it is a success.
+      void sendOaEvent(ctx, account, templateJobFinishXml(account, touser, now, msgid, 'success'), 'TEMPLATESENDJOBFINISH', touser, false)
       return { errcode: 0, errmsg: 'ok', msgid }
     },
   },
