@@ -201,6 +201,14 @@ describe('stable_token through the token center', () => {
     expect(w.calls(STABLE).map((e) => e.request?.force_refresh)).toEqual([false, false, true, false, false, true])
   })
 
+  it('42001 (expired) renews in normal mode only: force_refresh is kept for 40001', async () => {
+    const w = world()
+    await w.client.getToken()
+    sandbox.control.setFaults({ rules: [{ endpoint: oaFaultName(OaPaths.Template.list), errorRate: 1, errorCodes: [42001] }] })
+    expect((await failure(() => w.client.template.list())).errcode).toBe(42001)
+    expect(w.calls(STABLE).map((e) => e.request?.force_refresh)).toEqual([false, false])
+  })
+
   it('a wrong secret surfaces 40125 with its hint', async () => {
     const w = world()
     const err = await failure(() => w.make({ secret: '0'.repeat(32) }).getToken())
