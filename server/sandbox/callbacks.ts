@@ -1,9 +1,9 @@
 // Callbacks out, like WeCom sends them: plaintext event XML, AES-encrypted for the corp, signed, POSTed with 3 tries.
 import { randomBytes } from 'node:crypto'
 import type { Clock } from '../lib/clock'
-import { encryptMessage, msgSignature, randomNonce } from '../platform/crypto'
+import { encryptMessage, msgSignature, plainSignature, randomNonce } from '../platform/crypto'
 import { buildXml } from '../platform/xml'
-import type { CappedLog, CorpState, Delivery } from './state'
+import type { CallbackConfig, CappedLog, CorpState, Delivery } from './state'
 
 export type XmlFields = Record<string, string | number | undefined>
 
@@ -135,6 +135,46 @@ export class CallbackSender {
     const delivery: Delivery = {
       id: ++this.seq,
       corpid: corp.corpid,
+      kind,
+      url,
+      created_at: nowMs,
+      plaintext,
+      encrypt,
+      attempts: [],
+      status: 'pending',
+    }
+    this.opts.log.push(delivery)
+    return { delivery, done: this.run(delivery, body) }
+  }
+
+  /**
+   * An Official Account event in safe mode: encrypted for the AppID, the URL carrying signature, openid,
+   * encrypt_type=aes and msg_signature, the body only ToUserName (the gh_ id) and Encrypt. Same 3 tries.
+   */
+  deliverOa(
+    account: { appid: string; ghId: string; callback: CallbackConfig | null },
+    plaintext: string,
+    kind: string,
+    openid: string,
+  ): { delivery: Delivery; done: Promise<Delivery> } | null {
+    const cb = account.callback
+    if (!cb) return null
+    const nowMs = this.opts.clock.now()
+    const encrypt = encryptMessage(cb.encodingAesKey, plaintext, account.appid)
+    const timestamp = String(Math.floor(nowMs / 1000))
+    const nonce = randomNonce()
+    const url = withQuery(cb.url, {
+      signature: plainSignature(cb.token, timestamp, nonce),
+      timestamp,
+      nonce,
+      openid,
+      encrypt_type: 'aes',
+      msg_signature: msgSignature(cb.token, timestamp, nonce, encrypt),
+    })
+    const body = buildXml({ ToUserName: account.ghId, Encrypt: encrypt })
+    const delivery: Delivery = {
+      id: ++this.seq,
+      corpid: account.appid,
       kind,
       url,
       created_at: nowMs,

@@ -12,6 +12,7 @@ import { SnapshotWriter, loadSnapshotFile, restore, snapshot } from './persist'
 import { seedDemo } from './seed'
 import { mountSms } from './sms'
 import { SandboxState } from './state'
+import { oaRouter } from './oa/router'
 import { wecomRouter } from './wecom/router'
 
 export type { Control } from './control/actions'
@@ -41,7 +42,7 @@ export interface SandboxOptions {
 }
 
 export interface Sandbox {
-  /** Mount at /sandbox: serves /wecom/cgi-bin/… (the API), /wecom/qr/… (pages) and /control/… */
+  /** Mount at /sandbox: serves /wecom/cgi-bin/… (the API), /wecom/qr/… (pages), /oa/… (the OA API and authorize page) and /control/… */
   router: Router
   state: SandboxState
   /** The control API's actions, callable in-process. */
@@ -103,11 +104,13 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
   const router = Router()
   router.use('/wecom', wecomRouter(ctx))
   mountSms(router, ctx)
+  router.use('/oa', oaRouter(ctx))
   router.use('/control', controlRouter(control, onError))
   router.get('/', (_req: Request, res: Response) => {
     res.json({
       sandbox: 'WeCom emulator',
       wecom_api_base: `${ctx.publicBaseUrl}/sandbox/wecom`,
+      oa_api_base: `${ctx.publicBaseUrl}/sandbox/oa`,
       control: `${ctx.publicBaseUrl}/sandbox/control`,
       corps: control.listCorps().map((c) => ({ corpid: c.corpid, name: c.name })),
     })

@@ -1,5 +1,6 @@
 // The emulator's in-memory world: corps, staff, customers, follow relations, tags, contact ways, messages, tokens, logs.
 import { IdGen } from './ids'
+import { OaSandboxState } from './oa/state'
 
 export interface DeliveryAttempt {
   attempt: number
@@ -13,6 +14,7 @@ export interface DeliveryAttempt {
 
 export interface Delivery {
   id: number
+  /** The corp, or for Official Account events the AppID. */
   corpid: string
   /** 'change_external_contact:add_external_contact', 'change_external_tag:create', 'text', … */
   kind: string
@@ -427,6 +429,8 @@ export class SandboxState {
   /** `${corpid}/${agentid}` → the app's current token, so gettoken returns the same one while valid. */
   appTokens = new Map<string, string>()
   logs = new SandboxLogs()
+  /** The Official Account emulator's world (not in the snapshot yet). */
+  oa = new OaSandboxState()
 
   constructor(private readonly idSeed?: number) {
     this.ids = new IdGen(idSeed)
@@ -439,6 +443,7 @@ export class SandboxState {
     this.tokens.clear()
     this.appTokens.clear()
     this.logs.clear()
+    this.oa.reset()
   }
 
   /** Every token stops working at once (WeCom may invalidate early; clients must re-fetch on 40014). */

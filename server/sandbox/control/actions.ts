@@ -1,10 +1,11 @@
-// The outside world on demand, composed from one module per resource: corps, customers, staff, tags, mass messages, faults, logs.
+// The outside world on demand, composed from one module per resource: corps, customers, staff, tags, mass messages, faults, logs, official accounts.
 import type { SandboxContext } from '../context'
 import { corpControl } from './corps'
 import { customerControl } from './customers'
 import { faultControl } from './faults'
 import { groupMsgControl } from './group-msg'
 import { logControl } from './logs'
+import { oaControl } from './oa'
 import { staffControl } from './staff'
 import { tagControl } from './tags'
 
@@ -19,5 +20,6 @@ export function createControl(ctx: SandboxContext, defaults: { seed: 'demo' | 'n
     ...groupMsgControl(ctx),
     ...faultControl(ctx),
     ...logControl(ctx),
+    ...oaControl(ctx),
   }
 }

@@ -140,6 +140,49 @@ export function controlRouter(control: Control, onError: (err: unknown, where: s
     route(() => control.clearLogs()),
   )
 
+  const appid = (req: Request) => String(req.params.appid)
+  const openid = (req: Request) => String(req.params.openid)
+  r.get(
+    '/oa/accounts',
+    route(() => control.listOaAccounts()),
+  )
+  r.post(
+    '/oa/accounts',
+    route((req) => control.createOaAccount(req.body)),
+  )
+  r.get(
+    '/oa/accounts/:appid/fans',
+    route((req) => control.listOaFans(appid(req))),
+  )
+  r.post(
+    '/oa/accounts/:appid/fans',
+    route((req) => control.addOaFan(appid(req), req.body)),
+  )
+  r.post(
+    '/oa/accounts/:appid/fans/:openid/follow',
+    route((req) => control.followOa(appid(req), openid(req), req.body)),
+  )
+  r.post(
+    '/oa/accounts/:appid/fans/:openid/unfollow',
+    route((req) => control.unfollowOa(appid(req), openid(req), req.body)),
+  )
+  r.put(
+    '/oa/accounts/:appid/callback',
+    route((req) => control.setOaCallback(appid(req), req.body)),
+  )
+  r.delete(
+    '/oa/accounts/:appid/callback',
+    route((req) => control.setOaCallback(appid(req), null)),
+  )
+  r.get(
+    '/oa/accounts/:appid/template-messages',
+    route((req) => control.oaSentTemplates(appid(req))),
+  )
+  r.post(
+    '/oa/accounts/:appid/authorize',
+    route((req) => control.oaAuthorize(appid(req), req.body)),
+  )
+
   r.use((_req: Request, res: Response) => {
     res.status(404).json({ error: 'no such control endpoint; see server/sandbox/README.md' })
   })

@@ -1,0 +1,138 @@
+// The retry loop every platform client shares: token injection, errcode → PlatformError, backoff, rate waits, one token renewal.
+import type { z } from 'zod'
+import type { Logger } from '../lib/logger'
+import { PlatformError, type PlatformName } from './errors'
+import { backoffDelay, buildUrl, requestJson, TransportFailure, type FetchLike, type RetryPolicy, type Sleep } from './http'
+import type { RateLimiter } from './rate-limiter'
+import type { TokenFetcher } from './token-center'
+
+/** What a client needs from the token center; a contract test may hand in its own. */
+export interface TokenSource {
+  get(orgId: number, app: string, fetcher: TokenFetcher): Promise<string>
+  invalidate(orgId: number, app: string, failedToken: string): Promise<boolean>
+}
+
+export interface CoreCallSpec<T, P extends string = string> {
+  method: 'GET' | 'POST'
+  path: P
+  query?: Record<string, string | number | undefined>
+  /** JSON body. */
+  body?: unknown
+  /** Multipart body; a factory because each attempt needs a fresh stream. */
+  form?: () => FormData
+  /** false for the token exchange and other calls authenticated by their own credentials. */
+  auth?: boolean
+  /**
+   * Not idempotent (a repeat would send a second message or task): a failure that may have reached the
+   * platform surfaces instead of being repeated, leaving the decision to the caller's own bookkeeping.
+   */
+  once?: boolean
+  /** Validate the success body; used where a wrong shape would be stored or handed to browsers. */
+  schema?: z.ZodType<T>
+}
+
+export interface CoreSettings {
+  platform: PlatformName
+  /** No trailing slash. */
+  baseUrl: string
+  log: Logger
+  fetchImpl: FetchLike
+  policy: RetryPolicy
+  timeoutMs: number
+  sleep: Sleep
+  random: () => number
+  limiter?: RateLimiter
+  /** The limiter's account key (corp id, app id). */
+  limiterKey: string
+  /** Errcodes that mean "this access token is no longer good": renewed once, then the call is repeated. */
+  tokenErrors: ReadonlySet<number>
+  /** Errcodes worth a pause and a repeat (minute-window limits), up to maxRateLimitWaits times. */
+  rateErrors: ReadonlySet<number>
+  rateLimitWaitMs: number
+  maxRateLimitWaits: number
+  getToken(): Promise<string>
+  /** Called with the token the platform refused; the next getToken must not hand it back. */
+  renewToken(failedToken: string, errcode: number): Promise<void>
+}
+
+const BUSY = -1
+
+type Decision = 'backoff' | 'rate-wait' | 'renew-token' | 'surface'
+
+function decide(s: CoreSettings, err: unknown, once: boolean): Decision {
+  if (err instanceof PlatformError) {
+    if (err.errcode === BUSY) return 'backoff'
+    if (s.rateErrors.has(err.errcode)) return 'rate-wait'
+    if (s.tokenErrors.has(err.errcode)) return 'renew-token'
+    return 'surface'
+  }
+  if (err instanceof TransportFailure) {
+    if (!err.retryable || (once && err.ambiguous)) return 'surface'
+    return 'backoff'
+  }
+  return 'surface'
+}
+
+export function createCoreCall<P extends string>(s: CoreSettings): <T>(spec: CoreCallSpec<T, P>) => Promise<T> {
+  const { platform, log, policy } = s
+  return async function call<T>(spec: CoreCallSpec<T, P>): Promise<T> {
+    const endpoint = spec.path
+    let backoffs = 0
+    let rateWaits = 0
+    let tokenRenewed = false
+    for (;;) {
+      const token = spec.auth === false ? undefined : await s.getToken()
+      if (s.limiter) await s.limiter.acquire(s.limiterKey, endpoint)
+      try {
+        const raw = await requestJson({
+          platform,
+          endpoint,
+          method: spec.method,
+          url: buildUrl(s.baseUrl, endpoint, token ? { access_token: token, ...spec.query } : spec.query),
+          body: spec.form ? spec.form() : spec.body,
+          timeoutMs: s.timeoutMs,
+          fetchImpl: s.fetchImpl,
+          log,
+        })
+        return checkResponse(platform, endpoint, raw, spec.schema)
+      } catch (err) {
+        const decision = decide(s, err, spec.once ?? false)
+        if (decision === 'backoff' && backoffs < policy.maxRetries) {
+          const delayMs = backoffDelay(backoffs++, policy, s.random)
+          log.warn({ endpoint, retry: backoffs, delayMs, reason: (err as Error).message }, `${platform} call failed, backing off`)
+          await s.sleep(delayMs)
+          continue
+        }
+        if (decision === 'rate-wait' && rateWaits < s.maxRateLimitWaits) {
+          rateWaits++
+          log.warn({ endpoint, wait: rateWaits, delayMs: s.rateLimitWaitMs }, `${platform} rate limit hit, waiting`)
+          await s.sleep(s.rateLimitWaitMs)
+          continue
+        }
+        if (decision === 'renew-token' && token && !tokenRenewed) {
+          tokenRenewed = true
+          const errcode = (err as PlatformError).errcode
+          log.warn({ endpoint, errcode }, `${platform} rejected the access token, renewing once`)
+          await s.renewToken(token, errcode)
+          continue
+        }
+        throw err
+      }
+    }
+  }
+}
+
+/** errcode 0 (or absent) → the body, validated if a schema is given; anything else → PlatformError. */
+export function checkResponse<T>(platform: PlatformName, endpoint: string, raw: Record<string, unknown>, schema?: z.ZodType<T>): T {
+  const errcode = raw.errcode === undefined ? 0 : Number(raw.errcode)
+  if (!Number.isInteger(errcode)) throw new TransportFailure(platform, endpoint, 'errcode is not a number', 200, true, true)
+  if (errcode !== 0) throw new PlatformError(platform, endpoint, errcode, typeof raw.errmsg === 'string' ? raw.errmsg : '')
+  if (!schema) return raw as T
+  const parsed = schema.safeParse(raw)
+  if (!parsed.success) {
+    const where = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')
+    // The platform answered and said ok; repeating will not change the shape.
+    throw new TransportFailure(platform, endpoint, `unexpected response shape (${where})`, 200, false, false)
+  }
+  return parsed.data
+}
