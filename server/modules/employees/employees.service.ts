@@ -259,7 +259,13 @@ function unprefix(v: string): string {
 async function checkCsv(deps: Deps, orgId: number, text: string): Promise<ParsedRow[]> {
   let records: { record: string[]; info: { lines: number } }[]
   try {
-    records = parse(text, { bom: true, info: true, relax_column_count: true, skip_empty_lines: true, trim: true }) as unknown as typeof records
+    records = parse(text, {
+      bom: true,
+      info: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      trim: true,
+    }) as unknown as typeof records
   } catch (err) {
     throw new InvalidInputError(`CSV 文件无法解析：${(err as Error).message}`)
   }
