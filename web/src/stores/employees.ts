@@ -9,15 +9,15 @@ export type WecomCandidate = RouterOutputs['employees']['wecomCandidates'][numbe
 export type CsvImportResult = RouterOutputs['employees']['importCsv']
 export type WecomImportResult = RouterOutputs['employees']['importFromWecom']
 
-/** '' = any; the selects bind these strings. */
-export type TriState = '' | 'yes' | 'no'
-const tri = (v: TriState) => (v === '' ? undefined : v === 'yes')
+/** 'all' = no filter; the selects bind these strings. */
+export type TriState = 'all' | 'yes' | 'no'
+const tri = (v: TriState) => (v === 'all' ? undefined : v === 'yes')
 
 export const useEmployeesStore = defineStore('employees', () => {
   const list = usePagedList(
     (paging, f) =>
       trpc.employees.list.query({ ...paging, q: optionalText(f.q), bound: tri(f.bound), receivesSystemNotices: tri(f.receives) }),
-    () => ({ q: '', bound: '' as TriState, receives: '' as TriState }),
+    () => ({ q: '', bound: 'all' as TriState, receives: 'all' as TriState }),
   )
   const saving = ref(false)
 
