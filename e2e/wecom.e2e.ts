@@ -194,10 +194,10 @@ describe('WeCom pages', () => {
     await shot('wecom-config')
   })
 
-  it('员工: lists the synced members by name', async () => {
+  it('成员: lists the synced members by name', async () => {
     await start()
     await syncStaff()
-    await open('员工', /\/web\/staff$/)
+    await open('成员', /\/web\/staff$/)
     const row = page.locator('.el-table__body tr', { hasText: STAFF.userid })
     await row.getByText(STAFF.name).waitFor()
     await row.getByText('在职').waitFor()

@@ -1,6 +1,6 @@
-// 消息通知: push configs, notifications sent to staff, and the in-app inbox (站内信).
+// 消息通知: push configs, 员工 who receive alerts through the Official Account, notifications sent, and the in-app inbox (站内信).
 import type { RouteRecordRaw } from 'vue-router'
-import { Bell, Message, Setting } from '@element-plus/icons-vue'
+import { Avatar, Bell, Message, Setting } from '@element-plus/icons-vue'
 import { ADMIN_ROLES, comingSoon } from '../meta'
 
 const section = '消息通知'
@@ -11,6 +11,12 @@ export const notifyRoutes: RouteRecordRaw[] = [
     name: 'NotifyPushConfigs',
     component: comingSoon,
     meta: { title: '推送配置', section, icon: Setting, roles: ADMIN_ROLES, needsOrg: true },
+  },
+  {
+    path: 'employees',
+    name: 'NotifyEmployees',
+    component: () => import('../../views/employees/list.vue'),
+    meta: { title: '员工', section, icon: Avatar, needsOrg: true },
   },
   {
     path: 'notifications',

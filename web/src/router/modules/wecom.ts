@@ -1,4 +1,4 @@
-// 企业微信: the org's WeCom app, 「联系我」 QR codes and staff.
+// 企业微信: the org's WeCom app, 「联系我」 QR codes and staff (成员; 员工 are the Official Account recipients under 消息通知).
 import type { RouteRecordRaw } from 'vue-router'
 import { Connection, Postcard, UserFilled } from '@element-plus/icons-vue'
 import { ADMIN_ROLES } from '../meta'
@@ -22,8 +22,6 @@ export const wecomRoutes: RouteRecordRaw[] = [
     path: 'staff',
     name: 'WecomStaff',
     component: () => import('../../views/staff/list.vue'),
-    meta: { title: '员工', section, icon: UserFilled, needsOrg: true },
+    meta: { title: '成员', section, icon: UserFilled, needsOrg: true },
   },
-  // WeCom members are "staff" everywhere; "employees" is kept for Official Account alert recipients. Old bookmarks still land.
-  { path: 'employees', redirect: { name: 'WecomStaff' }, meta: { hideInMenu: true } },
 ]
