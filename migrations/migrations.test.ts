@@ -31,6 +31,7 @@ const DECLARED: Record<keyof Database, true> = {
   customer_tags: true,
   callback_events: true,
   welcome_sends: true,
+  oa_accounts: true,
 }
 const declared = Object.keys(DECLARED).sort()
 

@@ -12,6 +12,7 @@ import type { ContactWaysTable } from '../modules/contact-ways/contact-ways.tabl
 import type { CrmLeadsTable, CustomerFollowsTable, CustomersTable, MessagesTable } from '../modules/customers/customers.table'
 import type { CustomerTagsTable, TagGroupsTable, TagsTable } from '../modules/tags/tags.table'
 import type { CallbackEventsTable, WelcomeSendsTable } from '../modules/callbacks/callbacks.table'
+import type { OaAccountsTable } from '../modules/oa-config/oa-config.table'
 
 export interface Database {
   orgs: OrgsTable
@@ -36,6 +37,7 @@ export interface Database {
   customer_tags: CustomerTagsTable
   callback_events: CallbackEventsTable
   welcome_sends: WelcomeSendsTable
+  oa_accounts: OaAccountsTable
 }
 
 export type DB = Kysely<Database>

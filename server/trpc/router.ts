@@ -9,6 +9,7 @@ import { wecomConfigRouter } from '../modules/wecom-config/wecom-config.router'
 import { customersRouter } from '../modules/customers/customers.router'
 import { tagsRouter } from '../modules/tags/tags.router'
 import { contactWaysRouter } from '../modules/contact-ways/contact-ways.router'
+import { oaConfigRouter } from '../modules/oa-config/oa-config.router'
 import { createCallerFactory, router } from './init'
 
 export const appRouter = router({
@@ -22,6 +23,7 @@ export const appRouter = router({
   customers: customersRouter,
   tags: tagsRouter,
   contactWays: contactWaysRouter,
+  oaConfig: oaConfigRouter,
 })
 
 export type AppRouter = typeof appRouter
