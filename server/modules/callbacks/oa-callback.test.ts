@@ -64,7 +64,13 @@ describe('OA callback', () => {
       .get(path)
       .query({ ...q, signature: '0'.repeat(40), echostr: 'x' })
     expect(bad.status).toBe(403)
-    expect((await request(env.baseUrl).get('/api/wechat/callback/nosuchkey12345').query({ ...q, echostr: 'x' })).status).toBe(404)
+    expect(
+      (
+        await request(env.baseUrl)
+          .get('/api/wechat/callback/nosuchkey12345')
+          .query({ ...q, echostr: 'x' })
+      ).status,
+    ).toBe(404)
   })
 
   it('safe mode: the sandbox’s encrypted subscribe and unsubscribe events are stored once, processed by the OA table', async () => {

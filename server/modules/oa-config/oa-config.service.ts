@@ -12,14 +12,7 @@ import {
   type OaTemplateView,
   type OaTestResult,
 } from '../../../shared/schemas/oa-config'
-import {
-  deleteOaTokens,
-  findOaTokenTimes,
-  findOwnAccount,
-  insertAccount,
-  updateAccount,
-  type OaOwner,
-} from './oa-config.repository'
+import { deleteOaTokens, findOaTokenTimes, findOwnAccount, insertAccount, updateAccount, type OaOwner } from './oa-config.repository'
 
 export function oaCallbackUrlFor(deps: Deps, callbackKey: string): string {
   return `${deps.config.publicBaseUrl}/api/wechat/callback/${callbackKey}`
@@ -148,4 +141,3 @@ export async function listOaTemplates(deps: Deps, owner: OaOwner): Promise<OaTem
     keys: parseTemplateKeys(t.content),
   }))
 }
-

@@ -16,7 +16,11 @@ const AES = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG'
 
 async function setup(ipWhitelist?: string[]) {
   env = await createWecomEnv({ workers: false })
-  const account = env.sandbox.control.createOaAccount({ name: '测试公众号', oauth_domain: 'h5.clinic.test', ip_whitelist: ipWhitelist ?? null })
+  const account = env.sandbox.control.createOaAccount({
+    name: '测试公众号',
+    oauth_domain: 'h5.clinic.test',
+    ip_whitelist: ipWhitelist ?? null,
+  })
   const input = {
     name: '测试公众号',
     appId: account.appid,

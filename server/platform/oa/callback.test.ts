@@ -34,7 +34,8 @@ describe('plain signature vectors', () => {
     const query = { signature: v.expected_signature, timestamp: v.timestamp, nonce: v.nonce, echostr: v.echostr ?? 'echo' }
     expect(() => checkPlainSignature(v.token, query, at(v))).not.toThrow()
     expect(oaEcho({ token: v.token }, query, at(v))).toBe(v.expected_response_body ?? query.echostr)
-    if (v.negative_case) expect(refusal(() => checkPlainSignature(v.token, { ...query, signature: v.negative_case.signature }, at(v)))).toBe(403)
+    if (v.negative_case)
+      expect(refusal(() => checkPlainSignature(v.token, { ...query, signature: v.negative_case.signature }, at(v)))).toBe(403)
   })
 
   it('has the vectors it expects', () => {
