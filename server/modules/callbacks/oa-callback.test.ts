@@ -3,6 +3,8 @@ import request from 'supertest'
 import { afterEach, describe, expect, it } from 'vitest'
 import { buildXml } from '../../platform/xml'
 import { encryptMessage, msgSignature, plainSignature } from '../../platform/crypto'
+import { createOrgWithUser } from '../../testing/deps'
+import { callerFor } from '../../testing/tenant'
 import { createWecomEnv, type WecomEnv } from '../../testing/wecom-env'
 import { saveOaConfig } from '../oa-config/oa-config.service'
 import { OA_CALLBACK_JOB } from './callback-store'
@@ -168,5 +170,18 @@ describe('OA callback', () => {
     const junk = await request(env.baseUrl).post('/api/wechat/callback/..%2f..%2fetc').query(plainQuery()).type('text/xml').send('<xml/>')
     expect(junk.status).toBe(404)
     expect((await events(env)).length).toBe(0)
+  })
+
+  it('a disabled org’s OA events are held, then released as oa.callback jobs and processed once it is enabled', async () => {
+    const { env, path } = await setup('plain')
+    const sa = callerFor(env.deps, (await createOrgWithUser(env.deps, 'super_admin')).user)
+    await sa.orgs.update({ id: env.orgId, status: 'disabled' })
+    const r = await request(env.baseUrl).post(path).query(plainQuery()).type('text/xml').send(textXml('openid-held', '901'))
+    expect(r.status).toBe(200)
+    expect((await events(env)).map((e) => e.status)).toEqual(['held'])
+    await sa.orgs.update({ id: env.orgId, status: 'active' })
+    const kinds = await env.deps.db.selectFrom('queue_jobs').select('kind').where('org_id', '=', env.orgId).execute()
+    expect(kinds.map((k) => k.kind)).toContain(OA_CALLBACK_JOB)
+    await env.waitFor(async () => (await events(env)).every((e) => e.status === 'processed'))
   })
 })
