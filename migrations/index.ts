@@ -6,6 +6,7 @@ import * as m0010 from './2026_12_01_000010_login_limits'
 import * as m0020 from './2026_12_01_000020_callbacks_per_org'
 import * as m0030 from './2026_12_01_000030_platform'
 import * as m0040 from './2026_12_01_000040_job_runs_org'
+import * as m0050 from './2026_12_01_000050_oa_accounts'
 import * as m0060 from './2026_12_01_000060_employees'
 
 const migrations: Record<string, Migration> = {
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '2026_12_01_000020_callbacks_per_org': m0020,
   '2026_12_01_000030_platform': m0030,
   '2026_12_01_000040_job_runs_org': m0040,
+  '2026_12_01_000050_oa_accounts': m0050,
   '2026_12_01_000060_employees': m0060,
 }
 

@@ -32,6 +32,7 @@ const DECLARED: Record<keyof Database, true> = {
   callback_events: true,
   welcome_sends: true,
   employees: true,
+  oa_accounts: true,
 }
 const declared = Object.keys(DECLARED).sort()
 

@@ -8,6 +8,7 @@ import { createMetrics, type Metrics } from './http/metrics'
 import { securityHeaders } from './http/security-headers'
 import { mountStatic } from './http/static'
 import { trpcMiddleware } from './trpc/express'
+import { createOaVerifyFileRouter } from './modules/oa-config/verify-file.route'
 
 export interface AppOptions {
   deps: Deps
@@ -70,6 +71,8 @@ export function createApp(opts: AppOptions): Express {
     )
     app.use('/sandbox', opts.sandboxRouter)
   }
+  // Before the static pages: the OA domain check file lives at the root.
+  app.use(createOaVerifyFileRouter(deps))
   if (opts.distDir) mountStatic(app, opts.distDir)
 
   app.use((_req, res) => {

@@ -10,6 +10,7 @@ import type { Clock } from './lib/clock'
 import type { Logger } from './lib/logger'
 import { SecretBox } from './lib/secret-box'
 import { WecomClients } from './modules/wecom-config/wecom-client'
+import { OaClients } from './modules/oa-config/oa-client'
 import type { RateLimitStore } from './platform/shared-rate-limiter'
 import { TokenCenter } from './platform/token-center'
 import { createWecomRateLimiter } from './platform/wecom/client'
@@ -39,6 +40,7 @@ export function buildDeps(parts: DepsParts): Deps {
   const tokens = parts.tokens ?? new TokenCenter({ db, clock, secrets, log, instanceId })
   const wecomLimiter = createWecomRateLimiter({ store: rateLimitStore(config, parts.mysql, log), log })
   const wecom = new WecomClients({ db, secrets, tokens, limiter: wecomLimiter, log, apiBase: config.wecomApiBase })
+  const oa = new OaClients({ db, secrets, tokens, log, apiBase: config.oaApiBase })
   const deps = {
     config,
     db,
@@ -50,6 +52,7 @@ export function buildDeps(parts: DepsParts): Deps {
     tokens,
     wecomLimiter,
     wecom,
+    oa,
     sandbox: parts.sandbox,
   } as Deps
   // The scheduler needs the finished deps (its jobs run with them), so it is the one member set afterwards.

@@ -34,6 +34,8 @@ const envSchema = z.object({
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   SANDBOX_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   WECOM_API_BASE: z.url().optional(),
+  OA_API_BASE: z.url().optional(),
+  OA_OPEN_BASE: z.url().optional(),
   SCHEDULER: flag.default(true),
   /** 0: this instance only serves HTTP (no queue workers, no scheduler); another instance does the work. */
   WORKERS: flag.default(true),
@@ -73,6 +75,10 @@ export interface Config {
   queueConcurrency: number
   /** Base URL of the WeCom API: Tencent in production, the mounted sandbox in the demo. */
   wecomApiBase: string
+  /** Base URL of the Official Account API: Tencent (api.weixin.qq.com) in production, the mounted sandbox in the demo. */
+  oaApiBase: string
+  /** Host of the OA OAuth authorize page (open.weixin.qq.com in production, the sandbox in the demo). */
+  oaOpenBase: string
   /** Where instances share the WeCom call budget when set. */
   redisUrl: string | null
 }
@@ -117,6 +123,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     workers: e.WORKERS,
     queueConcurrency: e.QUEUE_CONCURRENCY,
     redisUrl: e.REDIS_URL ?? null,
+    oaApiBase: (e.OA_API_BASE ?? (sandbox ? `${publicBaseUrl}/sandbox/oa` : 'https://api.weixin.qq.com')).replace(/\/$/, ''),
+    oaOpenBase: (e.OA_OPEN_BASE ?? (sandbox ? `${publicBaseUrl}/sandbox/oa` : 'https://open.weixin.qq.com')).replace(/\/$/, ''),
     wecomApiBase: (e.WECOM_API_BASE ?? (sandbox ? `${publicBaseUrl}/sandbox/wecom` : 'https://qyapi.weixin.qq.com')).replace(/\/$/, ''),
   }
 }

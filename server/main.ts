@@ -18,6 +18,7 @@ import { createLogger } from './lib/logger'
 import type { JobDefinition } from './jobs/scheduler'
 import type { JobScheduler } from './jobs/job-scheduler'
 import { WecomCallbackReceiver } from './modules/callbacks/callback.route'
+import { OaCallbackReceiver } from './modules/callbacks/oa-callback.route'
 import { withFastPaths } from './http/fast-path'
 import { registerWorkers } from './workers'
 import { createSandbox, DEMO_CORP_NAME } from './sandbox/index'
@@ -78,15 +79,16 @@ export async function startServer(envOverrides: Record<string, string | undefine
   const boot = await bootstrap(deps, { demo: !config.production })
   const metrics = createMetrics(deps, { defaultMetrics: true })
   const callbacks = new WecomCallbackReceiver(deps, metrics)
+  const oaCallbacks = new OaCallbackReceiver(deps, metrics)
   const app = createApp({
     deps,
     metrics,
     distDir: join(ROOT, 'dist'),
-    rawRoutes: [callbacks.router(), createContactWayQrRouter(deps)],
+    rawRoutes: [callbacks.router(), oaCallbacks.router(), createContactWayQrRouter(deps)],
     sandboxRouter: sandbox?.router,
   })
   // WeCom's POSTs are acked without Express (see WecomCallbackReceiver.fastPath); everything else is the app.
-  const http = serveWhenReady(withFastPaths(app, [callbacks.fastPath()]))
+  const http = serveWhenReady(withFastPaths(app, [callbacks.fastPath(), oaCallbacks.fastPath()]))
   const server = early ? early.ready(http.listener) : await listen(createServer(http.listener), config.port, config.host)
   const port = (server.address() as AddressInfo).port
   const url = envOverrides.PUBLIC_BASE_URL || process.env.PUBLIC_BASE_URL ? config.publicBaseUrl : `http://127.0.0.1:${port}`

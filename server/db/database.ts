@@ -13,6 +13,7 @@ import type { CrmLeadsTable, CustomerFollowsTable, CustomersTable, MessagesTable
 import type { CustomerTagsTable, TagGroupsTable, TagsTable } from '../modules/tags/tags.table'
 import type { CallbackEventsTable, WelcomeSendsTable } from '../modules/callbacks/callbacks.table'
 import type { EmployeesTable } from '../modules/employees/employees.table'
+import type { OaAccountsTable } from '../modules/oa-config/oa-config.table'
 
 export interface Database {
   orgs: OrgsTable
@@ -38,6 +39,7 @@ export interface Database {
   callback_events: CallbackEventsTable
   welcome_sends: WelcomeSendsTable
   employees: EmployeesTable
+  oa_accounts: OaAccountsTable
 }
 
 export type DB = Kysely<Database>

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { ManualClock } from '../lib/clock'
 import { silentLogger } from '../lib/logger'
 import { linkOrgToSandboxCorp } from '../sandbox-link'
+import { saveOaConfig } from '../modules/oa-config/oa-config.service'
 import { createOrgWithUser } from '../testing/deps'
 import { createWecomEnv, type WecomEnv } from '../testing/wecom-env'
 import { allJobs } from './index'
@@ -129,5 +130,36 @@ describe('refresh-tokens', () => {
     expect(run).toMatchObject({ status: 'succeeded', error: null })
     expect([Number(run.progress_done), Number(run.progress_total)]).toEqual([1, 1])
     expect(JSON.parse(run.summary!)).toEqual({ due: 1, refreshed: 1, failed: 0 })
+  })
+})
+
+describe('refresh-tokens: Official Account', () => {
+  it('renews an org’s and the platform’s OA token in normal mode (stable_token without force_refresh) near expiry', async () => {
+    const clock = new ManualClock()
+    const e = await createWecomEnv({ clock, workers: false })
+    env = e
+    const own = e.sandbox.control.createOaAccount({ name: '自有号', oauth_domain: 'own.test' })
+    const shared = e.sandbox.control.createOaAccount({ name: '平台号', oauth_domain: 'platform.test' })
+    const form = (a: { appid: string; secret: string }) => ({
+      name: '号',
+      appId: a.appid,
+      appSecret: a.secret,
+      token: 'tok123',
+      messageMode: 'plain' as const,
+    })
+    await saveOaConfig(e.deps, e.orgId, form(own))
+    await saveOaConfig(e.deps, null, form(shared))
+    const oldOwn = await (await e.deps.oa.forOwner(e.orgId)).getToken()
+    await (await e.deps.oa.forOwner(null)).getToken()
+    // 116 minutes in: 4 minutes left, inside the platform's rotation window.
+    clock.advance(116 * MIN)
+    const { summary } = await runJob(e)
+    // The linked org's WeCom contact token is due as well.
+    expect(summary).toEqual({ due: 3, refreshed: 3, failed: 0 })
+    for (const owner of [e.orgId, 0]) expect(Number((await tokenRow(e, owner, 'oa')).expires_at)).toBe(clock.now() + 120 * MIN)
+    const stableCalls = e.sandbox.control.getCounters().endpoints['oa:/cgi-bin/stable_token']
+    expect(stableCalls?.errors ?? {}).toEqual({})
+    // Normal mode: the old token keeps working until its own expiry.
+    expect(await (await e.deps.oa.forOwner(e.orgId)).getToken()).not.toBe(oldOwn)
   })
 })

@@ -10,6 +10,7 @@ import { Queue } from '../queue/queue'
 import { createSandbox, type Sandbox, type SandboxOptions } from '../sandbox/index'
 import { linkOrgToSandboxCorp } from '../sandbox-link'
 import { WecomCallbackReceiver } from '../modules/callbacks/callback.route'
+import { OaCallbackReceiver } from '../modules/callbacks/oa-callback.route'
 import { withFastPaths } from '../http/fast-path'
 import { registerWorkers } from '../workers'
 import { createContactWayQrRouter } from '../modules/contact-ways/contact-ways.qr.route'
@@ -46,7 +47,12 @@ export async function createWecomEnv(opts: WecomEnvOptions = {}): Promise<WecomE
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   const clock = opts.clock ?? systemClock
-  const config = testConfig({ publicBaseUrl: baseUrl, wecomApiBase: `${baseUrl}/sandbox/wecom` })
+  const config = testConfig({
+    publicBaseUrl: baseUrl,
+    wecomApiBase: `${baseUrl}/sandbox/wecom`,
+    oaApiBase: `${baseUrl}/sandbox/oa`,
+    oaOpenBase: `${baseUrl}/sandbox/oa`,
+  })
   const queue = new Queue({ db: handle.db, clock, log: silentLogger, instanceId: 'e2e', pollIntervalMs: 200 })
   const sandbox = createSandbox({
     publicBaseUrl: baseUrl,
@@ -58,9 +64,14 @@ export async function createWecomEnv(opts: WecomEnvOptions = {}): Promise<WecomE
   })
   const deps = createTestDeps(handle, { config, clock, queue, sandbox: sandbox.control }) as Deps
   const callbacks = new WecomCallbackReceiver(deps)
-  const app = createApp({ deps, sandboxRouter: sandbox.router, rawRoutes: [callbacks.router(), createContactWayQrRouter(deps)] })
+  const oaCallbacks = new OaCallbackReceiver(deps)
+  const app = createApp({
+    deps,
+    sandboxRouter: sandbox.router,
+    rawRoutes: [callbacks.router(), oaCallbacks.router(), createContactWayQrRouter(deps)],
+  })
   // Wired as in main.ts: callback POSTs take the fast path.
-  server.on('request', withFastPaths(app, [callbacks.fastPath()]))
+  server.on('request', withFastPaths(app, [callbacks.fastPath(), oaCallbacks.fastPath()]))
 
   const members = opts.members ?? { zhangli: '张丽', wangfang: '王芳', liuyang: '刘洋' }
   const corp = sandbox.control.createCorp({

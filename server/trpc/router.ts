@@ -10,6 +10,7 @@ import { customersRouter } from '../modules/customers/customers.router'
 import { tagsRouter } from '../modules/tags/tags.router'
 import { contactWaysRouter } from '../modules/contact-ways/contact-ways.router'
 import { employeesRouter } from '../modules/employees/employees.router'
+import { oaConfigRouter } from '../modules/oa-config/oa-config.router'
 import { createCallerFactory, router } from './init'
 
 export const appRouter = router({
@@ -24,6 +25,7 @@ export const appRouter = router({
   tags: tagsRouter,
   contactWays: contactWaysRouter,
   employees: employeesRouter,
+  oaConfig: oaConfigRouter,
 })
 
 export type AppRouter = typeof appRouter

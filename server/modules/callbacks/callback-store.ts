@@ -4,10 +4,13 @@ import type { Insertable } from 'kysely'
 import type { Executor } from '../../db/database'
 import type { Deps } from '../../deps'
 import type { XmlObject } from '../../platform/xml'
-import { findDisabledOrgIds, findEventsByDedupeKeys, insertEvents, releaseHeldEvents } from './callbacks.repository'
+import { findDisabledOrgIds, findEventsByDedupeKeys, insertEvents, releaseHeldEventsBySource } from './callbacks.repository'
 import type { CallbackEventsTable } from './callbacks.table'
 
 export const CALLBACK_JOB = 'wecom.callback'
+/** The job of a stored Official Account event. */
+export const OA_CALLBACK_JOB = 'oa.callback'
+const JOB_OF_SOURCE = { wecom: CALLBACK_JOB, oa: OA_CALLBACK_JOB } as const
 /** Rows per statement: well under SQLite's and MySQL's placeholder limits (15 columns a row). */
 const MAX_BATCH = 200
 
@@ -15,6 +18,8 @@ export interface IncomingEvent {
   orgId: number
   plaintext: string
   doc: XmlObject
+  /** The event's own identity where the platform gives one (OA: MsgId, or FromUserName + CreateTime + Event); else the plaintext's hash. */
+  dedupeKey?: string
 }
 
 interface Waiting {
@@ -26,8 +31,28 @@ interface Waiting {
 const str = (v: unknown) => (typeof v === 'string' ? v : '')
 
 /** The row of a decrypted event; dedupe_key = sha256 of the plaintext (a platform retry carries the same plaintext). */
-export function eventRow(orgId: number, plaintext: string, doc: XmlObject, now: number): Insertable<CallbackEventsTable> {
+export function eventRow(
+  orgId: number,
+  plaintext: string,
+  doc: XmlObject,
+  now: number,
+  source: 'wecom' | 'oa' = 'wecom',
+  dedupeKey?: string,
+): Insertable<CallbackEventsTable> {
   const msgType = str(doc.MsgType)
+  if (source === 'oa') {
+    return {
+      ...eventRow(orgId, plaintext, doc, now),
+      source,
+      // Hashed with the source, so an OA identity can never collide with a WeCom plaintext hash of the same org.
+      dedupe_key: createHash('sha256')
+        .update(`oa:${dedupeKey ?? plaintext}`)
+        .digest('hex'),
+      // OA's FromUserName is the fan's openid, in events and messages alike.
+      userid: null,
+      external_userid: str(doc.FromUserName).slice(0, 64) || null,
+    }
+  }
   return {
     org_id: orgId,
     source: 'wecom',
@@ -60,10 +85,12 @@ export class CallbackStore {
   constructor(
     private readonly deps: Deps,
     private readonly onStored: (stored: number, duplicates: number) => void = () => {},
+    /** Whose events this store takes: the source column and the job kind follow from it. */
+    private readonly source: 'wecom' | 'oa' = 'wecom',
   ) {}
 
   store(event: IncomingEvent): Promise<void> {
-    const row = eventRow(event.orgId, event.plaintext, event.doc, this.deps.clock.now())
+    const row = eventRow(event.orgId, event.plaintext, event.doc, this.deps.clock.now(), this.source, event.dedupeKey)
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ row, resolve, reject })
       this.schedule()
@@ -126,7 +153,7 @@ export class CallbackStore {
       await this.deps.queue.enqueueMany(
         trx,
         stored.map((r) => ({
-          kind: CALLBACK_JOB,
+          kind: JOB_OF_SOURCE[this.source],
           payload: { eventId: r.id },
           opts: { orgId: r.org_id, dedupeKey: `cb:${eventKey(r.org_id, r.dedupe_key)}` },
         })),
@@ -142,13 +169,13 @@ const eventKey = (orgId: number, dedupeKey: string) => `${orgId}:${dedupeKey}`
 
 /** Queues the org's held events again; call it in the transaction that enables the org. Returns how many. */
 export async function releaseHeldCallbacks(deps: Pick<Deps, 'queue'>, trx: Executor, orgId: number): Promise<number> {
-  const ids = await releaseHeldEvents(trx, orgId)
+  const held = await releaseHeldEventsBySource(trx, orgId)
   // No dedupe key: the held → pending flip in this transaction is what makes each release happen once.
-  for (let i = 0; i < ids.length; i += MAX_BATCH) {
+  for (let i = 0; i < held.length; i += MAX_BATCH) {
     await deps.queue.enqueueMany(
       trx,
-      ids.slice(i, i + MAX_BATCH).map((id) => ({ kind: CALLBACK_JOB, payload: { eventId: id }, opts: { orgId } })),
+      held.slice(i, i + MAX_BATCH).map((e) => ({ kind: JOB_OF_SOURCE[e.source], payload: { eventId: e.id }, opts: { orgId } })),
     )
   }
-  return ids.length
+  return held.length
 }

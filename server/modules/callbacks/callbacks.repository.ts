@@ -85,9 +85,14 @@ export async function holdEventWhileOrgDisabled(db: Executor, eventId: number): 
 
 /** Marks the org's held events pending again and returns their ids; run in the transaction that enables the org. */
 export async function releaseHeldEvents(trx: Executor, orgId: number): Promise<number[]> {
+  return (await releaseHeldEventsBySource(trx, orgId)).map((r) => r.id)
+}
+
+/** As releaseHeldEvents, with each event's source (its job kind depends on it). */
+export async function releaseHeldEventsBySource(trx: Executor, orgId: number): Promise<{ id: number; source: 'wecom' | 'oa' }[]> {
   const held = await forUpdate(
     trx,
-    trx.selectFrom('callback_events').select('id').where('org_id', '=', orgId).where('status', '=', 'held'),
+    trx.selectFrom('callback_events').select(['id', 'source']).where('org_id', '=', orgId).where('status', '=', 'held'),
   ).execute()
   const ids = held.map((r) => r.id)
   // Chunked: a long-disabled org may have many.
@@ -99,7 +104,7 @@ export async function releaseHeldEvents(trx: Executor, orgId: number): Promise<n
       .where('id', 'in', ids.slice(i, i + 500))
       .execute()
   }
-  return ids
+  return held
 }
 
 /** Held events per org, for the operator's org list. */

@@ -1,10 +1,11 @@
 // Callback processing: the worker loads a stored event and dispatches on (MsgType, Event, ChangeType); a disabled org's events wait, held.
 import type { Deps } from '../../deps'
 import { parseCallbackXml } from '../../platform/flat-xml'
-import { CALLBACK_JOB } from './callback-store'
+import { CALLBACK_JOB, OA_CALLBACK_JOB } from './callback-store'
 import { findEventToProcess, holdEventWhileOrgDisabled, setEventFailed, setEventOutcome } from './callbacks.repository'
 import { findHandler, type HandlerTable } from './handlers/handler'
 import { wecomHandlers } from './handlers/index'
+import { oaHandlers } from './handlers/oa/index'
 
 export async function processCallbackEvent(deps: Deps, eventId: number, table: HandlerTable = wecomHandlers): Promise<void> {
   const found = await findEventToProcess(deps.db, eventId)
@@ -16,7 +17,9 @@ export async function processCallbackEvent(deps: Deps, eventId: number, table: H
     deps.log.info({ orgId: event.org_id, eventId }, 'callback held: org disabled')
     return
   }
-  const handler = findHandler(table, event.msg_type, event.event, event.change_type)
+  // An OA event reaching the default (WeCom) table by any path is still dispatched on OA's.
+  const handlers = event.source === 'oa' && table === wecomHandlers ? oaHandlers : table
+  const handler = findHandler(handlers, event.msg_type, event.event, event.change_type)
   try {
     const outcome = handler ? await handler({ deps, orgId: event.org_id, event, doc: parseCallbackXml(event.plaintext) }) : 'ignored'
     await setEventOutcome(deps.db, eventId, outcome, deps.clock.now())
@@ -29,4 +32,6 @@ export async function processCallbackEvent(deps: Deps, eventId: number, table: H
 
 export function registerCallbackWorker(deps: Deps, table: HandlerTable = wecomHandlers): void {
   deps.queue.register<{ eventId: number }>(CALLBACK_JOB, (job) => processCallbackEvent(deps, job.payload.eventId, table))
+  // Official Account events: the same stored rows and outcomes, their own table.
+  deps.queue.register<{ eventId: number }>(OA_CALLBACK_JOB, (job) => processCallbackEvent(deps, job.payload.eventId, oaHandlers))
 }

@@ -1,0 +1,18 @@
+// oaConfig.*: the org's own Official Account (org admin) and the platform's account (super admin): view, save, test, templates.
+import { oaConfigSaveInput } from '../../../shared/schemas/oa-config'
+import { generateEncodingAesKey } from '../../platform/crypto'
+import { orgAdminProcedure, router, superAdminProcedure } from '../../trpc/init'
+import { getOaConfigView, listOaTemplates, saveOaConfig, testOaConnection } from './oa-config.service'
+
+export const oaConfigRouter = router({
+  get: orgAdminProcedure.query(({ ctx }) => getOaConfigView(ctx.deps, ctx.orgId)),
+  save: orgAdminProcedure.input(oaConfigSaveInput).mutation(({ ctx, input }) => saveOaConfig(ctx.deps, ctx.orgId, input)),
+  test: orgAdminProcedure.mutation(({ ctx }) => testOaConnection(ctx.deps, ctx.orgId)),
+  templates: orgAdminProcedure.query(({ ctx }) => listOaTemplates(ctx.deps, ctx.orgId)),
+  generateAesKey: orgAdminProcedure.query(() => ({ encodingAesKey: generateEncodingAesKey() })),
+
+  platformGet: superAdminProcedure.query(({ ctx }) => getOaConfigView(ctx.deps, null)),
+  platformSave: superAdminProcedure.input(oaConfigSaveInput).mutation(({ ctx, input }) => saveOaConfig(ctx.deps, null, input)),
+  platformTest: superAdminProcedure.mutation(({ ctx }) => testOaConnection(ctx.deps, null)),
+  platformTemplates: superAdminProcedure.query(({ ctx }) => listOaTemplates(ctx.deps, null)),
+})

@@ -1,0 +1,143 @@
+// Official Account configuration: save with secrets sealed, show masked, test the connection, list templates with their keys.
+import { randomBytes } from 'node:crypto'
+import type { Deps } from '../../deps'
+import { InvalidInputError, PreconditionError } from '../../lib/errors'
+import { maskSecret } from '../../lib/secret-box'
+import { PlatformError, PlatformTransportError } from '../../platform/errors'
+import { parseTemplateKeys } from '../../platform/oa/index'
+import {
+  oaConfigSaveInput,
+  type OaConfigSaveInput,
+  type OaConfigView,
+  type OaTemplateView,
+  type OaTestResult,
+} from '../../../shared/schemas/oa-config'
+import { deleteOaTokens, findOaTokenTimes, findOwnAccount, insertAccount, updateAccount, type OaOwner } from './oa-config.repository'
+
+export function oaCallbackUrlFor(deps: Deps, callbackKey: string): string {
+  return `${deps.config.publicBaseUrl}/api/wechat/callback/${callbackKey}`
+}
+
+const EMPTY: Omit<OaConfigView, 'source'> = {
+  configured: false,
+  name: '',
+  appId: '',
+  appSecretMasked: '',
+  tokenMasked: '',
+  encodingAesKeyMasked: '',
+  messageMode: 'safe',
+  originalId: '',
+  oauthDomain: '',
+  verifyFileName: '',
+  hasVerifyFileContent: false,
+  callbackUrl: null,
+  accessToken: null,
+}
+
+/**
+ * The owner's account as the admin sees it. For an org without its own row that uses the platform's account, the
+ * view says so (source 'platform') and shows only the account's name and AppID, nothing of its secrets or URL.
+ */
+export async function getOaConfigView(deps: Deps, owner: OaOwner): Promise<OaConfigView> {
+  const row = await findOwnAccount(deps.db, owner)
+  if (!row) {
+    const platform = owner === null ? undefined : await findOwnAccount(deps.db, null)
+    if (platform) return { ...EMPTY, source: 'platform', name: platform.name, appId: platform.app_id }
+    return { ...EMPTY, source: 'none' }
+  }
+  const token = await findOaTokenTimes(deps.db, owner)
+  return {
+    configured: true,
+    source: 'own',
+    name: row.name,
+    appId: row.app_id,
+    appSecretMasked: maskSecret(deps.secrets.open(row.app_secret_sealed)),
+    tokenMasked: maskSecret(row.token),
+    encodingAesKeyMasked: maskSecret(row.encoding_aes_key_sealed ? deps.secrets.open(row.encoding_aes_key_sealed) : ''),
+    messageMode: row.message_mode,
+    originalId: row.original_id ?? '',
+    oauthDomain: row.oauth_domain ?? '',
+    verifyFileName: row.verify_file_name ?? '',
+    hasVerifyFileContent: !!row.verify_file_content,
+    callbackUrl: oaCallbackUrlFor(deps, row.callback_key),
+    accessToken: token ? { expiresAt: token.expires_at, refreshedAt: token.refreshed_at } : null,
+  }
+}
+
+/** Saves the owner's account; a blank secret, token or key keeps the stored one. */
+export async function saveOaConfig(deps: Deps, owner: OaOwner, raw: OaConfigSaveInput): Promise<OaConfigView> {
+  const parsed = oaConfigSaveInput.safeParse(raw)
+  if (!parsed.success) throw new InvalidInputError(`输入无效：${parsed.error.issues.map((i) => i.message).join('；')}`)
+  const input = parsed.data
+  const existing = await findOwnAccount(deps.db, owner)
+  const secret = input.appSecret ? deps.secrets.seal(input.appSecret) : existing?.app_secret_sealed
+  if (!secret) throw new InvalidInputError('输入无效：AppSecret 不能为空')
+  const token = input.token || existing?.token
+  if (!token) throw new InvalidInputError('输入无效：Token 不能为空')
+  const aesKey = input.encodingAesKey ? deps.secrets.seal(input.encodingAesKey) : (existing?.encoding_aes_key_sealed ?? null)
+  if (input.messageMode !== 'plain' && !aesKey) throw new InvalidInputError('输入无效：兼容模式和安全模式需要 EncodingAESKey')
+  const fileName = input.verifyFileName || null
+  const fileContent = fileName ? input.verifyFileContent || existing?.verify_file_content || null : null
+  if (fileName && !fileContent) throw new InvalidInputError('输入无效：请填写校验文件的内容')
+
+  const now = deps.clock.now()
+  const values = {
+    name: input.name,
+    app_id: input.appId,
+    app_secret_sealed: secret,
+    token,
+    encoding_aes_key_sealed: aesKey,
+    message_mode: input.messageMode,
+    original_id: input.originalId || null,
+    oauth_domain: input.oauthDomain || null,
+    verify_file_name: fileName,
+    verify_file_content: fileContent,
+    // Strictly increasing, so cached clients built from the old row are rebuilt.
+    updated_at: Math.max(now, (existing?.updated_at ?? 0) + 1),
+  }
+  const credentialsChanged = !!input.appSecret || (existing && existing.app_id !== input.appId)
+  await deps.db.transaction().execute(async (trx) => {
+    if (existing) await updateAccount(trx, existing.id, values)
+    else await insertAccount(trx, { ...values, org_id: owner, callback_key: randomBytes(12).toString('base64url'), created_at: now })
+    // A token of another AppID or a replaced secret must not be handed out again.
+    if (credentialsChanged) await deleteOaTokens(trx, owner)
+  })
+  deps.oa.forget(owner)
+  return getOaConfigView(deps, owner)
+}
+
+/** The server's address as the platform saw it, from 40164's errmsg ("invalid ip 1.2.3.4 ipv6 …, not in whitelist"). */
+export function ipFromErrmsg(errmsg: string): string | null {
+  return /invalid ip\s+([0-9a-fA-F.:]+)/.exec(errmsg)?.[1] ?? null
+}
+
+/** stable_token (normal mode) and get_all_private_template: the credentials, the IP whitelist and the template API. */
+export async function testOaConnection(deps: Deps, owner: OaOwner): Promise<OaTestResult> {
+  try {
+    const client = await deps.oa.forOwner(owner)
+    await client.getToken()
+    const { template_list } = await client.template.list()
+    return { ok: true, templateCount: template_list.length, message: `连接成功，已有模板 ${template_list.length} 个` }
+  } catch (err) {
+    if (err instanceof PlatformError) {
+      const ip = err.errcode === 40164 ? ipFromErrmsg(err.errmsg) : null
+      const where = ip ? `：请把 ${ip} 加入公众号 IP 白名单` : ''
+      return { ok: false, templateCount: null, errcode: err.errcode, message: `${err.hint}${where}（错误码 ${err.errcode}）` }
+    }
+    if (err instanceof PlatformTransportError) return { ok: false, templateCount: null, message: `无法连接公众号接口：${err.message}` }
+    if (err instanceof PreconditionError) return { ok: false, templateCount: null, message: err.message }
+    throw err
+  }
+}
+
+/** The account's private templates with the keys their content names (for the template-message settings). */
+export async function listOaTemplates(deps: Deps, owner: OaOwner): Promise<OaTemplateView[]> {
+  const client = await deps.oa.forOwner(owner)
+  const { template_list } = await client.template.list()
+  return template_list.map((t) => ({
+    templateId: t.template_id,
+    title: t.title,
+    content: t.content,
+    keys: parseTemplateKeys(t.content),
+  }))
+}

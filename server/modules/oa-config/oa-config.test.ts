@@ -1,0 +1,132 @@
+// oaConfig against the OA sandbox: masked view, blank keeps secrets, validation, the platform account as fallback, test (40164 names the IP), templates, the verify file.
+import request from 'supertest'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createOrgWithUser } from '../../testing/deps'
+import { callerFor } from '../../testing/tenant'
+import { createWecomEnv, type WecomEnv } from '../../testing/wecom-env'
+import { getOaConfigView, listOaTemplates, saveOaConfig, testOaConnection } from './oa-config.service'
+
+let env: WecomEnv | undefined
+afterEach(async () => {
+  await env?.close()
+  env = undefined
+})
+
+const AES = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG'
+
+async function setup(ipWhitelist?: string[]) {
+  env = await createWecomEnv({ workers: false })
+  const account = env.sandbox.control.createOaAccount({
+    name: '测试公众号',
+    oauth_domain: 'h5.clinic.test',
+    ip_whitelist: ipWhitelist ?? null,
+  })
+  const input = {
+    name: '测试公众号',
+    appId: account.appid,
+    appSecret: account.secret,
+    token: 'tok123',
+    encodingAesKey: AES,
+    messageMode: 'safe' as const,
+  }
+  return { env, account, input }
+}
+
+describe('oaConfig', () => {
+  it('saves with secrets sealed and shows them masked; a blank secret keeps the stored one', async () => {
+    const { env, account, input } = await setup()
+    const view = await env.caller.oaConfig.save(input)
+    expect(view).toMatchObject({ configured: true, source: 'own', appId: account.appid, messageMode: 'safe' })
+    expect(JSON.stringify(view)).not.toContain(account.secret)
+    expect(JSON.stringify(view)).not.toContain(AES)
+    expect(view.callbackUrl).toMatch(new RegExp(`^${env.baseUrl}/api/wechat/callback/[A-Za-z0-9_-]{16}$`))
+    const row = await env.deps.db.selectFrom('oa_accounts').selectAll().executeTakeFirstOrThrow()
+    expect(row.app_secret_sealed).not.toContain(account.secret)
+    expect(row.org_id).toBe(env.orgId)
+
+    const again = await env.caller.oaConfig.save({ ...input, appSecret: '', encodingAesKey: '', token: '', name: '改名' })
+    expect(again.name).toBe('改名')
+    expect(again.callbackUrl).toBe(view.callbackUrl)
+    const row2 = await env.deps.db.selectFrom('oa_accounts').selectAll().executeTakeFirstOrThrow()
+    expect(row2.app_secret_sealed).toBe(row.app_secret_sealed)
+    expect(row2.token).toBe('tok123')
+    expect(row2.updated_at).toBeGreaterThan(row.updated_at)
+    expect((await env.caller.oaConfig.test()).ok).toBe(true)
+  })
+
+  it('validates AppID (wx + 16 hex), the 43-character EncodingAESKey and the first save’s secret', async () => {
+    const { env, input } = await setup()
+    await expect(env.caller.oaConfig.save({ ...input, appId: 'wx123' })).rejects.toThrow(/AppID/)
+    await expect(env.caller.oaConfig.save({ ...input, appId: 'wxZZZZZZZZZZZZZZZZ' })).rejects.toThrow(/AppID/)
+    await expect(env.caller.oaConfig.save({ ...input, encodingAesKey: 'short' })).rejects.toThrow(/EncodingAESKey/)
+    await expect(saveOaConfig(env.deps, env.orgId, { ...input, appSecret: '' })).rejects.toThrow(/AppSecret/)
+    await expect(saveOaConfig(env.deps, env.orgId, { ...input, encodingAesKey: '', messageMode: 'compatible' })).rejects.toThrow(
+      /EncodingAESKey/,
+    )
+    // Plain mode needs no key.
+    expect((await saveOaConfig(env.deps, env.orgId, { ...input, encodingAesKey: '', messageMode: 'plain' })).messageMode).toBe('plain')
+  })
+
+  it('an org without its own account uses the platform’s; its view shows no secrets; only the super admin manages it', async () => {
+    const { env, account, input } = await setup()
+    await expect(env.caller.oaConfig.platformSave(input)).rejects.toThrow(/平台管理员/)
+    const admin = await createOrgWithUser(env.deps, 'super_admin')
+    const superCaller = callerFor(env.deps, admin.user)
+    await superCaller.oaConfig.platformSave({ ...input, name: '平台公众号' })
+    expect((await superCaller.oaConfig.platformGet()).source).toBe('own')
+
+    const view = await env.caller.oaConfig.get()
+    expect(view).toMatchObject({ configured: false, source: 'platform', name: '平台公众号', appId: account.appid, callbackUrl: null })
+    const client = await env.deps.oa.for(env.orgId)
+    expect(client).toMatchObject({ appId: account.appid, platform: true })
+    expect((await superCaller.oaConfig.platformTest()).ok).toBe(true)
+
+    // Its own account wins once saved.
+    const own = env.sandbox.control.createOaAccount({ name: '自有号', oauth_domain: 'own.test' })
+    await env.caller.oaConfig.save({ ...input, appId: own.appid, appSecret: own.secret })
+    expect(await env.deps.oa.for(env.orgId)).toMatchObject({ appId: own.appid, platform: false })
+  })
+
+  it('a whitelist refusal (40164) names the address the platform saw; an unconfigured org is told to configure', async () => {
+    const { env, input } = await setup(['10.9.9.9'])
+    expect((await testOaConnection(env.deps, env.orgId)).message).toMatch(/公众号配置/)
+    await saveOaConfig(env.deps, env.orgId, input)
+    const r = await testOaConnection(env.deps, env.orgId)
+    expect(r).toMatchObject({ ok: false, errcode: 40164 })
+    expect(r.message).toMatch(/请把 [0-9a-f.:]+ 加入公众号 IP 白名单/)
+    expect(r.message).toContain('127.0.0.1')
+  })
+
+  it('a wrong secret is refused with its hint', async () => {
+    const { env, input } = await setup()
+    await saveOaConfig(env.deps, env.orgId, { ...input, appSecret: 'f'.repeat(32) })
+    const r = await testOaConnection(env.deps, env.orgId)
+    expect(r.ok).toBe(false)
+    expect(r.errcode).toBe(40125)
+    expect(r.message).toContain('40125')
+  })
+
+  it('lists templates with the keys their content names', async () => {
+    const { env, input } = await setup()
+    await saveOaConfig(env.deps, env.orgId, input)
+    const templates = await listOaTemplates(env.deps, env.orgId)
+    expect(templates.length).toBeGreaterThan(0)
+    for (const t of templates) {
+      expect(t.keys.length).toBeGreaterThan(0)
+      for (const k of t.keys) expect(t.content).toContain(`{{${k.key}.DATA}}`)
+    }
+    expect((await env.caller.oaConfig.templates()).map((t) => t.templateId)).toEqual(templates.map((t) => t.templateId))
+  })
+
+  it('serves the domain verification file at the root, exactly; 404 for any other name', async () => {
+    const { env, input } = await setup()
+    await saveOaConfig(env.deps, env.orgId, { ...input, verifyFileName: 'MP_verify_AbC123xyz.txt', verifyFileContent: 'AbC123xyz' })
+    const ok = await request(env.baseUrl).get('/MP_verify_AbC123xyz.txt')
+    expect(ok.status).toBe(200)
+    expect(ok.headers['content-type']).toMatch(/^text\/plain/)
+    expect(ok.text).toBe('AbC123xyz')
+    expect((await request(env.baseUrl).get('/MP_verify_other.txt')).status).toBe(404)
+    expect((await request(env.baseUrl).get('/MP_verify_.txt')).status).toBe(404)
+    expect((await getOaConfigView(env.deps, env.orgId)).hasVerifyFileContent).toBe(true)
+  })
+})

@@ -1,0 +1,111 @@
+// The Official Account's callback envelope: URL verification (plain signature → echostr) and POSTs in plain, compatible and safe mode.
+import { CallbackCryptoError, decryptMessage, plainSignature, signaturesEqual, verifyMsgSignature } from '../crypto'
+import { parseCallbackXml } from '../flat-xml'
+import { CALLBACK_WINDOW_MS, CallbackRefused, type CallbackQuery } from '../wecom/callback'
+import { field, XmlError, type XmlObject } from '../xml'
+
+export type OaMessageMode = 'plain' | 'compatible' | 'safe'
+
+/** What the server URL is configured with on 公众平台; appId is the receiveid every encrypted message must carry. */
+export interface OaCallbackSecrets {
+  appId: string
+  token: string
+  /** Required for compatible and safe mode. */
+  encodingAesKey: string | null
+  mode: OaMessageMode
+}
+
+const str = (v: unknown) => (typeof v === 'string' ? v : '')
+
+function timestampOf(q: CallbackQuery, nowMs: number): { timestamp: string; nonce: string } {
+  const timestamp = str(q.timestamp)
+  const nonce = str(q.nonce)
+  if (!/^\d{1,12}$/.test(timestamp) || !nonce) throw new CallbackRefused(400, 'missing timestamp or nonce')
+  if (Math.abs(nowMs - Number(timestamp) * 1000) > CALLBACK_WINDOW_MS)
+    throw new CallbackRefused(403, 'timestamp outside the accepted window')
+  return { timestamp, nonce }
+}
+
+/** signature = sha1(sort(token, timestamp, nonce)): every OA request carries it, whatever the mode. */
+export function checkPlainSignature(token: string, query: CallbackQuery, nowMs: number): void {
+  const { timestamp, nonce } = timestampOf(query, nowMs)
+  const signature = str(query.signature)
+  if (!signature) throw new CallbackRefused(400, 'missing signature')
+  if (!signaturesEqual(plainSignature(token, timestamp, nonce), signature)) throw new CallbackRefused(403, 'bad signature')
+}
+
+/** URL verification (GET): echostr back, bare, once the plain signature matches (the same in every mode). */
+export function oaEcho(secrets: Pick<OaCallbackSecrets, 'token'>, query: CallbackQuery, nowMs: number): string {
+  checkPlainSignature(secrets.token, query, nowMs)
+  const echostr = str(query.echostr)
+  if (!echostr) throw new CallbackRefused(400, 'missing echostr')
+  return echostr
+}
+
+/** msg_signature over Encrypt, then AES with the AppID as receiveid: the plaintext. */
+export function openOaEncrypted(
+  secrets: Pick<OaCallbackSecrets, 'appId' | 'token' | 'encodingAesKey'>,
+  query: CallbackQuery,
+  encrypted: string,
+  nowMs: number,
+): string {
+  const { timestamp, nonce } = timestampOf(query, nowMs)
+  const signature = str(query.msg_signature)
+  if (!signature) throw new CallbackRefused(400, 'missing msg_signature')
+  if (!secrets.encodingAesKey) throw new CallbackRefused(403, 'encrypted message but no EncodingAESKey configured')
+  // Signature first, then decrypt: a wrong key decrypts to garbage instead of failing.
+  if (!verifyMsgSignature(secrets.token, timestamp, nonce, encrypted, signature)) throw new CallbackRefused(403, 'bad msg_signature')
+  try {
+    return decryptMessage(secrets.encodingAesKey, encrypted, secrets.appId).message
+  } catch (err) {
+    if (err instanceof CallbackCryptoError) throw new CallbackRefused(403, err.message)
+    throw err
+  }
+}
+
+function xml(text: string): XmlObject {
+  try {
+    return parseCallbackXml(text)
+  } catch (err) {
+    if (err instanceof XmlError) throw new CallbackRefused(400, err.message)
+    throw err
+  }
+}
+
+export interface OpenedOaMessage {
+  /** The message XML as the platform signed it (decrypted in compatible and safe mode). */
+  plaintext: string
+  doc: XmlObject
+  /** MsgId for messages; FromUserName + CreateTime + Event for events (which carry no MsgId). */
+  dedupeKey: string
+}
+
+/** The identity of a message or event across the platform's retries. */
+export function oaDedupeKey(doc: XmlObject): string {
+  if (field(doc, 'MsgType') !== 'event' && field(doc, 'MsgId')) return `msg:${field(doc, 'MsgId')}`
+  return `event:${field(doc, 'FromUserName')}:${field(doc, 'CreateTime')}:${field(doc, 'Event')}`
+}
+
+/**
+ * A POSTed message in the account's mode. Safe: only the encrypted form counts. Compatible: the encrypted form when the
+ * request says encrypt_type=aes (the clear copy beside it is ignored), else the plain form. Plain: the signed body as is.
+ */
+export function openOaMessage(secrets: OaCallbackSecrets, query: CallbackQuery, body: string, nowMs: number): OpenedOaMessage {
+  const outer = xml(body)
+  const encrypted = field(outer, 'Encrypt')
+  const wantsEncrypted = secrets.mode === 'safe' || (secrets.mode === 'compatible' && (str(query.encrypt_type) === 'aes' || !!encrypted))
+  let plaintext: string
+  let doc: XmlObject
+  if (wantsEncrypted) {
+    if (!encrypted) throw new CallbackRefused(400, 'no Encrypt element')
+    plaintext = openOaEncrypted(secrets, query, encrypted, nowMs)
+    doc = xml(plaintext)
+  } else {
+    checkPlainSignature(secrets.token, query, nowMs)
+    plaintext = body
+    doc = outer
+  }
+  if (!field(doc, 'MsgType')) throw new CallbackRefused(400, 'no MsgType in the message')
+  if (!field(doc, 'FromUserName')) throw new CallbackRefused(400, 'no FromUserName in the message')
+  return { plaintext, doc, dedupeKey: oaDedupeKey(doc) }
+}
