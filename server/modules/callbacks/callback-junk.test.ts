@@ -12,7 +12,7 @@ import { encryptMessage, generateEncodingAesKey, msgSignature } from '../../plat
 import { buildXml } from '../../platform/xml'
 import { createOrgWithUser, createTestDeps } from '../../testing/deps'
 import { createTestDb, countRows } from '../../testing/test-db'
-import { CALLBACK_CACHE_MAX } from '../wecom-config/wecom-config.repository'
+import { CALLBACK_CACHE_MAX } from '../wecom-config/callback-credentials'
 import { findConfigByOrg } from '../wecom-config/wecom-config.repository'
 import { saveConfig } from '../wecom-config/wecom-config.service'
 import { CALLBACK_BODY_LIMIT_BYTES, WecomCallbackReceiver } from './callback.route'
