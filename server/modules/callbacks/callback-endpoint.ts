@@ -13,7 +13,7 @@ import type { FastPath } from '../../http/fast-path'
 import type { Metrics } from '../../http/metrics'
 import { RefusalLog } from '../../http/refusal-log'
 import type { XmlObject } from '../../platform/xml'
-import { CallbackRefused } from '../../platform/wecom/callback'
+import { CallbackRefused } from '../../platform/callback-envelope'
 import { CallbackStore } from './callback-store'
 
 /** Real envelopes are well under 4 KB; nothing larger reaches the XML parser before its signature is checked. */

@@ -1,8 +1,7 @@
 // The Official Account's callback envelope: URL verification (plain signature → echostr) and POSTs in plain, compatible and safe mode.
-import { CallbackCryptoError, decryptMessage, plainSignature, signaturesEqual, verifyMsgSignature } from '../crypto'
-import { parseCallbackXml } from '../flat-xml'
-import { CALLBACK_WINDOW_MS, CallbackRefused, type CallbackQuery } from '../wecom/callback'
-import { field, XmlError, type XmlObject } from '../xml'
+import { CallbackRefused, checkWindow, envelopeXml, openSigned, type CallbackQuery } from '../callback-envelope'
+import { plainSignature, signaturesEqual } from '../crypto'
+import { field, type XmlObject } from '../xml'
 
 export type OaMessageMode = 'plain' | 'compatible' | 'safe'
 
@@ -21,8 +20,7 @@ function timestampOf(q: CallbackQuery, nowMs: number): { timestamp: string; nonc
   const timestamp = str(q.timestamp)
   const nonce = str(q.nonce)
   if (!/^\d{1,12}$/.test(timestamp) || !nonce) throw new CallbackRefused(400, 'missing timestamp or nonce')
-  if (Math.abs(nowMs - Number(timestamp) * 1000) > CALLBACK_WINDOW_MS)
-    throw new CallbackRefused(403, 'timestamp outside the accepted window')
+  checkWindow(timestamp, nowMs)
   return { timestamp, nonce }
 }
 
@@ -53,24 +51,14 @@ export function openOaEncrypted(
   const signature = str(query.msg_signature)
   if (!signature) throw new CallbackRefused(400, 'missing msg_signature')
   if (!secrets.encodingAesKey) throw new CallbackRefused(403, 'encrypted message but no EncodingAESKey configured')
-  // Signature first, then decrypt: a wrong key decrypts to garbage instead of failing.
-  if (!verifyMsgSignature(secrets.token, timestamp, nonce, encrypted, signature)) throw new CallbackRefused(403, 'bad msg_signature')
-  try {
-    return decryptMessage(secrets.encodingAesKey, encrypted, secrets.appId).message
-  } catch (err) {
-    if (err instanceof CallbackCryptoError) throw new CallbackRefused(403, err.message)
-    throw err
-  }
+  return openSigned(
+    { token: secrets.token, encodingAesKey: secrets.encodingAesKey, receiveId: secrets.appId },
+    { timestamp, nonce, signature },
+    encrypted,
+  )
 }
 
-function xml(text: string): XmlObject {
-  try {
-    return parseCallbackXml(text)
-  } catch (err) {
-    if (err instanceof XmlError) throw new CallbackRefused(400, err.message)
-    throw err
-  }
-}
+const xml = envelopeXml
 
 export interface OpenedOaMessage {
   /** The message XML as the platform signed it (decrypted in compatible and safe mode). */
