@@ -33,6 +33,7 @@ const DECLARED: Record<keyof Database, true> = {
   welcome_sends: true,
   employees: true,
   oa_accounts: true,
+  sms_configs: true,
 }
 const declared = Object.keys(DECLARED).sort()
 

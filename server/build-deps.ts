@@ -11,6 +11,7 @@ import type { Logger } from './lib/logger'
 import { SecretBox } from './lib/secret-box'
 import { WecomClients } from './modules/wecom-config/wecom-client'
 import { OaClients } from './modules/oa-config/oa-client'
+import { SmsClients } from './modules/sms-config/sms-client'
 import type { RateLimitStore } from './platform/shared-rate-limiter'
 import { TokenCenter } from './platform/token-center'
 import { createWecomRateLimiter } from './platform/wecom/client'
@@ -41,6 +42,7 @@ export function buildDeps(parts: DepsParts): Deps {
   const wecomLimiter = createWecomRateLimiter({ store: rateLimitStore(config, parts.mysql, log), log })
   const wecom = new WecomClients({ db, secrets, tokens, limiter: wecomLimiter, log, apiBase: config.wecomApiBase })
   const oa = new OaClients({ db, secrets, tokens, log, apiBase: config.oaApiBase })
+  const sms = new SmsClients({ db, secrets, apiBase: config.smsApiBase })
   const deps = {
     config,
     db,
@@ -53,6 +55,7 @@ export function buildDeps(parts: DepsParts): Deps {
     wecomLimiter,
     wecom,
     oa,
+    sms,
     sandbox: parts.sandbox,
   } as Deps
   // The scheduler needs the finished deps (its jobs run with them), so it is the one member set afterwards.

@@ -36,6 +36,7 @@ const envSchema = z.object({
   WECOM_API_BASE: z.url().optional(),
   OA_API_BASE: z.url().optional(),
   OA_OPEN_BASE: z.url().optional(),
+  SMS_API_BASE: z.url().optional(),
   SCHEDULER: flag.default(true),
   /** 0: this instance only serves HTTP (no queue workers, no scheduler); another instance does the work. */
   WORKERS: flag.default(true),
@@ -79,6 +80,8 @@ export interface Config {
   oaApiBase: string
   /** Host of the OA OAuth authorize page (open.weixin.qq.com in production, the sandbox in the demo). */
   oaOpenBase: string
+  /** Base URL of the Tencent Cloud SMS API: sms.tencentcloudapi.com in production, the mounted sandbox in the demo. */
+  smsApiBase: string
   /** Where instances share the WeCom call budget when set. */
   redisUrl: string | null
 }
@@ -125,6 +128,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: e.REDIS_URL ?? null,
     oaApiBase: (e.OA_API_BASE ?? (sandbox ? `${publicBaseUrl}/sandbox/oa` : 'https://api.weixin.qq.com')).replace(/\/$/, ''),
     oaOpenBase: (e.OA_OPEN_BASE ?? (sandbox ? `${publicBaseUrl}/sandbox/oa` : 'https://open.weixin.qq.com')).replace(/\/$/, ''),
+    smsApiBase: (e.SMS_API_BASE ?? (sandbox ? `${publicBaseUrl}/sandbox/sms` : 'https://sms.tencentcloudapi.com')).replace(/\/$/, ''),
     wecomApiBase: (e.WECOM_API_BASE ?? (sandbox ? `${publicBaseUrl}/sandbox/wecom` : 'https://qyapi.weixin.qq.com')).replace(/\/$/, ''),
   }
 }

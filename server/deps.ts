@@ -11,6 +11,7 @@ import type { RateLimiter } from './platform/rate-limiter'
 import type { JobScheduler } from './jobs/job-scheduler'
 import type { WecomClients } from './modules/wecom-config/wecom-client'
 import type { OaClients } from './modules/oa-config/oa-client'
+import type { SmsClients } from './modules/sms-config/sms-client'
 import type { Control } from './sandbox/index'
 
 /** What the product asks of an in-process sandbox: acting as a customer who scans a QR code (模拟扫码). */
@@ -32,6 +33,8 @@ export interface Deps {
   wecom: WecomClients
   /** The Official Account client an org uses (its own account, else the platform's): `deps.oa.for(orgId)`. */
   oa: OaClients
+  /** Each org's Tencent Cloud SMS client with its code template: `deps.sms.for(orgId)`. */
+  sms: SmsClients
   /** The scheduled jobs; started only where SCHEDULER is on, but able to run a job on demand everywhere. */
   scheduler: JobScheduler
   /** The in-process sandbox's control API (demo and tests); absent in production. */

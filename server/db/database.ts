@@ -14,6 +14,7 @@ import type { CustomerTagsTable, TagGroupsTable, TagsTable } from '../modules/ta
 import type { CallbackEventsTable, WelcomeSendsTable } from '../modules/callbacks/callbacks.table'
 import type { EmployeesTable } from '../modules/employees/employees.table'
 import type { OaAccountsTable } from '../modules/oa-config/oa-config.table'
+import type { SmsConfigsTable } from '../modules/sms-config/sms-config.table'
 
 export interface Database {
   orgs: OrgsTable
@@ -40,6 +41,7 @@ export interface Database {
   welcome_sends: WelcomeSendsTable
   employees: EmployeesTable
   oa_accounts: OaAccountsTable
+  sms_configs: SmsConfigsTable
 }
 
 export type DB = Kysely<Database>

@@ -11,6 +11,7 @@ import { tagsRouter } from '../modules/tags/tags.router'
 import { contactWaysRouter } from '../modules/contact-ways/contact-ways.router'
 import { employeesRouter } from '../modules/employees/employees.router'
 import { oaConfigRouter } from '../modules/oa-config/oa-config.router'
+import { smsConfigRouter } from '../modules/sms-config/sms-config.router'
 import { createCallerFactory, router } from './init'
 
 export const appRouter = router({
@@ -26,6 +27,7 @@ export const appRouter = router({
   contactWays: contactWaysRouter,
   employees: employeesRouter,
   oaConfig: oaConfigRouter,
+  smsConfig: smsConfigRouter,
 })
 
 export type AppRouter = typeof appRouter
