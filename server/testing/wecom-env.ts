@@ -52,6 +52,7 @@ export async function createWecomEnv(opts: WecomEnvOptions = {}): Promise<WecomE
     wecomApiBase: `${baseUrl}/sandbox/wecom`,
     oaApiBase: `${baseUrl}/sandbox/oa`,
     oaOpenBase: `${baseUrl}/sandbox/oa`,
+    smsApiBase: `${baseUrl}/sandbox/sms`,
   })
   const queue = new Queue({ db: handle.db, clock, log: silentLogger, instanceId: 'e2e', pollIntervalMs: 200 })
   const sandbox = createSandbox({
