@@ -1,11 +1,17 @@
-// 消息通知: push configs, 员工 who receive alerts through the Official Account, notifications sent, and the in-app inbox (站内信).
+// 消息通知: the Official Account (公众号配置), push configs, 员工 who receive alerts through the Official Account, notifications sent, and the in-app inbox (站内信).
 import type { RouteRecordRaw } from 'vue-router'
-import { Avatar, Bell, Message, Setting } from '@element-plus/icons-vue'
+import { Avatar, Bell, ChatLineRound, Message, Setting } from '@element-plus/icons-vue'
 import { ADMIN_ROLES, comingSoon } from '../meta'
 
 const section = '消息通知'
 
 export const notifyRoutes: RouteRecordRaw[] = [
+  {
+    path: 'oa-config',
+    name: 'NotifyOaConfig',
+    component: () => import('../../views/oa-config/index.vue'),
+    meta: { title: '公众号配置', section, icon: ChatLineRound, roles: ADMIN_ROLES, needsOrg: true },
+  },
   {
     path: 'push-configs',
     name: 'NotifyPushConfigs',
