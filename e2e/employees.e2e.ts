@@ -1,7 +1,7 @@
 // The 员工 page in a real browser against the real server: create an employee through the drawer and see it listed, unbound.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import { openSession, screenshot, type BrowserSession, type TestServer, apiCaller } from './harness'
+import { openSession, screenshot, type BrowserSession, type TestServer, menuItem, toast, signInAsAdmin } from './harness'
 
 let server: TestServer
 let page: Page
@@ -15,17 +15,13 @@ beforeAll(async () => {
 afterAll(async () => session?.close())
 afterEach(() => expect(consoleWatch.unexpected()).toEqual([]))
 
-const trpc = apiCaller(() => ({ page, baseUrl: server.url }))
-const menuItem = (title: string) => page.getByTestId('side-menu').getByRole('menuitem', { name: title, exact: true })
-const toast = (text: string | RegExp) => page.locator('.el-message').filter({ hasText: text })
+const menu = (title: string) => menuItem(page, title)
+const toastOf = (text: string | RegExp) => toast(page, text)
 
 describe('员工', () => {
   it('creates an employee in the drawer and lists it as 未绑定', async () => {
-    await page.goto('about:blank')
-    await page.context().clearCookies()
-    await trpc('mutation', 'auth.login', { username: server.admin.username, password: server.admin.password })
-    await page.goto(`${server.url}/web/dashboard`)
-    await menuItem('员工').click()
+    await signInAsAdmin(page, server)
+    await menu('员工').click()
     await page.waitForURL(/\/web\/employees$/)
 
     const mobile = `139${String(Date.now()).slice(-8)}`
@@ -37,7 +33,7 @@ describe('员工', () => {
     await drawer.getByText('手机号格式不正确').waitFor()
     await drawer.getByTestId('employee-mobile').fill(mobile)
     await drawer.getByTestId('employee-submit').click()
-    await toast('已添加员工 浏览器员工').waitFor()
+    await toastOf('已添加员工 浏览器员工').waitFor()
 
     const row = page.locator('.el-table__body tr', { hasText: mobile })
     await row.getByText('浏览器员工').waitFor()

@@ -152,3 +152,24 @@ export function apiCaller(current: () => { page: Page; baseUrl: string }) {
     return body.result.data
   }
 }
+
+/** An item of the admin's side menu, by its exact title. */
+export const menuItem = (page: Page, title: string) => page.getByTestId('side-menu').getByRole('menuitem', { name: title, exact: true })
+
+/** An element-plus toast carrying `text`. */
+export const toast = (page: Page, text: string | RegExp) => page.locator('.el-message').filter({ hasText: text })
+
+/**
+ * A fresh platform-admin session (acting in the demo org) on the dashboard. The old page is left first, so its
+ * requests do not fail mid-flight and log errors.
+ */
+export async function signInAsAdmin(page: Page, server: TestServer): Promise<void> {
+  await page.goto('about:blank')
+  await page.context().clearCookies()
+  await apiCaller(() => ({ page, baseUrl: server.url }))('mutation', 'auth.login', {
+    username: server.admin.username,
+    password: server.admin.password,
+  })
+  await page.goto(`${server.url}/web/dashboard`)
+  await menuItem(page, '概览').waitFor()
+}

@@ -3,7 +3,7 @@
 // succeeds and the templates table lists the seeded templates with their key types.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import { apiCaller, openSession, screenshot, type BrowserSession, type TestServer } from './harness'
+import { openSession, screenshot, type BrowserSession, type TestServer, menuItem, toast, signInAsAdmin } from './harness'
 
 const VERIFY_FILE = { name: 'MP_verify_e2eTest123.txt', content: 'e2eTest123' }
 
@@ -21,9 +21,8 @@ afterAll(async () => session?.close())
 
 afterEach(() => expect(consoleWatch.unexpected()).toEqual([]))
 
-const trpc = apiCaller(() => ({ page, baseUrl: server.url }))
-const menuItem = (title: string) => page.getByTestId('side-menu').getByRole('menuitem', { name: title, exact: true })
-const toast = (text: string | RegExp) => page.locator('.el-message').filter({ hasText: text })
+const menu = (title: string) => menuItem(page, title)
+const toastOf = (text: string | RegExp) => toast(page, text)
 
 interface SandboxAccount {
   appid: string
@@ -39,11 +38,8 @@ describe('公众号配置', () => {
     expect(res.ok()).toBe(true)
     const account = (await res.json()) as SandboxAccount
 
-    await page.goto('about:blank')
-    await page.context().clearCookies()
-    await trpc('mutation', 'auth.login', { username: server.admin.username, password: server.admin.password })
-    await page.goto(`${server.url}/web/dashboard`)
-    await menuItem('公众号配置').click()
+    await signInAsAdmin(page, server)
+    await menu('公众号配置').click()
     await page.waitForURL(/\/web\/oa-config$/)
 
     const form = page.getByTestId('oa-form')
@@ -65,7 +61,7 @@ describe('公众号配置', () => {
     })
     await page.getByTestId('oa-verify-file-name').getByText(VERIFY_FILE.name).waitFor()
     await form.getByRole('button', { name: '保存配置' }).click()
-    await toast('公众号配置已保存').waitFor()
+    await toastOf('公众号配置已保存').waitFor()
 
     // Saved: secrets come back masked, the server URL is there, the verification file is served at the root.
     expect(await form.getByLabel('AppSecret').inputValue()).toBe('')
@@ -76,7 +72,7 @@ describe('公众号配置', () => {
     expect((await file.text()).trim()).toBe(VERIFY_FILE.content)
 
     await page.getByRole('button', { name: '测试连接' }).click()
-    await toast(/连接成功，已有模板 \d+ 个/).waitFor()
+    await toastOf(/连接成功，已有模板 \d+ 个/).waitFor()
     await page.getByTestId('oa-test-ok').waitFor()
     await page.getByTestId('oa-status').getByText('有效').waitFor()
     const templates = page.getByTestId('oa-templates')

@@ -3,7 +3,7 @@
 // afresh and makes the users and records it looks at, so any one of them can run alone or in another order.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
-import { openSession, screenshot, watchConsole, type BrowserSession, type TestServer, apiCaller } from './harness'
+import { openSession, screenshot, watchConsole, type BrowserSession, type TestServer, apiCaller, menuItem, signInAsAdmin } from './harness'
 
 const MENU = [
   '概览',
@@ -65,12 +65,7 @@ async function signOut() {
 }
 
 /** A fresh platform-admin session (acting in the demo org) on the dashboard. */
-async function start() {
-  await signOut()
-  await trpc('mutation', 'auth.login', { username: server.admin.username, password: server.admin.password })
-  await page.goto(`${server.url}/web/dashboard`)
-  await menuItem(page, '概览').waitFor()
-}
+const start = () => signInAsAdmin(page, server)
 
 async function login(p: Page, username: string, password: string) {
   await p.getByPlaceholder('用户名').fill(username)
@@ -78,7 +73,6 @@ async function login(p: Page, username: string, password: string) {
   await p.getByRole('button', { name: '登 录' }).click()
 }
 
-const menuItem = (p: Page, title: string) => p.getByTestId('side-menu').getByRole('menuitem', { name: title, exact: true })
 const headerTitle = (p: Page) => p.locator('.page-title')
 
 describe('admin shell', () => {

@@ -4,7 +4,7 @@
 // and makes what it needs through the API (idempotently), so any one of them can run alone or in another order.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Locator, Page } from 'playwright-core'
-import { openSession, screenshot, type BrowserSession, type TestServer, apiCaller } from './harness'
+import { openSession, screenshot, type BrowserSession, type TestServer, apiCaller, menuItem, toast, signInAsAdmin } from './harness'
 
 const CHANNEL = { name: '小红书', state: 'xiaohongshu' }
 const STAFF = { userid: 'ZhangLi', name: '张丽' }
@@ -44,13 +44,7 @@ afterEach(() => {
 const trpc = apiCaller(() => ({ page, baseUrl: server.url }))
 
 /** A fresh admin session on the dashboard (the old page is left first, so its requests do not fail mid-flight). */
-async function start() {
-  await page.goto('about:blank')
-  await page.context().clearCookies()
-  await trpc('mutation', 'auth.login', { username: server.admin.username, password: server.admin.password })
-  await page.goto(`${server.url}/web/dashboard`)
-  await menuItem('概览').waitFor()
-}
+const start = () => signInAsAdmin(page, server)
 
 /** The connection test syncs the WeCom members (idempotent). */
 const syncStaff = () => trpc('mutation', 'wecomConfig.test')
@@ -102,13 +96,13 @@ async function ensureScannedCustomer() {
   await expect.poll(() => customerCount(CUSTOMER), { timeout: 15_000 }).toBeGreaterThan(0)
 }
 
-const menuItem = (title: string) => page.getByTestId('side-menu').getByRole('menuitem', { name: title, exact: true })
-const toast = (text: string | RegExp) => page.locator('.el-message').filter({ hasText: text })
+const menu = (title: string) => menuItem(page, title)
+const toastOf = (text: string | RegExp) => toast(page, text)
 /** The table row of the contact way created below. */
 const wayRow = () => page.locator('.el-table__body tr', { hasText: CHANNEL.state })
 
 async function open(title: string, path: RegExp) {
-  await menuItem(title).click()
+  await menu(title).click()
   await page.waitForURL(path)
 }
 
@@ -184,7 +178,7 @@ describe('WeCom pages', () => {
     await form.getByLabel('EncodingAESKey').fill('')
 
     await page.getByRole('button', { name: '测试连接' }).click()
-    await toast(/连接成功，可联系客户的成员 \d+ 人/).waitFor()
+    await toastOf(/连接成功，可联系客户的成员 \d+ 人/).waitFor()
     await page.getByTestId('wecom-test-ok').waitFor()
     await page
       .getByTestId('wecom-last-test')
@@ -207,7 +201,7 @@ describe('WeCom pages', () => {
     await start()
     await open('标签', /\/web\/tags$/)
     await page.getByTestId('sync-tags').click()
-    await toast(/已同步企业微信标签/).waitFor()
+    await toastOf(/已同步企业微信标签/).waitFor()
     await page.getByTestId('tag-section-wecom').getByTestId(`tag-${WECOM_TAG}`).waitFor()
     await shot('tags')
   })
@@ -242,7 +236,7 @@ describe('WeCom pages', () => {
     await shot('contact-way-drawer')
 
     await drawer.getByTestId('contact-way-submit').click()
-    await toast(`已创建渠道活码「${CHANNEL.name}」`).waitFor()
+    await toastOf(`已创建渠道活码「${CHANNEL.name}」`).waitFor()
     await drawer.waitFor({ state: 'hidden' })
     const row = wayRow()
     await row.getByText(CHANNEL.name).waitFor()
@@ -288,7 +282,7 @@ describe('WeCom pages', () => {
     expect(await drawer.getByRole('radio', { name: '多人' }).isDisabled()).toBe(true)
     await drawer.getByLabel('备注').fill('小红书笔记渠道')
     await drawer.getByTestId('contact-way-submit').click()
-    await toast(`已保存「${CHANNEL.name}」`).waitFor()
+    await toastOf(`已保存「${CHANNEL.name}」`).waitFor()
     await drawer.waitFor({ state: 'hidden' })
     await wayRow().getByText('小红书笔记渠道').waitFor()
   })
@@ -312,13 +306,13 @@ describe('WeCom pages', () => {
     await days.nth(0).blur()
     await drawer.getByTestId('way-conclusion').fill('感谢咨询，祝您生活愉快')
     await drawer.getByTestId('contact-way-submit').click()
-    await toast('已创建渠道活码「抖音」').waitFor()
+    await toastOf('已创建渠道活码「抖音」').waitFor()
     const row = page.locator('.el-table__body tr', { hasText: 'douyin' })
     await row.getByText('临时会话').waitFor()
 
     await row.getByRole('button', { name: '删除' }).click()
     await page.locator('.el-popconfirm').getByRole('button', { name: '删除' }).click()
-    await toast('已删除「抖音」').waitFor()
+    await toastOf('已删除「抖音」').waitFor()
     await row.waitFor({ state: 'detached' })
   })
 
@@ -330,7 +324,7 @@ describe('WeCom pages', () => {
     const box = page.getByRole('dialog', { name: /模拟扫码/ })
     await box.locator('input').fill(CUSTOMER)
     await box.getByRole('button', { name: '扫码' }).click()
-    await toast(new RegExp(`已模拟客户扫码添加 ${STAFF.name}`)).waitFor()
+    await toastOf(new RegExp(`已模拟客户扫码添加 ${STAFF.name}`)).waitFor()
     // The add callback is processed in the background; the list's counts follow.
     await wayRow()
       .locator('td')
@@ -366,7 +360,7 @@ describe('WeCom pages', () => {
     await follow.getByRole('button', { name: '编辑备注' }).click()
     await follow.getByLabel('备注').fill('玻尿酸意向-e2e')
     await follow.getByRole('button', { name: '保存' }).click()
-    await toast('备注已保存到企业微信').waitFor()
+    await toastOf('备注已保存到企业微信').waitFor()
     await follow.getByText('玻尿酸意向-e2e').waitFor()
     // The edit reached WeCom itself: the sandbox logged an externalcontact/remark call with the new text.
     const remarks = (await (await page.request.get(`${server.url}/sandbox/control/logs/remark`)).json()) as {
@@ -377,7 +371,7 @@ describe('WeCom pages', () => {
     // A WeCom tag added in the drawer goes through mark_tag before it shows on the relation.
     await follow.locator('.tag-picker').click()
     await page.locator('.el-select-dropdown:visible').getByRole('option', { name: EXTRA_TAG, exact: true }).click()
-    await toast(`已添加标签「${EXTRA_TAG}」`).waitFor()
+    await toastOf(`已添加标签「${EXTRA_TAG}」`).waitFor()
     await follow.getByText(EXTRA_TAG).waitFor()
     const marks = (await (await page.request.get(`${server.url}/sandbox/control/logs/mark_tag`)).json()) as {
       items: { userid: string; add_tag: string[] }[]
