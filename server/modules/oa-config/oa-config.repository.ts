@@ -31,8 +31,13 @@ export function findVerifyFile(db: Executor, fileName: string) {
     .executeTakeFirst()
 }
 
-export async function insertAccount(db: Executor, row: Insertable<OaAccountsTable>): Promise<number> {
-  return insertedId(await db.insertInto('oa_accounts').values(row).executeTakeFirstOrThrow())
+export async function insertAccount(db: Executor, row: Omit<Insertable<OaAccountsTable>, 'owner_key'>): Promise<number> {
+  return insertedId(
+    await db
+      .insertInto('oa_accounts')
+      .values({ ...row, owner_key: tokenOwner(row.org_id ?? null) })
+      .executeTakeFirstOrThrow(),
+  )
 }
 
 export async function updateAccount(db: Executor, id: number, set: Updateable<OaAccountsTable>): Promise<void> {

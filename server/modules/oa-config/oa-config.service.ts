@@ -1,7 +1,8 @@
 // Official Account configuration: save with secrets sealed, show masked, test the connection, list templates with their keys.
 import { randomBytes } from 'node:crypto'
 import type { Deps } from '../../deps'
-import { InvalidInputError, PreconditionError } from '../../lib/errors'
+import { ConflictError, InvalidInputError, PreconditionError } from '../../lib/errors'
+import { isDuplicateKey } from '../../db/dialect'
 import { maskSecret } from '../../lib/secret-box'
 import { PlatformError, PlatformTransportError } from '../../platform/errors'
 import { parseTemplateKeys } from '../../platform/oa/index'
@@ -96,12 +97,18 @@ export async function saveOaConfig(deps: Deps, owner: OaOwner, raw: OaConfigSave
     updated_at: Math.max(now, (existing?.updated_at ?? 0) + 1),
   }
   const credentialsChanged = !!input.appSecret || (existing && existing.app_id !== input.appId)
-  await deps.db.transaction().execute(async (trx) => {
-    if (existing) await updateAccount(trx, existing.id, values)
-    else await insertAccount(trx, { ...values, org_id: owner, callback_key: randomBytes(12).toString('base64url'), created_at: now })
-    // A token of another AppID or a replaced secret must not be handed out again.
-    if (credentialsChanged) await deleteOaTokens(trx, owner)
-  })
+  try {
+    await deps.db.transaction().execute(async (trx) => {
+      if (existing) await updateAccount(trx, existing.id, values)
+      else await insertAccount(trx, { ...values, org_id: owner, callback_key: randomBytes(12).toString('base64url'), created_at: now })
+      // A token of another AppID or a replaced secret must not be handed out again.
+      if (credentialsChanged) await deleteOaTokens(trx, owner)
+    })
+  } catch (err) {
+    // Two first saves at once: the owner key lets one row in; the other admin is told rather than shown a driver error.
+    if (isDuplicateKey(err)) throw new ConflictError('公众号配置刚刚被另一次保存创建，请刷新页面后再保存', { cause: err })
+    throw err
+  }
   deps.oa.forget(owner)
   return getOaConfigView(deps, owner)
 }

@@ -6,6 +6,8 @@ export type OaMessageMode = 'plain' | 'compatible' | 'safe'
 export interface OaAccountsTable {
   id: Generated<number>
   org_id: number | null
+  /** org_id, or 0 for the platform account: the unique key that keeps one account per owner. */
+  owner_key: number
   name: string
   app_id: string
   app_secret_sealed: string

@@ -87,6 +87,21 @@ describe('oaConfig', () => {
     expect(await env.deps.oa.for(env.orgId)).toMatchObject({ appId: own.appid, platform: false })
   })
 
+  it('concurrent first saves leave one account per owner (platform included) and answer the others 409', async () => {
+    const { env, input } = await setup()
+    const admin = await createOrgWithUser(env.deps, 'super_admin')
+    const superCaller = callerFor(env.deps, admin.user)
+    for (const save of [() => env!.caller.oaConfig.save(input), () => superCaller.oaConfig.platformSave(input)]) {
+      const results = await Promise.allSettled(Array.from({ length: 6 }, save))
+      const refused = results.filter((r) => r.status === 'rejected')
+      expect(results.length - refused.length).toBeGreaterThanOrEqual(1)
+      for (const r of refused) expect((r as PromiseRejectedResult).reason).toMatchObject({ code: 'CONFLICT' })
+    }
+    const rows = await env.deps.db.selectFrom('oa_accounts').select(['org_id']).execute()
+    expect(rows.filter((r) => r.org_id === null)).toHaveLength(1)
+    expect(rows.filter((r) => r.org_id === env!.orgId)).toHaveLength(1)
+  })
+
   it('a whitelist refusal (40164) names the address the platform saw; an unconfigured org is told to configure', async () => {
     const { env, input } = await setup(['10.9.9.9'])
     expect((await testOaConnection(env.deps, env.orgId)).message).toMatch(/公众号配置/)
