@@ -12,7 +12,7 @@ import {
   type SmsConfigView,
   type SmsTestResult,
 } from '../../../shared/schemas/sms-config'
-import { findSmsConfigByOrg, insertSmsConfig, updateSmsConfig } from './sms-config.repository'
+import { findSmsConfigByOrg, saveSmsConfigRow } from './sms-config.repository'
 
 /** Minutes the test code is said to be valid for: the code template's {2}. */
 export const SMS_CODE_TTL_MINUTES = 5
@@ -62,8 +62,7 @@ export async function saveSmsConfig(deps: Deps, orgId: number, raw: SmsConfigSav
     // Strictly increasing, so cached clients built from the old row are rebuilt.
     updated_at: Math.max(now, (existing?.updated_at ?? 0) + 1),
   }
-  if (existing) await updateSmsConfig(deps.db, existing.id, values)
-  else await insertSmsConfig(deps.db, { ...values, org_id: orgId, created_at: now })
+  await saveSmsConfigRow(deps.db, { ...values, org_id: orgId, created_at: now })
   deps.sms.forget(orgId)
   return getSmsConfigView(deps, orgId)
 }

@@ -1,13 +1,11 @@
 // smsConfig against the SMS sandbox: masked view, blank keeps the key, validation, test sends the code template; the demo links (SMS + OA).
 import { afterEach, describe, expect, it } from 'vitest'
-import type { Deps } from '../../deps'
 import { createOrgWithUser } from '../../testing/deps'
 import { callerFor } from '../../testing/tenant'
 import { createWecomEnv, type WecomEnv } from '../../testing/wecom-env'
 import { DEMO_SMS } from '../../sandbox/sms/index'
 import { linkDemoOrg } from '../../sandbox-link'
 import { testOaConnection } from '../oa-config/oa-config.service'
-import { SmsClients } from './sms-client'
 import { getSmsConfigView, saveSmsConfig } from './sms-config.service'
 
 let env: WecomEnv | undefined
@@ -27,12 +25,6 @@ const INPUT = {
 
 async function setup() {
   env = await createWecomEnv({ workers: false })
-  // The shared test world's config predates SMS_API_BASE: point deps.sms at this server's sandbox.
-  ;(env.deps as { sms: Deps['sms'] }).sms = new SmsClients({
-    db: env.deps.db,
-    secrets: env.deps.secrets,
-    apiBase: `${env.baseUrl}/sandbox/sms`,
-  })
   return env
 }
 
@@ -67,6 +59,13 @@ describe('smsConfig', () => {
     expect(msg.template_id).toBe(DEMO_SMS.codeTemplateId)
     expect(msg.params).toEqual([code, '5'])
     expect(msg.text).toContain(`【示例诊所】${code}`)
+  })
+
+  it('eight concurrent first saves all succeed and leave one row', async () => {
+    const env = await setup()
+    const results = await Promise.allSettled(Array.from({ length: 8 }, () => env.caller.smsConfig.save(INPUT)))
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([])
+    expect(await env.deps.db.selectFrom('sms_configs').select('id').where('org_id', '=', env.orgId).execute()).toHaveLength(1)
   })
 
   it('validates input; the first save needs a SecretKey; without a config test says so', async () => {
