@@ -34,6 +34,8 @@ const DECLARED: Record<keyof Database, true> = {
   employees: true,
   oa_accounts: true,
   sms_configs: true,
+  sms_codes: true,
+  oa_follow_qrcodes: true,
 }
 const declared = Object.keys(DECLARED).sort()
 

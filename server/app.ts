@@ -9,6 +9,7 @@ import { securityHeaders } from './http/security-headers'
 import { mountStatic } from './http/static'
 import { trpcMiddleware } from './trpc/express'
 import { createOaVerifyFileRouter } from './modules/oa-config/verify-file.route'
+import { createH5Router } from './modules/h5-binding/h5-oauth.route'
 
 export interface AppOptions {
   deps: Deps
@@ -73,6 +74,8 @@ export function createApp(opts: AppOptions): Express {
   }
   // Before the static pages: the OA domain check file lives at the root.
   app.use(createOaVerifyFileRouter(deps))
+  // Before the static pages too: /h5/ without a session goes through WeChat's authorize page first.
+  app.use(createH5Router(deps))
   if (opts.distDir) mountStatic(app, opts.distDir)
 
   app.use((_req, res) => {

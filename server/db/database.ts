@@ -13,6 +13,7 @@ import type { CrmLeadsTable, CustomerFollowsTable, CustomersTable, MessagesTable
 import type { CustomerTagsTable, TagGroupsTable, TagsTable } from '../modules/tags/tags.table'
 import type { CallbackEventsTable, WelcomeSendsTable } from '../modules/callbacks/callbacks.table'
 import type { EmployeesTable } from '../modules/employees/employees.table'
+import type { OaFollowQrcodesTable, SmsCodesTable } from '../modules/h5-binding/h5-binding.table'
 import type { OaAccountsTable } from '../modules/oa-config/oa-config.table'
 import type { SmsConfigsTable } from '../modules/sms-config/sms-config.table'
 
@@ -42,6 +43,8 @@ export interface Database {
   employees: EmployeesTable
   oa_accounts: OaAccountsTable
   sms_configs: SmsConfigsTable
+  sms_codes: SmsCodesTable
+  oa_follow_qrcodes: OaFollowQrcodesTable
 }
 
 export type DB = Kysely<Database>

@@ -74,7 +74,7 @@ export function callbackRouter(receiver: CallbackReceiver, opts: CallbackTranspo
   const router = Router()
   const send = (res: Response, a: CallbackAnswer) => {
     // Platforms want the bare plaintext / 'success': no quotes, no newline.
-    res.status(a.status).type('text/plain').send(a.text)
+    res.status(a.status).type(answerType(a.text)).send(a.text)
   }
   router.get(route, async (req: Request, res) => send(res, await receiver.verify(req.params.key as string, req.query)))
   router.post(route, express.text({ type: () => true, limit: opts.bodyLimitBytes }), async (req: Request, res) => {
@@ -122,7 +122,7 @@ export function callbackFastPath(receiver: CallbackReceiver, opts: CallbackTrans
     const started = performance.now()
     const reply = (a: CallbackAnswer) => {
       if (res.headersSent) return
-      res.writeHead(a.status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(a.text) })
+      res.writeHead(a.status, { 'Content-Type': `${answerType(a.text)}; charset=utf-8`, 'Content-Length': Buffer.byteLength(a.text) })
       res.end(a.text)
       opts.observe?.(a.status, (performance.now() - started) / 1000)
     }
@@ -141,4 +141,9 @@ export function callbackFastPath(receiver: CallbackReceiver, opts: CallbackTrans
     )
     return true
   }
+}
+
+/** 'success' and refusals are plain text; a passive reply (OA text messages) is XML. */
+function answerType(text: string): string {
+  return text.startsWith('<xml>') ? 'application/xml' : 'text/plain'
 }

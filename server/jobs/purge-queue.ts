@@ -1,6 +1,7 @@
-// Daily housekeeping: drops finished queue jobs after a week, job-run history after a month, login attempts past their window.
+// Daily housekeeping: drops finished queue jobs after a week, job-run history after a month, login attempts past their window, SMS codes after a day.
 import { purgeExpiredLoginAttempts } from '../modules/auth/login-limits'
 import { purgeJobRuns } from './jobs.repository'
+import { purgeCodesBefore } from '../modules/h5-binding/h5-binding.repository'
 import { defineJob } from './scheduler'
 
 const DAY_MS = 24 * 3600_000
@@ -19,7 +20,9 @@ export const purgeQueueJob = defineJob({
     await progress(2, 3)
     // Every login attempt is a row (refusals too), so a hammered login would otherwise grow the table without end.
     const loginAttempts = await purgeExpiredLoginAttempts(deps)
+    // Codes (mobile + openid) are needed only for the hour the send limits look back on.
+    const smsCodes = await purgeCodesBefore(deps.db, deps.clock.now() - DAY_MS)
     await progress(3, 3)
-    return { queueJobs, jobRuns, loginAttempts }
+    return { queueJobs, jobRuns, loginAttempts, smsCodes }
   },
 })

@@ -1,12 +1,20 @@
 // Encrypts secrets at rest (AES-256-GCM) with a key derived from APP_SECRET_KEY.
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto'
 
 const PREFIX = 'v1:'
 
 export class SecretBox {
   private key: Buffer
+  private macKey: Buffer
   constructor(appSecretKey: string) {
     this.key = createHash('sha256').update(`clinic-crm:${appSecretKey}`).digest()
+    // A separate key: a MAC never shares key material with the cipher.
+    this.macKey = createHash('sha256').update(`clinic-crm-mac:${appSecretKey}`).digest()
+  }
+
+  /** Hex HMAC-SHA256 of `data` for one purpose (signed cookies, OAuth state, code hashes): purposes never verify each other. */
+  mac(purpose: string, data: string): string {
+    return createHmac('sha256', this.macKey).update(`${purpose}\n${data}`).digest('hex')
   }
 
   seal(plain: string): string {

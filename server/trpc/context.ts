@@ -3,10 +3,13 @@ import type { Request, Response } from 'express'
 import type { Deps } from '../deps'
 import { readSessionCookie, type SessionCookieWriter } from '../modules/auth/session-cookie'
 import { resolveSession, type SessionUser } from '../modules/auth/auth.service'
+import { readH5Session, type H5Session } from '../modules/h5-binding/h5-session'
 
 export interface Context {
   deps: Deps
   user: SessionUser | null
+  /** The staff H5 page's session (org + openid), separate from the admin session. */
+  h5: H5Session | null
   ip: string
   userAgent: string
   cookies: SessionCookieWriter
@@ -19,6 +22,7 @@ export interface Context {
 export interface InnerContextInput {
   deps: Deps
   user?: SessionUser | null
+  h5?: H5Session | null
   ip?: string
   userAgent?: string
   cookies?: SessionCookieWriter
@@ -32,6 +36,7 @@ export function createContextInner(input: InnerContextInput): Context {
   return {
     deps: input.deps,
     user: input.user ?? null,
+    h5: input.h5 ?? null,
     ip: input.ip ?? '127.0.0.1',
     userAgent: input.userAgent ?? 'test',
     cookies: input.cookies ?? noCookies,
@@ -46,6 +51,7 @@ export async function createExpressContext(deps: Deps, req: Request, res: Respon
   return createContextInner({
     deps,
     user,
+    h5: readH5Session(req, deps.secrets, deps.clock),
     ip: req.ip ?? '',
     userAgent: String(req.headers['user-agent'] ?? '').slice(0, 255),
     cookies,

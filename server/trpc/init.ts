@@ -104,6 +104,12 @@ export const orgAdminProcedure = orgProcedure.use(({ ctx, next }) => {
   return next()
 })
 
+/** The staff H5 page: the signed H5 session names the org and the openid; no admin session is involved. */
+export const h5Procedure = baseProcedure.use(({ ctx, next }) => {
+  if (!ctx.h5) throw new UnauthorizedError('页面已过期，请从公众号菜单重新进入')
+  return next({ ctx: { ...ctx, h5: ctx.h5 } })
+})
+
 export const superAdminProcedure = authedProcedure.use(({ ctx, next }) => {
   if (ctx.user.role !== 'super_admin') throw new ForbiddenError('需要平台管理员权限')
   return next()

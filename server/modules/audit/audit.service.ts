@@ -57,3 +57,21 @@ export async function writeLoginAudit(
     created_at: entry.now,
   })
 }
+
+/** An action by someone who is not an admin user (an employee on the H5 page, the platform through a callback). */
+export async function writeActorAudit(
+  deps: Pick<Deps, 'db' | 'clock'>,
+  entry: { orgId: number; actor: string; action: string; input: unknown; ok: boolean; error?: string | null; ip: string },
+): Promise<void> {
+  await insertAuditEntry(deps.db, {
+    org_id: entry.orgId,
+    user_id: null,
+    username: entry.actor.slice(0, 64),
+    action: entry.action,
+    input_summary: summarizeInput(entry.input),
+    result: entry.ok ? 'ok' : 'error',
+    error: entry.error ? entry.error.slice(0, 500) : null,
+    ip: entry.ip,
+    created_at: deps.clock.now(),
+  })
+}

@@ -36,6 +36,10 @@ export interface CallbackEndpointSpec<C> {
   open(creds: C, query: CallbackQuery, body: string, nowMs: number): OpenedEvent
   /** URL verification: the echostr to answer with. */
   echo(creds: C, query: CallbackQuery, nowMs: number): string
+  /** The orgs an event of a shared account belongs to (orgId null); none: acknowledged and not stored. */
+  attribute?(doc: XmlObject): Promise<number[]>
+  /** A passive reply instead of 'success' (given once the event is stored). */
+  reply?(creds: C, doc: XmlObject, query: CallbackQuery, orgIds: readonly number[]): Promise<string | undefined>
 }
 
 /**
@@ -76,14 +80,13 @@ export class CallbackEndpoint<C> implements CallbackReceiver {
       const c = await this.spec.credentials.get(key)
       if (!c) throw new CallbackRefused(404, 'unknown callback key')
       const { orgId, plaintext, doc, dedupeKey } = this.spec.open(c, query, body, this.deps.clock.now())
-      if (orgId === null) {
-        // A platform account shared by orgs: which org a fan belongs to is known only once employees are bound.
-        this.count('unassigned')
-        return { status: 200, text: 'success' }
-      }
+      // A platform account shared by orgs: the event's QR scene or the fan's bindings say whose it is, if anyone's.
+      const orgIds = orgId !== null ? [orgId] : ((await this.spec.attribute?.(doc)) ?? [])
+      if (orgIds.length === 0) this.count('unassigned')
       // Answered only once the event (and its job, unless the org is disabled) is committed: an ack promises nothing is lost.
-      await this.store.store({ orgId, plaintext, doc, dedupeKey })
-      return { status: 200, text: 'success' }
+      for (const id of orgIds) await this.store.store({ orgId: id, plaintext, doc, dedupeKey })
+      const reply = await this.spec.reply?.(c, doc, query, orgIds)
+      return { status: 200, text: reply ?? 'success' }
     } catch (err) {
       return this.refusal(err, key)
     }

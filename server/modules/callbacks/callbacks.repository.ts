@@ -196,3 +196,16 @@ export async function finishWelcomeSend(
     .where('callback_event_id', '=', callbackEventId)
     .execute()
 }
+
+/** An unfollowed fan's stored OA events keep their de-dup key but lose what they said and who said it. */
+export async function redactOaEventsOf(db: Executor, orgId: number, openid: string): Promise<number> {
+  return affected(
+    await db
+      .updateTable('callback_events')
+      .set({ plaintext: '', external_userid: null })
+      .where('org_id', '=', orgId)
+      .where('source', '=', 'oa')
+      .where('external_userid', '=', openid)
+      .executeTakeFirst(),
+  )
+}

@@ -1,8 +1,8 @@
 // /api/wechat/callback/<key> end to end: GET verification, POSTs in plain, compatible and safe mode (the sandbox's encrypted follow events), de-dup, refusals.
 import request from 'supertest'
 import { afterEach, describe, expect, it } from 'vitest'
-import { buildXml } from '../../platform/xml'
-import { encryptMessage, msgSignature, plainSignature } from '../../platform/crypto'
+import { buildXml, parseXml } from '../../platform/xml'
+import { decryptMessage, encryptMessage, msgSignature, plainSignature } from '../../platform/crypto'
 import { createOrgWithUser } from '../../testing/deps'
 import { callerFor } from '../../testing/tenant'
 import { createWecomEnv, type WecomEnv } from '../../testing/wecom-env'
@@ -81,20 +81,28 @@ describe('OA callback', () => {
     const fan = env.sandbox.control.addOaFan(account.appid, { nickname: '粉丝' })
     const followed = await env.sandbox.control.followOa(account.appid, fan.openid, { wait: true })
     expect(followed.delivery?.status).toBe('delivered')
+    const [subscribed] = await env.waitFor(async () => {
+      const r = await events(env)
+      // Not an employee: nothing to mark, so the subscribe is recorded as needing nothing.
+      return r.length === 1 && r[0]!.status === 'ignored' && r
+    })
+    expect([subscribed!.msg_type, subscribed!.event, subscribed!.external_userid]).toEqual(['event', 'subscribe', fan.openid])
+    const subscribePlaintext = subscribed!.plaintext
     await env.sandbox.control.unfollowOa(account.appid, fan.openid, { wait: true })
     const rows = await env.waitFor(async () => {
       const r = await events(env)
-      return r.length === 2 && r.every((e) => e.status === 'processed') && r
+      return r.length === 2 && r[1]!.status === 'processed' && r
     })
-    expect(rows.map((r) => [r.msg_type, r.event, r.external_userid])).toEqual([
-      ['event', 'subscribe', fan.openid],
-      ['event', 'unsubscribe', fan.openid],
+    // Unfollowing deletes what the fan's events said and who sent them; the de-dup keys stay.
+    expect(rows.map((r) => [r.msg_type, r.event, r.external_userid, r.plaintext])).toEqual([
+      ['event', 'subscribe', null, ''],
+      ['event', 'unsubscribe', null, ''],
     ])
     const jobs = await env.deps.db.selectFrom('queue_jobs').select(['kind']).where('kind', '=', OA_CALLBACK_JOB).execute()
     expect(jobs.length).toBe(2)
 
     // The platform's retry of the same event (new nonce, same FromUserName + CreateTime + Event) is acked and not stored again.
-    const { query, encrypt } = encrypted(account.appid, rows[0].plaintext)
+    const { query, encrypt } = encrypted(account.appid, subscribePlaintext)
     const body = buildXml({ ToUserName: 'gh_test', Encrypt: encrypt })
     const again = await request(env.baseUrl).post(new URL(url).pathname).query(query).type('text/xml').send(body)
     expect(again.status).toBe(200)
@@ -106,13 +114,15 @@ describe('OA callback', () => {
     expect(plain.status).toBe(400)
   })
 
-  it('plain mode: a text message is stored by MsgId (a retry is one row); a bad signature stores nothing', async () => {
+  it('plain mode: a text message is stored by MsgId (a retry is one row) and answered with the binding link; a bad signature stores nothing', async () => {
     const { env, path } = await setup('plain')
     const body = textXml('openid-plain', '6054768590064713728')
     for (let i = 0; i < 2; i++) {
       const r = await request(env.baseUrl).post(path).query(plainQuery()).type('text/xml').send(body)
       expect(r.status).toBe(200)
-      expect(r.text).toBe('success')
+      const reply = parseXml(r.text)
+      expect(reply).toMatchObject({ ToUserName: 'openid-plain', FromUserName: 'gh_test', MsgType: 'text' })
+      expect(reply.Content).toContain('/h5/?org=')
     }
     const bad = await request(env.baseUrl)
       .post(path)
@@ -142,8 +152,15 @@ describe('OA callback', () => {
     })
     const r = await request(env.baseUrl).post(path).query(query).type('text/xml').send(outer)
     expect(r.status).toBe(200)
+    // The passive reply to an encrypted message is encrypted and signed the same way.
+    const sealed = parseXml(r.text)
+    expect(sealed.MsgSignature).toBe(msgSignature(TOKEN, String(sealed.TimeStamp), String(sealed.Nonce), String(sealed.Encrypt)))
+    const opened = parseXml(decryptMessage(AES, String(sealed.Encrypt), account.appid).message)
+    expect(opened).toMatchObject({ ToUserName: 'openid-compat', MsgType: 'text' })
+    expect(opened.Content).toContain('点此绑定手机号')
     const plain = await request(env.baseUrl).post(path).query(plainQuery()).type('text/xml').send(textXml('openid-compat', '222'))
     expect(plain.status).toBe(200)
+    expect(parseXml(plain.text).Encrypt).toBeUndefined()
     const rows = await env.waitFor(async () => {
       const x = await events(env)
       return x.length === 2 && x.every((e) => e.status === 'processed') && x
@@ -183,5 +200,61 @@ describe('OA callback', () => {
     const kinds = await env.deps.db.selectFrom('queue_jobs').select('kind').where('org_id', '=', env.orgId).execute()
     expect(kinds.map((k) => k.kind)).toContain(OA_CALLBACK_JOB)
     await env.waitFor(async () => (await events(env)).every((e) => e.status === 'processed'))
+  })
+})
+
+describe('OA callback on the platform account (shared by orgs without their own)', () => {
+  it('attributes an event by the follow QR scene or by the fan binding, and stores nothing for a stranger', async () => {
+    env = await createWecomEnv()
+    const account = env.sandbox.control.createOaAccount({ name: '平台服务号', oauth_domain: 'h5.clinic.test' })
+    const view = await saveOaConfig(env.deps, null, {
+      name: '平台服务号',
+      appId: account.appid,
+      appSecret: account.secret,
+      token: TOKEN,
+      encodingAesKey: AES,
+      messageMode: 'plain',
+    })
+    const path = new URL(view.callbackUrl!).pathname
+    const { orgId: otherOrg } = await createOrgWithUser(env.deps, 'org_admin')
+    const t = env.deps.clock.now()
+    await env.deps.db
+      .insertInto('employees')
+      .values({
+        org_id: otherOrg,
+        name: '乙',
+        mobile: '13800000009',
+        openid: 'o-bound-in-other',
+        receives_system_notices: 0,
+        follows_oa: 1,
+        created_at: t,
+        updated_at: t,
+      })
+      .execute()
+    const event = (openid: string, ev: string, extra: Record<string, string> = {}) =>
+      buildXml({ ToUserName: 'gh_platform', FromUserName: openid, CreateTime: now(), MsgType: 'event', Event: ev, ...extra })
+    const post = (xml: string) => request(env!.baseUrl).post(path).query(plainQuery()).type('text/xml').send(xml)
+
+    expect((await post(event('o-scanner', 'subscribe', { EventKey: `qrscene_org_${env.orgId}`, Ticket: 't' }))).text).toBe('success')
+    expect((await post(event('o-bound-in-other', 'unsubscribe'))).text).toBe('success')
+    expect((await post(event('o-stranger', 'unsubscribe'))).text).toBe('success')
+    const rows = await env.waitFor(async () => {
+      const r = await env!.deps.db
+        .selectFrom('callback_events')
+        .select(['org_id', 'event', 'status'])
+        .where('source', '=', 'oa')
+        .orderBy('id')
+        .execute()
+      return r.length === 2 && r.every((x) => x.status !== 'pending') && r
+    })
+    expect(rows.map((r) => [r.org_id, r.event])).toEqual([
+      [env.orgId, 'subscribe'],
+      [otherOrg, 'unsubscribe'],
+    ])
+    // The unfollow reached the org that bound the fan.
+    await env.waitFor(async () => {
+      const e = await env!.deps.db.selectFrom('employees').select('openid').where('org_id', '=', otherOrg).executeTakeFirstOrThrow()
+      return e.openid === null
+    })
   })
 })

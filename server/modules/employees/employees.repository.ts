@@ -119,3 +119,40 @@ export async function adminUserInOrg(db: Executor, orgId: number, id: number): P
   const row = await db.selectFrom('admin_users').select('id').where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst()
   return row !== undefined
 }
+
+export function findEmployeeByMobile(db: Executor, orgId: number, mobile: string): Promise<EmployeeRow | undefined> {
+  return db.selectFrom('employees').selectAll().where('org_id', '=', orgId).where('mobile', '=', mobile).executeTakeFirst()
+}
+
+export function findEmployeeByOpenid(db: Executor, orgId: number, openid: string): Promise<EmployeeRow | undefined> {
+  return db.selectFrom('employees').selectAll().where('org_id', '=', orgId).where('openid', '=', openid).executeTakeFirst()
+}
+
+/** The org's employee holding this openid loses it (unfollow, or the openid moving to another employee). */
+export async function clearOpenid(db: Executor, orgId: number, openid: string, now: number): Promise<number> {
+  return affected(
+    await db
+      .updateTable('employees')
+      .set({ openid: null, bound_at: null, follows_oa: 0, updated_at: now })
+      .where('org_id', '=', orgId)
+      .where('openid', '=', openid)
+      .executeTakeFirst(),
+  )
+}
+
+export async function setFollowsOa(db: Executor, orgId: number, openid: string, follows: boolean, now: number): Promise<number> {
+  return affected(
+    await db
+      .updateTable('employees')
+      .set({ follows_oa: follows ? 1 : 0, updated_at: now })
+      .where('org_id', '=', orgId)
+      .where('openid', '=', openid)
+      .executeTakeFirst(),
+  )
+}
+
+/** The orgs in which this openid is bound (an account shared by several orgs tells us only the openid). */
+export async function orgsBindingOpenid(db: Executor, openid: string): Promise<number[]> {
+  const rows = await db.selectFrom('employees').select('org_id').where('openid', '=', openid).execute()
+  return [...new Set(rows.map((r) => r.org_id))]
+}

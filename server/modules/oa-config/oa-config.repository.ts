@@ -17,6 +17,15 @@ export async function findAccountForOrg(db: Executor, orgId: number) {
   return (await findOwnAccount(db, orgId)) ?? (await findOwnAccount(db, null))
 }
 
+/** Of these orgs, the active ones without an account of their own: they use the platform's. */
+export async function orgsUsingPlatformAccount(db: Executor, orgIds: readonly number[]): Promise<number[]> {
+  if (orgIds.length === 0) return []
+  const own = await db.selectFrom('oa_accounts').select('org_id').where('org_id', 'in', orgIds).execute()
+  const active = await db.selectFrom('orgs').select('id').where('id', 'in', orgIds).where('status', '=', 'active').execute()
+  const owning = new Set(own.map((r) => r.org_id))
+  return active.map((r) => r.id).filter((id) => !owning.has(id))
+}
+
 export function findAccountByCallbackKey(db: Executor, key: string) {
   return db.selectFrom('oa_accounts').selectAll().where('callback_key', '=', key).executeTakeFirst()
 }

@@ -7,6 +7,10 @@ export function findOrgById(db: Executor, id: number) {
   return db.selectFrom('orgs').select(['id', 'name', 'status']).where('id', '=', id).executeTakeFirst()
 }
 
+export function findOrgWithSlug(db: Executor, id: number) {
+  return db.selectFrom('orgs').select(['id', 'name', 'slug', 'status']).where('id', '=', id).executeTakeFirst()
+}
+
 export function findOrgIdBySlug(db: Executor, slug: string) {
   return db.selectFrom('orgs').select('id').where('slug', '=', slug).executeTakeFirst()
 }

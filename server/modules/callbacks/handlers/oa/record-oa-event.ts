@@ -1,4 +1,4 @@
-// OA follow, scan, unfollow, template-finished and text events: recorded (processed) for now; their effects come with the employee binding.
+// OA template-finished and text events: recorded (a text gets its passive reply at the endpoint; deliveries are closed by the notifications).
 import type { CallbackHandler } from '../handler'
 
 export const recordOaEvent: CallbackHandler = async ({ deps, orgId, event }) => {
