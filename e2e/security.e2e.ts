@@ -111,7 +111,7 @@ describe('content security policy', () => {
       const res = await page.goto(`${server.url}/h5/`)
       expect(res!.headers()['content-security-policy']).toContain("script-src 'self' https://res.wx.qq.com;")
       await page.getByRole('heading', { name: '员工消息提醒绑定' }).waitFor()
-      await page.locator('[data-testid="h5-status"][data-state="ready"]').waitFor()
+      await page.locator('[data-testid="h5-status"][data-state="no-org"]').waitFor()
       expect(await csp.violations()).toEqual([])
 
       expect(await loadScript(page, 'https://res.wx.qq.com/open/js/jweixin-1.6.0.js')).toBe('load')

@@ -268,7 +268,7 @@ describe('admin shell', () => {
 })
 
 describe('H5 page', () => {
-  it('loads at 375 px, shows its title and reaches the server, with no element-plus code or styles', async () => {
+  it('loads at 375 px, shows its title and where to enter from, with no element-plus code or styles', async () => {
     const mobile = await browser.newContext({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, locale: 'zh-CN' })
     try {
       const h5 = await mobile.newPage()
@@ -280,7 +280,7 @@ describe('H5 page', () => {
       })
       await h5.goto(`${server.url}/h5/`)
       await h5.getByRole('heading', { name: '员工消息提醒绑定' }).waitFor()
-      await h5.locator('[data-testid="h5-status"][data-state="ready"]').waitFor()
+      await h5.locator('[data-testid="h5-status"][data-state="no-org"]').waitFor()
       expect(await h5.title()).toBe('员工消息提醒绑定')
       // Mobile first: nothing wider than the viewport.
       expect(await h5.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375)

@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { createApp } from './app'
-import { bootstrap } from './bootstrap'
+import { bootstrap, DEMO_ORG } from './bootstrap'
+import { h5EntryUrl } from '../shared/h5-entry'
 import { ConfigError, loadConfig, securityWarnings } from './config'
 import { connectDb } from './db/connect'
 import { migrateToLatest } from './db/migrate'
@@ -215,7 +216,7 @@ export async function main(opts: StartOptions = {}) {
     '',
     `  诊所客户管理服务已启动 (${config.production ? 'production' : 'demo'}, ${running.deps.dialect}${config.sandbox ? ', sandbox on' : ''}${config.workers ? '' : ', HTTP only'})`,
     `  管理后台 Admin:  ${running.url}/web/`,
-    `  员工 H5:         ${running.url}/h5/`,
+    `  员工 H5:         ${config.sandbox ? h5EntryUrl(running.url, DEMO_ORG.slug) : `${running.url}/h5/?org=<机构标识>`}${config.sandbox ? '（演示机构的绑定页）' : ''}`,
     `  登录 Login:      ${running.admin.username} / ${loginHint(running.admin)}`,
     ...(config.sandboxToken ? [`  沙箱令牌 Token:  ${config.sandboxToken}（其他设备调用沙箱控制接口时放在 X-Sandbox-Token 头中）`] : []),
     '',

@@ -15,3 +15,8 @@ export function errorMessage(err: unknown): string {
   if (err instanceof TRPCClientError) return err.message || '请求失败'
   return err instanceof Error ? err.message : String(err)
 }
+
+/** The H5 session is missing or lapsed (30 min): the page goes back through WeChat's authorize page. */
+export function isUnauthorized(err: unknown): boolean {
+  return err instanceof TRPCClientError && (err.data as { code?: string } | undefined)?.code === 'UNAUTHORIZED'
+}
