@@ -7,6 +7,11 @@ export function findOrgById(db: Executor, id: number) {
   return db.selectFrom('orgs').select(['id', 'name', 'status']).where('id', '=', id).executeTakeFirst()
 }
 
+/** The org's display name and URL slug (the H5 binding page names the org by its slug). */
+export function findOrgNameAndSlug(db: Executor, id: number) {
+  return db.selectFrom('orgs').select(['name', 'slug']).where('id', '=', id).executeTakeFirst()
+}
+
 export function findOrgIdBySlug(db: Executor, slug: string) {
   return db.selectFrom('orgs').select('id').where('slug', '=', slug).executeTakeFirst()
 }
