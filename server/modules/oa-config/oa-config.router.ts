@@ -1,4 +1,4 @@
-// oaConfig.*: the org's own Official Account (org admin) and the platform's account (super admin): view, save, test, templates.
+// oaConfig.*: the org's own Official Account (org admin) and the platform's account (super admin): view, save, test, templates, menu.
 import { oaConfigSaveInput } from '../../../shared/schemas/oa-config'
 import { generateEncodingAesKey } from '../../platform/crypto'
 import { orgAdminProcedure, router, superAdminProcedure } from '../../trpc/init'
