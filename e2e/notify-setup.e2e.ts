@@ -1,6 +1,7 @@
 // 短信配置 and the 员工 binding QR in a real browser against the real server and the mounted sandbox: the demo org's SMS
 // settings are changed and saved (SecretKey left blank keeps it), 测试发送 reports the platform's refusal in Chinese and
-// then reaches the sandbox inbox; the 员工 page's 绑定二维码 dialog shows the QR and downloads a print-size poster.
+// then reaches the sandbox inbox; the 员工 page's 绑定二维码 dialog shows the QR and downloads a print-size poster; 公众号配置
+// sets the 绑定手机号 menu entry on the demo account.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -110,5 +111,21 @@ describe('消息通知 setup', () => {
     expect(height).toBeGreaterThan(width)
     await download.saveAs(join(SCREENSHOT_DIR, 'binding-poster.png'))
     await screenshot(page, 'employees-binding-qr')
+    await dialog.getByRole('button', { name: '关闭', exact: true }).click()
+    await dialog.waitFor({ state: 'hidden' })
+  })
+  it('公众号配置: 设置公众号菜单 puts 绑定手机号 → the org’s H5 page on the demo account', async () => {
+    await menu('公众号配置').click()
+    await page.waitForURL(/\/web\/oa-config$/)
+    const card = page.getByTestId('oa-menu')
+    await card.getByText('公众号尚未设置自定义菜单').waitFor()
+    await card.getByText(`${server.url}/h5/?org=demo-clinic`).waitFor()
+    await card.getByTestId('oa-menu-setup').click()
+    await page.locator('.el-message-box').getByRole('button', { name: '设置' }).click()
+    await toastOf('公众号菜单已设置').waitFor()
+    await card.getByText('已包含绑定入口').waitFor()
+    await card.getByTestId('oa-menu-buttons').getByText('绑定手机号').waitFor()
+    await card.scrollIntoViewIfNeeded()
+    await card.screenshot({ path: join(SCREENSHOT_DIR, 'oa-menu.png') })
   })
 })
