@@ -5,7 +5,8 @@ import { createOrgWithUser } from '../../testing/deps'
 import { callerFor } from '../../testing/tenant'
 import { createWecomEnv, type WecomEnv } from '../../testing/wecom-env'
 import { h5EntryUrl } from '../../../shared/h5-entry'
-import { getOaConfigView, listOaTemplates, saveOaConfig, testOaConnection } from './oa-config.service'
+import { GetMenuResponse } from '../../platform/oa/index'
+import { getOaConfigView, listOaTemplates, menuWithBindingEntry, saveOaConfig, testOaConnection } from './oa-config.service'
 
 let env: WecomEnv | undefined
 afterEach(async () => {
@@ -191,6 +192,23 @@ describe('oaConfig', () => {
       ).rejects.toMatchObject({
         code: 'FORBIDDEN',
       })
+    })
+
+    it('keeps material, article and unknown fields of a menu read back when adding the entry', () => {
+      const read = GetMenuResponse.parse({
+        menu: {
+          button: [
+            { type: 'media_id', name: '价目表', media_id: 'MEDIA1' },
+            { name: '更多', sub_button: [{ type: 'article_id', name: '文章', article_id: 'ART1', future_field: 1 }] },
+          ],
+        },
+      })
+      const entry = { type: 'view', name: '绑定手机号', url: 'https://crm.test/h5/?org=a' }
+      expect(menuWithBindingEntry(read.menu.button, entry.url, 'https://crm.test/h5/')).toEqual([
+        { type: 'media_id', name: '价目表', media_id: 'MEDIA1' },
+        { name: '更多', sub_button: [{ type: 'article_id', name: '文章', article_id: 'ART1', future_field: 1 }] },
+        entry,
+      ])
     })
 
     it('repoints an entry inside a sub-menu; a full top level is refused in Chinese and the menu left alone', async () => {
