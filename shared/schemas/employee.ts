@@ -86,6 +86,13 @@ export interface EmployeeView {
   updatedAt: number
 }
 
+/** The org's binding QR: the H5 page URL and the QR image of it (PNG data URL), for the 绑定二维码 dialog and printing. */
+export interface EmployeeBindingQr {
+  url: string
+  pngDataUrl: string
+  orgName: string
+}
+
 export interface CsvRowError {
   /** 1-based line in the file (the header is line 1). */
   line: number

@@ -78,3 +78,30 @@ export interface OaTemplateView {
   content: string
   keys: { key: string; type: string }[]
 }
+
+/** The name of the menu entry that opens the H5 binding page. */
+export const OA_BIND_MENU_NAME = '绑定手机号'
+
+/** One button of the account's custom menu as the config page shows it. */
+export interface OaMenuButtonView {
+  name: string
+  type: string | null
+  url: string | null
+  subButtons: OaMenuButtonView[]
+}
+
+/** The custom menu of the account the org uses, and whether this admin may set the 绑定手机号 entry on it. */
+export interface OaMenuView {
+  /** 'own': the org's account; 'platform': the shared platform account (only a super admin may change its menu). */
+  source: 'own' | 'platform'
+  accountName: string
+  /** The org's H5 binding page, the 绑定手机号 entry's link. */
+  entryUrl: string
+  /** null: the account has no custom menu yet (46003). */
+  buttons: OaMenuButtonView[] | null
+  /** The menu already holds an entry linking to this org's binding page. */
+  hasEntry: boolean
+  canSetup: boolean
+  /** Why the menu could not be read (the platform's hint with its code), shown instead of the menu. */
+  error: string | null
+}

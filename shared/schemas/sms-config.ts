@@ -20,7 +20,12 @@ export const smsConfigSaveInput = z.object({
     .string()
     .trim()
     .regex(/^\d{10}$/, 'SDK AppID 为 10 位数字（以 1400 开头）'),
-  signName: z.string().trim().min(1, '请填写短信签名').max(32, '短信签名过长'),
+  /** The approved signature's text (2–12 characters, without 【】), not its ID. */
+  signName: z
+    .string()
+    .trim()
+    .min(1, '请填写短信签名')
+    .regex(/^[^【】[\]]{2,12}$/, '短信签名为 2–12 个字，不带【】'),
   region: z.enum(SMS_REGIONS).default('ap-guangzhou'),
   codeTemplateId: z
     .string()

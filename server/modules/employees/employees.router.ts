@@ -10,6 +10,7 @@ import {
 import { orgAdminProcedure, orgProcedure, router } from '../../trpc/init'
 import {
   createEmployee,
+  employeeBindingQr,
   exportEmployeesCsv,
   importEmployeesCsv,
   importFromWecom,
@@ -21,6 +22,8 @@ import {
 } from './employees.service'
 
 export const employeesRouter = router({
+  /** The 绑定二维码 dialog: the org's H5 binding URL as a QR image. */
+  bindingQr: orgProcedure.query(({ ctx }) => employeeBindingQr(ctx.deps, ctx.orgId)),
   list: orgProcedure.input(employeeListInput).query(({ ctx, input }) => listEmployeesPage(ctx.deps, ctx.orgId, input)),
   create: orgAdminProcedure.input(employeeCreateInput).mutation(({ ctx, input }) => createEmployee(ctx.deps, ctx.orgId, input)),
   update: orgAdminProcedure.input(employeeUpdateInput).mutation(({ ctx, input }) => updateEmployee(ctx.deps, ctx.orgId, input)),

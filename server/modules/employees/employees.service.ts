@@ -1,6 +1,7 @@
 // 员工 registry: CRUD, import from WeCom members, CSV export/import (UTF-8 or GB18030), unbinding from the Official Account.
 import { parse } from 'csv-parse/sync'
 import { stringify } from 'csv-stringify/sync'
+import QRCode from 'qrcode'
 import type { Deps } from '../../deps'
 import type { Executor } from '../../db/database'
 import { isDuplicateKey } from '../../db/dialect'
@@ -11,6 +12,7 @@ import {
   MOBILE_RE,
   type CsvImportResult,
   type CsvRowError,
+  type EmployeeBindingQr,
   type EmployeeCreateInput,
   type EmployeeImportWecomInput,
   type EmployeeListInput,
@@ -18,6 +20,7 @@ import {
   type EmployeeView,
   type WecomImportResult,
 } from '../../../shared/schemas/employee'
+import { orgH5Entry } from '../orgs/org-h5-entry'
 import type { EmployeesTable } from './employees.table'
 import type { Insertable, Updateable } from 'kysely'
 import {
@@ -358,4 +361,13 @@ export async function importEmployeesCsv(
   }
   result.imported = values.length
   return result
+}
+
+/** Large enough to print (the download adds the caption around it); level M survives a smudged or folded print. */
+export const BINDING_QR_OPTIONS = { type: 'image/png', errorCorrectionLevel: 'M', margin: 2, width: 640 } as const
+
+/** The org's H5 binding URL and its QR image, for every role of the org (the URL is not a secret: it is printed). */
+export async function employeeBindingQr(deps: Deps, orgId: number): Promise<EmployeeBindingQr> {
+  const { orgName, url } = await orgH5Entry(deps, orgId)
+  return { url, orgName, pngDataUrl: await QRCode.toDataURL(url, BINDING_QR_OPTIONS) }
 }

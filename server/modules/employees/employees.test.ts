@@ -1,11 +1,13 @@
-// Employees: CRUD with the unique mobile under concurrency, filters and paging, WeCom import, unbind audit, CSV in and out (UTF-8 and GB18030), tenancy.
+// Employees: the binding QR per org, CRUD with the unique mobile under concurrency, filters and paging, WeCom import, unbind audit, CSV in and out (UTF-8 and GB18030), tenancy.
 import { parse } from 'csv-parse/sync'
+import QRCode from 'qrcode'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DbHandle } from '../../db/connect'
 import { createOrgWithUser, createTestDeps } from '../../testing/deps'
 import { createTestDb } from '../../testing/test-db'
 import { callerFor, expectTenantIsolation, type Caller } from '../../testing/tenant'
-import { decodeCsvBytes } from './employees.service'
+import { h5EntryUrl } from '../../../shared/h5-entry'
+import { BINDING_QR_OPTIONS, decodeCsvBytes } from './employees.service'
 
 let handle: DbHandle
 let deps: ReturnType<typeof createTestDeps>
@@ -228,6 +230,32 @@ describe('employees', () => {
 
     await expect(caller.employees.importCsv({ text: 'a,b\n1,2\n' })).rejects.toMatchObject({ code: 'BAD_REQUEST' })
     await expect(caller.employees.importCsv({ text: '' })).rejects.toMatchObject({ code: 'BAD_REQUEST' })
+  })
+
+  it('bindingQr: the H5 binding URL of the caller’s own org as a print-size PNG, for any org role', async () => {
+    const a = await createOrgWithUser(deps, 'org_member', '二维码机构A')
+    const b = await createOrgWithUser(deps, 'org_admin', '二维码机构B')
+    const slugOf = async (orgId: number) =>
+      (await deps.db.selectFrom('orgs').select('slug').where('id', '=', orgId).executeTakeFirstOrThrow()).slug
+
+    const qrA = await callerFor(deps, a.user).employees.bindingQr()
+    const urlA = h5EntryUrl(deps.config.publicBaseUrl, await slugOf(a.orgId))
+    expect(qrA).toMatchObject({ url: urlA, orgName: '二维码机构A' })
+    expect(urlA).toMatch(/\/h5\/\?org=org-/)
+
+    const png = Buffer.from(qrA.pngDataUrl.replace(/^data:image\/png;base64,/, ''), 'base64')
+    expect(qrA.pngDataUrl.startsWith('data:image/png;base64,')).toBe(true)
+    expect(png.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a')
+    expect(png.subarray(12, 16).toString('ascii')).toBe('IHDR')
+    expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([640, 640])
+    // The image encodes exactly that URL: the same encoder with the same options gives the same bytes.
+    expect(qrA.pngDataUrl).toBe(await QRCode.toDataURL(urlA, BINDING_QR_OPTIONS))
+
+    // Another org gets its own page, never the first org's.
+    const qrB = await callerFor(deps, b.user).employees.bindingQr()
+    expect(qrB.url).toBe(h5EntryUrl(deps.config.publicBaseUrl, await slugOf(b.orgId)))
+    expect(qrB.url).not.toBe(urlA)
+    expect(qrB.pngDataUrl).not.toBe(qrA.pngDataUrl)
   })
 
   it('keeps tenants apart', async () => {

@@ -1,19 +1,31 @@
 // Official Account configuration: save with secrets sealed, show masked, test the connection, list templates with their keys.
 import { randomBytes } from 'node:crypto'
 import type { Deps } from '../../deps'
-import { ConflictError, InvalidInputError, PreconditionError } from '../../lib/errors'
+import { ConflictError, ForbiddenError, InvalidInputError, PreconditionError } from '../../lib/errors'
 import { isDuplicateKey } from '../../db/dialect'
 import { maskSecret } from '../../lib/secret-box'
 import { PlatformError, PlatformTransportError } from '../../platform/errors'
-import { parseTemplateKeys } from '../../platform/oa/index'
+import { parseTemplateKeys, type MenuButton } from '../../platform/oa/index'
 import {
+  OA_BIND_MENU_NAME,
   oaConfigSaveInput,
+  type OaMenuButtonView,
+  type OaMenuView,
   type OaConfigSaveInput,
   type OaConfigView,
   type OaTemplateView,
   type OaTestResult,
 } from '../../../shared/schemas/oa-config'
-import { deleteOaTokens, findOaTokenTimes, findOwnAccount, insertAccount, updateAccount, type OaOwner } from './oa-config.repository'
+import { orgH5Entry } from '../orgs/org-h5-entry'
+import {
+  deleteOaTokens,
+  findAccountForOrg,
+  findOaTokenTimes,
+  findOwnAccount,
+  insertAccount,
+  updateAccount,
+  type OaOwner,
+} from './oa-config.repository'
 
 export function oaCallbackUrlFor(deps: Deps, callbackKey: string): string {
   return `${deps.config.publicBaseUrl}/api/wechat/callback/${callbackKey}`
@@ -147,4 +159,96 @@ export async function listOaTemplates(deps: Deps, owner: OaOwner): Promise<OaTem
     content: t.content,
     keys: parseTemplateKeys(t.content),
   }))
+}
+
+/** The menu/get answer when the account has no custom menu. */
+const NO_MENU = 46003
+
+function menuButtonView(b: MenuButton): OaMenuButtonView {
+  return { name: b.name, type: b.type ?? null, url: b.url ?? null, subButtons: (b.sub_button ?? []).map(menuButtonView) }
+}
+
+/** A button that opens this service's H5 page (any org's link, or one the admin named 绑定手机号 by hand). */
+function isBindingEntry(b: MenuButton, h5Base: string): boolean {
+  return b.type === 'view' && (b.name === OA_BIND_MENU_NAME || (b.url ?? '').startsWith(h5Base))
+}
+
+/**
+ * The account's menu with the 绑定手机号 entry pointing at `entryUrl`: an existing entry (top level or in a sub-menu)
+ * is repointed in place, otherwise one top-level button is added. The clinic's other buttons stay as they are, since
+ * menu/create replaces the whole menu.
+ */
+export function menuWithBindingEntry(current: MenuButton[], entryUrl: string, h5Base: string): MenuButton[] {
+  const entry: MenuButton = { type: 'view', name: OA_BIND_MENU_NAME, url: entryUrl }
+  let found = false
+  const repoint = (b: MenuButton): MenuButton => {
+    if (!isBindingEntry(b, h5Base)) return b
+    found = true
+    return { ...entry }
+  }
+  const next = current.map((b) => (b.sub_button?.length ? { ...b, sub_button: b.sub_button.map(repoint) } : repoint(b)))
+  if (found) return next
+  if (next.length >= 3) {
+    throw new PreconditionError(
+      `公众号菜单已有 3 个一级菜单，无法再添加。请在公众平台「自定义菜单」删除一个一级菜单后重试，或手动在某个菜单下添加「${OA_BIND_MENU_NAME}」（跳转网页：${entryUrl}）`,
+    )
+  }
+  return [...next, entry]
+}
+
+function h5BaseOf(deps: Deps): string {
+  return `${deps.config.publicBaseUrl}/h5/`
+}
+
+async function readMenu(client: { menu: { get(): Promise<{ menu: { button: MenuButton[] } }> } }): Promise<MenuButton[] | null> {
+  try {
+    return (await client.menu.get()).menu.button
+  } catch (err) {
+    if (err instanceof PlatformError && err.errcode === NO_MENU) return null
+    throw err
+  }
+}
+
+/** The custom menu of the account the org uses (its own, else the platform's), read with menu/get. */
+export async function getOaMenu(deps: Deps, orgId: number, isSuperAdmin: boolean): Promise<OaMenuView> {
+  const row = await findAccountForOrg(deps.db, orgId)
+  if (!row) throw new PreconditionError('请先在「公众号配置」中完成配置')
+  const { url } = await orgH5Entry(deps, orgId)
+  const source = row.org_id === null ? 'platform' : 'own'
+  const view: OaMenuView = {
+    source,
+    accountName: row.name,
+    entryUrl: url,
+    buttons: null,
+    hasEntry: false,
+    canSetup: source === 'own' || isSuperAdmin,
+    error: null,
+  }
+  try {
+    const buttons = await readMenu(await deps.oa.for(orgId))
+    if (buttons) {
+      view.buttons = buttons.map(menuButtonView)
+      view.hasEntry = buttons.some((b) => [b, ...(b.sub_button ?? [])].some((x) => x.type === 'view' && x.url === url))
+    }
+  } catch (err) {
+    if (err instanceof PlatformError) view.error = `读取菜单失败：${err.hint}（错误码 ${err.errcode}）`
+    else if (err instanceof PlatformTransportError) view.error = `无法连接公众号接口：${err.message}`
+    else throw err
+  }
+  return view
+}
+
+/**
+ * Sets the 绑定手机号 entry (→ the org's H5 binding page) on the account the org uses. The platform's account is shared
+ * by every org without its own, so only a super admin may change its menu.
+ */
+export async function setupOaMenu(deps: Deps, orgId: number, isSuperAdmin: boolean): Promise<OaMenuView> {
+  const client = await deps.oa.for(orgId)
+  if (client.platform && !isSuperAdmin) {
+    throw new ForbiddenError('本机构使用平台公众号，其菜单只能由平台管理员设置；配置本机构自己的公众号后即可自行设置')
+  }
+  const { url } = await orgH5Entry(deps, orgId)
+  const current = (await readMenu(client)) ?? []
+  await client.menu.create({ button: menuWithBindingEntry(current, url, h5BaseOf(deps)) })
+  return getOaMenu(deps, orgId, isSuperAdmin)
 }

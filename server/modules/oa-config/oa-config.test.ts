@@ -1,10 +1,12 @@
-// oaConfig against the OA sandbox: masked view, blank keeps secrets, validation, the platform account as fallback, test (40164 names the IP), templates, the verify file.
+// oaConfig against the OA sandbox: masked view, blank keeps secrets, validation, the platform account as fallback, test (40164 names the IP), templates, the verify file, the 绑定手机号 menu entry.
 import request from 'supertest'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createOrgWithUser } from '../../testing/deps'
 import { callerFor } from '../../testing/tenant'
 import { createWecomEnv, type WecomEnv } from '../../testing/wecom-env'
-import { getOaConfigView, listOaTemplates, saveOaConfig, testOaConnection } from './oa-config.service'
+import { h5EntryUrl } from '../../../shared/h5-entry'
+import { GetMenuResponse } from '../../platform/oa/index'
+import { getOaConfigView, listOaTemplates, menuWithBindingEntry, saveOaConfig, testOaConnection } from './oa-config.service'
 
 let env: WecomEnv | undefined
 afterEach(async () => {
@@ -143,5 +145,144 @@ describe('oaConfig', () => {
     expect((await request(env.baseUrl).get('/MP_verify_other.txt')).status).toBe(404)
     expect((await request(env.baseUrl).get('/MP_verify_.txt')).status).toBe(404)
     expect((await getOaConfigView(env.deps, env.orgId)).hasVerifyFileContent).toBe(true)
+  })
+
+  describe('menu', () => {
+    const entryOf = async (env: WecomEnv, orgId: number) => {
+      const { slug } = await env.deps.db.selectFrom('orgs').select('slug').where('id', '=', orgId).executeTakeFirstOrThrow()
+      return h5EntryUrl(env.deps.config.publicBaseUrl, slug)
+    }
+    const audits = (env: WecomEnv, action: string) =>
+      env.deps.db.selectFrom('audit_log').select(['org_id', 'result', 'error']).where('action', '=', action).orderBy('id').execute()
+
+    it('adds 绑定手机号 → the org’s H5 page to its own account, keeping the other buttons; audited; members refused', async () => {
+      const { env, input } = await setup()
+      await saveOaConfig(env.deps, env.orgId, input)
+      const entryUrl = await entryOf(env, env.orgId)
+      expect(await env.caller.oaConfig.menu()).toMatchObject({ source: 'own', entryUrl, buttons: null, hasEntry: false, canSetup: true })
+
+      const client = await env.deps.oa.for(env.orgId)
+      await client.menu.create({
+        button: [
+          { type: 'view', name: '官网', url: 'https://clinic.test/' },
+          { name: '服务', sub_button: [{ type: 'click', name: '预约', key: 'BOOK' }] },
+        ],
+      })
+      const view = await env.caller.oaConfig.setMenu()
+      expect(view.hasEntry).toBe(true)
+      // What the platform now holds, read back through menu/get.
+      expect((await client.menu.get()).menu.button).toEqual([
+        { type: 'view', name: '官网', url: 'https://clinic.test/' },
+        { name: '服务', sub_button: [{ type: 'click', name: '预约', key: 'BOOK' }] },
+        { type: 'view', name: '绑定手机号', url: entryUrl },
+      ])
+      expect(view.buttons?.map((b) => b.name)).toEqual(['官网', '服务', '绑定手机号'])
+
+      // Again: the entry is repointed, not added twice.
+      await env.caller.oaConfig.setMenu()
+      expect((await client.menu.get()).menu.button.filter((b) => b.name === '绑定手机号')).toHaveLength(1)
+      expect(await audits(env, 'oaConfig.setMenu')).toEqual([
+        { org_id: env.orgId, result: 'ok', error: null },
+        { org_id: env.orgId, result: 'ok', error: null },
+      ])
+
+      const member = await createOrgWithUser(env.deps, 'org_member')
+      await expect(
+        callerFor(env.deps, { ...member.user, orgId: env.orgId, actingOrgId: env.orgId }).oaConfig.setMenu(),
+      ).rejects.toMatchObject({
+        code: 'FORBIDDEN',
+      })
+    })
+
+    it('keeps material, article and unknown fields of a menu read back when adding the entry', () => {
+      const read = GetMenuResponse.parse({
+        menu: {
+          button: [
+            { type: 'media_id', name: '价目表', media_id: 'MEDIA1' },
+            { name: '更多', sub_button: [{ type: 'article_id', name: '文章', article_id: 'ART1', future_field: 1 }] },
+          ],
+        },
+      })
+      const entry = { type: 'view', name: '绑定手机号', url: 'https://crm.test/h5/?org=a' }
+      expect(menuWithBindingEntry(read.menu.button, entry.url, 'https://crm.test/h5/')).toEqual([
+        { type: 'media_id', name: '价目表', media_id: 'MEDIA1' },
+        { name: '更多', sub_button: [{ type: 'article_id', name: '文章', article_id: 'ART1', future_field: 1 }] },
+        entry,
+      ])
+    })
+
+    it('repoints an entry inside a sub-menu; a full top level is refused in Chinese and the menu left alone', async () => {
+      const { env, input } = await setup()
+      await saveOaConfig(env.deps, env.orgId, input)
+      const entryUrl = await entryOf(env, env.orgId)
+      const client = await env.deps.oa.for(env.orgId)
+      const stale = `${env.deps.config.publicBaseUrl}/h5/?org=old-slug`
+      await client.menu.create({
+        button: [
+          { type: 'view', name: 'A', url: 'https://a.test/' },
+          { type: 'view', name: 'B', url: 'https://b.test/' },
+          {
+            name: '我的',
+            sub_button: [
+              { type: 'view', name: '员工绑定', url: stale },
+              { type: 'click', name: '客服', key: 'CS' },
+            ],
+          },
+        ],
+      })
+      await env.caller.oaConfig.setMenu()
+      const held = (await client.menu.get()).menu.button
+      expect(held).toHaveLength(3)
+      expect(held[2]!.sub_button).toEqual([
+        { type: 'view', name: '绑定手机号', url: entryUrl },
+        { type: 'click', name: '客服', key: 'CS' },
+      ])
+
+      const full = [
+        { type: 'view' as const, name: 'A', url: 'https://a.test/' },
+        { type: 'view' as const, name: 'B', url: 'https://b.test/' },
+        { type: 'click' as const, name: 'C', key: 'C' },
+      ]
+      await client.menu.create({ button: full })
+      await expect(env.caller.oaConfig.setMenu()).rejects.toMatchObject({ code: 'PRECONDITION_FAILED', message: /已有 3 个一级菜单/ })
+      expect((await client.menu.get()).menu.button).toEqual(full)
+      expect((await audits(env, 'oaConfig.setMenu')).at(-1)).toMatchObject({ result: 'error' })
+    })
+
+    it('the platform account’s menu: shown to the org admin, changed only by a super admin; orgs stay apart', async () => {
+      const { env, account, input } = await setup()
+      const admin = await createOrgWithUser(env.deps, 'super_admin')
+      await callerFor(env.deps, admin.user).oaConfig.platformSave({ ...input, name: '平台公众号' })
+      const entryUrl = await entryOf(env, env.orgId)
+
+      expect(await env.caller.oaConfig.menu()).toMatchObject({
+        source: 'platform',
+        accountName: '平台公众号',
+        canSetup: false,
+        buttons: null,
+      })
+      await expect(env.caller.oaConfig.setMenu()).rejects.toMatchObject({ code: 'FORBIDDEN', message: /平台管理员/ })
+      const platform = await env.deps.oa.forOwner(null)
+      await expect(platform.menu.get()).rejects.toMatchObject({ errcode: 46003 })
+
+      const superInOrg = callerFor(env.deps, { ...admin.user, actingOrgId: env.orgId })
+      expect((await superInOrg.oaConfig.menu()).canSetup).toBe(true)
+      await superInOrg.oaConfig.setMenu()
+      expect((await platform.menu.get()).menu.button).toEqual([{ type: 'view', name: '绑定手机号', url: entryUrl }])
+
+      // Another org with its own account: its entry goes to its own account and its own page; the platform's is untouched.
+      const other = await createOrgWithUser(env.deps, 'org_admin')
+      const otherCaller = callerFor(env.deps, other.user)
+      const own = env.sandbox.control.createOaAccount({ name: '他人号', oauth_domain: 'other.test' })
+      await otherCaller.oaConfig.save({ ...input, appId: own.appid, appSecret: own.secret })
+      await otherCaller.oaConfig.setMenu()
+      const otherEntry = await entryOf(env, other.orgId)
+      expect(otherEntry).not.toBe(entryUrl)
+      expect((await (await env.deps.oa.for(other.orgId)).menu.get()).menu.button).toEqual([
+        { type: 'view', name: '绑定手机号', url: otherEntry },
+      ])
+      expect((await platform.menu.get()).menu.button).toEqual([{ type: 'view', name: '绑定手机号', url: entryUrl }])
+      expect(account.appid).not.toBe(own.appid)
+    })
   })
 })

@@ -7,6 +7,7 @@ export function findOrgById(db: Executor, id: number) {
   return db.selectFrom('orgs').select(['id', 'name', 'status']).where('id', '=', id).executeTakeFirst()
 }
 
+/** The org with its URL slug (the H5 binding page names the org by its slug). */
 export function findOrgWithSlug(db: Executor, id: number) {
   return db.selectFrom('orgs').select(['id', 'name', 'slug', 'status']).where('id', '=', id).executeTakeFirst()
 }

@@ -72,6 +72,8 @@ describe('smsConfig', () => {
     const env = await setup()
     await expect(env.caller.smsConfig.save({ ...INPUT, smsSdkAppId: '12' })).rejects.toThrow(/SDK AppID/)
     await expect(env.caller.smsConfig.save({ ...INPUT, codeTemplateId: 'abc' })).rejects.toThrow(/模板/)
+    await expect(env.caller.smsConfig.save({ ...INPUT, signName: '【示例诊所】' })).rejects.toThrow(/2–12 个字，不带【】/)
+    await expect(env.caller.smsConfig.save({ ...INPUT, signName: '一二三四五六七八九十一二三' })).rejects.toThrow(/2–12 个字/)
     await expect(saveSmsConfig(env.deps, env.orgId, { ...INPUT, secretKey: '' })).rejects.toThrow(/SecretKey/)
     await expect(env.caller.smsConfig.test({ mobile: '123' })).rejects.toThrow(/手机号/)
     expect(await env.caller.smsConfig.test({ mobile: '13800138000' })).toEqual({ ok: false, message: '请先在「短信配置」中完成配置' })

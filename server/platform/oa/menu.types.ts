@@ -2,15 +2,35 @@
 import { z } from 'zod'
 import { withOaBase } from './types'
 
+/** Every type menu/create accepts, the material and article ones included, so a menu read back can be posted again. */
+export const MENU_BUTTON_TYPES = [
+  'click',
+  'view',
+  'miniprogram',
+  'scancode_push',
+  'scancode_waitmsg',
+  'pic_sysphoto',
+  'pic_photo_or_album',
+  'pic_weixin',
+  'location_select',
+  'media_id',
+  'view_limited',
+  'article_id',
+  'article_view_limited',
+] as const
+export type MenuButtonType = (typeof MENU_BUTTON_TYPES)[number]
+
 export interface MenuButton {
   /** ≤ 16 bytes at the top level, ≤ 40 bytes in a sub-menu. */
   name: string
-  type?: 'click' | 'view' | 'miniprogram' | 'scancode_push' | 'scancode_waitmsg' | 'pic_sysphoto' | 'location_select'
+  type?: MenuButtonType
   /** click: ≤ 128 bytes. */
   key?: string
   url?: string
   appid?: string
   pagepath?: string
+  media_id?: string
+  article_id?: string
   sub_button?: MenuButton[]
 }
 
@@ -18,14 +38,17 @@ export interface Menu {
   button: MenuButton[]
 }
 
+// Loose: fields this code does not know survive a read-modify-write of the menu (menu/create replaces it whole).
 const Button: z.ZodType<MenuButton> = z.lazy(() =>
-  z.object({
+  z.looseObject({
     name: z.string(),
-    type: z.enum(['click', 'view', 'miniprogram', 'scancode_push', 'scancode_waitmsg', 'pic_sysphoto', 'location_select']).optional(),
+    type: z.enum(MENU_BUTTON_TYPES).optional(),
     key: z.string().optional(),
     url: z.string().optional(),
     appid: z.string().optional(),
     pagepath: z.string().optional(),
+    media_id: z.string().optional(),
+    article_id: z.string().optional(),
     sub_button: z.array(Button).optional(),
   }),
 )

@@ -1,4 +1,4 @@
-// 员工 (Official Account alert recipients): paged list with filters, CRUD, WeCom import, CSV import/export, unbind.
+// 员工 (Official Account alert recipients): paged list with filters, CRUD, WeCom import, CSV import/export, unbind, binding QR.
 import { ref } from 'vue'
 import { defineStore } from 'pinia'
 import { trpc, type RouterInputs, type RouterOutputs } from '../trpc'
@@ -8,6 +8,7 @@ export type EmployeeRow = RouterOutputs['employees']['list']['items'][number]
 export type WecomCandidate = RouterOutputs['employees']['wecomCandidates'][number]
 export type CsvImportResult = RouterOutputs['employees']['importCsv']
 export type WecomImportResult = RouterOutputs['employees']['importFromWecom']
+export type BindingQr = RouterOutputs['employees']['bindingQr']
 
 /** 'all' = no filter; the selects bind these strings. */
 export type TriState = 'all' | 'yes' | 'no'
@@ -43,6 +44,8 @@ export const useEmployeesStore = defineStore('employees', () => {
   const importCsv = (input: RouterInputs['employees']['importCsv']) =>
     input.dryRun === false ? run(() => trpc.employees.importCsv.mutate(input), list.search) : trpc.employees.importCsv.mutate(input)
   const exportCsv = () => trpc.employees.exportCsv.query()
+  /** The org's H5 binding URL as a QR image (any role: it is printed for everyone anyway). */
+  const bindingQr = () => trpc.employees.bindingQr.query()
 
-  return { ...list, saving, create, update, remove, unbind, wecomCandidates, importFromWecom, importCsv, exportCsv }
+  return { ...list, saving, create, update, remove, unbind, wecomCandidates, importFromWecom, importCsv, exportCsv, bindingQr }
 })

@@ -1,8 +1,9 @@
 // 公众号配置: the org's Official Account (or the platform's, for a super admin): view with masked secrets, save,
-// 「测试连接」, the private templates and a fresh EncodingAESKey. One store instance per scope ('org' | 'platform').
+// 「测试连接」, the private templates and a fresh EncodingAESKey. One store instance per scope ('org' | 'platform'); the
+// org's menu (绑定手机号 entry) in its own store.
 import { ref } from 'vue'
 import { defineStore } from 'pinia'
-import type { OaConfigSaveInput, OaConfigView, OaTemplateView, OaTestResult } from '../../../shared/schemas/oa-config'
+import type { OaConfigSaveInput, OaConfigView, OaMenuView, OaTemplateView, OaTestResult } from '../../../shared/schemas/oa-config'
 import { trpc } from '../trpc'
 
 export type OaScope = 'org' | 'platform'
@@ -114,3 +115,31 @@ function defineOaConfigStore(scope: OaScope) {
 export const useOaConfigStore = defineOaConfigStore('org')
 export const usePlatformOaConfigStore = defineOaConfigStore('platform')
 export type OaConfigStore = ReturnType<typeof useOaConfigStore>
+
+/** The custom menu of the account the org uses, and setting its 绑定手机号 entry. */
+export const useOaMenuStore = defineStore('oaMenu', () => {
+  const menu = ref<OaMenuView | null>(null)
+  const loading = ref(false)
+  const saving = ref(false)
+
+  async function load(): Promise<void> {
+    loading.value = true
+    try {
+      menu.value = await trpc.oaConfig.menu.query()
+    } finally {
+      loading.value = false
+    }
+  }
+
+  async function setup(): Promise<OaMenuView> {
+    saving.value = true
+    try {
+      menu.value = await trpc.oaConfig.setMenu.mutate()
+      return menu.value
+    } finally {
+      saving.value = false
+    }
+  }
+
+  return { menu, loading, saving, load, setup }
+})

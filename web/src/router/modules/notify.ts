@@ -1,6 +1,6 @@
-// 消息通知: the Official Account (公众号配置), push configs, 员工 who receive alerts through the Official Account, notifications sent, and the in-app inbox (站内信).
+// 消息通知: the Official Account (公众号配置), Tencent Cloud SMS (短信配置), push configs, 员工 who receive alerts through the Official Account, notifications sent, and the in-app inbox (站内信).
 import type { RouteRecordRaw } from 'vue-router'
-import { Avatar, Bell, ChatLineRound, Message, Setting } from '@element-plus/icons-vue'
+import { Avatar, Bell, ChatLineRound, Iphone, Message, Setting } from '@element-plus/icons-vue'
 import { ADMIN_ROLES, comingSoon } from '../meta'
 
 const section = '消息通知'
@@ -11,6 +11,12 @@ export const notifyRoutes: RouteRecordRaw[] = [
     name: 'NotifyOaConfig',
     component: () => import('../../views/oa-config/index.vue'),
     meta: { title: '公众号配置', section, icon: ChatLineRound, roles: ADMIN_ROLES, needsOrg: true },
+  },
+  {
+    path: 'sms-config',
+    name: 'NotifySmsConfig',
+    component: () => import('../../views/sms-config/index.vue'),
+    meta: { title: '短信配置', section, icon: Iphone, roles: ADMIN_ROLES, needsOrg: true },
   },
   {
     path: 'push-configs',

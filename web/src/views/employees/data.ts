@@ -1,4 +1,4 @@
-// 员工: table columns, the create/edit form (rules from `employeeFields`), CSV file helpers.
+// 员工: table columns, the create/edit form (rules from `employeeFields`), CSV and file download helpers.
 import type { FormRules } from 'element-plus'
 import { employeeFields } from '../../../../shared/schemas/employee'
 import type { TableColumn } from '../../components/table-column'
@@ -14,6 +14,7 @@ export function employeeColumns(): TableColumn<EmployeeRow>[] {
     { key: 'wecom', label: '企业微信成员', formatter: (r) => (r.wecomUserid ? (r.wecomName ?? r.wecomUserid) : '—'), minWidth: 120 },
     { key: 'receives', label: '系统通知', slot: 'receives', width: 90 },
     { key: 'bound', label: '绑定状态', slot: 'bound', width: 100 },
+    { key: 'followsOa', label: '关注公众号', slot: 'followsOa', width: 100 },
     { key: 'boundAt', label: '绑定时间', formatter: (r) => formatDateTime(r.boundAt), width: 170 },
     { key: 'actions', label: '操作', slot: 'actions', width: 200, fixed: 'right' },
   ]
@@ -38,7 +39,11 @@ export async function fileToBase64(file: File): Promise<string> {
 }
 
 export function downloadText(filename: string, content: string, type = 'text/csv;charset=utf-8'): void {
-  const url = URL.createObjectURL(new Blob([content], { type }))
+  downloadBlob(filename, new Blob([content], { type }))
+}
+
+export function downloadBlob(filename: string, blob: Blob): void {
+  const url = URL.createObjectURL(blob)
   const a = document.createElement('a')
   a.href = url
   a.download = filename
