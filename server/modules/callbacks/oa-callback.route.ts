@@ -6,9 +6,8 @@ import { oaPassiveTextReply } from '../../platform/oa/passive-reply'
 import { field, type XmlObject } from '../../platform/xml'
 import type { CallbackQuery } from '../../platform/callback-envelope'
 import type { CredentialCache } from '../../lib/credential-cache'
-import { h5EntryUrl } from '../../../shared/h5-entry'
 import { orgsBindingOpenid } from '../employees/employees.repository'
-import { findOrgWithSlug } from '../orgs/orgs.repository'
+import { orgH5Entry } from '../orgs/org-h5-entry'
 import { oaCallbackCredentials, type OaCallbackCredentials } from '../oa-config/oa-callback-credentials'
 import { orgsUsingPlatformAccount } from '../oa-config/oa-config.repository'
 import { CallbackEndpoint } from './callback-endpoint'
@@ -59,9 +58,9 @@ async function bindingHintReply(
   orgIds: readonly number[],
 ): Promise<string | undefined> {
   if (field(doc, 'MsgType') !== 'text') return undefined
-  const org = orgIds.length === 1 ? await findOrgWithSlug(deps.db, orgIds[0]!) : undefined
-  const content = org
-    ? `您好！员工绑定手机号后即可在微信接收消息提醒。<a href="${h5EntryUrl(deps.config.publicBaseUrl, org.slug)}">点此绑定手机号</a>`
+  const entry = orgIds.length === 1 ? await orgH5Entry(deps, orgIds[0]!).catch(() => null) : null
+  const content = entry
+    ? `您好！员工绑定手机号后即可在微信接收消息提醒。<a href="${entry.url}">点此绑定手机号</a>`
     : '您好！如需绑定手机号接收消息提醒，请扫描所在机构提供的绑定二维码。'
   const encrypted = c.mode === 'safe' || (c.mode === 'compatible' && (query.encrypt_type === 'aes' || !!query.msg_signature))
   return oaPassiveTextReply(

@@ -368,7 +368,21 @@ describe('H5 binding', () => {
     await page.h5.sendCode({ mobile: '13800000008' })
     await page.h5.bind({ mobile: '13800000008', code: await codeFor(w, '13800000008') })
     await w.env.deps.db.updateTable('employees').set({ follows_oa: 0 }).where('id', '=', id).execute()
-    await w.env.sandbox.control.followOa(w.appid, openid, { wait: true })
+    // Following again through the org's follow QR: subscribe with the org's scene, then a SCAN by the follower.
+    await w.env.sandbox.control.scanOaQr(w.appid, openid, { scene: `org_${w.env.orgId}` })
     await w.env.waitFor(async () => (await employeeRow(w, id)).follows_oa === 1)
+    await w.env.sandbox.control.scanOaQr(w.appid, openid, { scene: `org_${w.env.orgId}` })
+    const keys = await w.env.waitFor(async () => {
+      const rows = await w.env.deps.db
+        .selectFrom('callback_events')
+        .select(['event', 'plaintext'])
+        .where('source', '=', 'oa')
+        .orderBy('id')
+        .execute()
+      const last = rows.slice(-2)
+      return last.length === 2 && last[1]!.event === 'SCAN' && last
+    })
+    expect(keys.map((k) => k.event)).toEqual(['subscribe', 'SCAN'])
+    expect(keys[0]!.plaintext).toContain(`qrscene_org_${w.env.orgId}`)
   })
 })

@@ -4,7 +4,7 @@ import { generateEncodingAesKey, isValidEncodingAesKey } from '../../platform/cr
 import type { SandboxContext } from '../context'
 import { ControlError } from '../errors'
 import { addFan, createOaAccount, requireOaAccount } from '../oa/accounts'
-import { followEventXml, sendOaEvent } from '../oa/events'
+import { followEventXml, qrScanEventXml, sendOaEvent } from '../oa/events'
 import { AuthorizeRefused, checkAuthorize, issueOaOAuthCode, OA_OAUTH_CODE_TTL_MS, redirectWithCode } from '../oa/oauth'
 import type { OaAccountState, OaFan } from '../oa/state'
 import { parseInput } from './common'
@@ -30,6 +30,12 @@ const fanInput = z.object({
   openid: z.string().min(1).max(64).optional(),
   unionid: z.string().min(1).max(64).optional(),
   subscribed: z.boolean().default(true),
+})
+
+const scanInput = z.object({
+  ticket: z.string().optional(),
+  scene: z.string().optional(),
+  wait: z.boolean().default(true),
 })
 
 const callbackInput = z.object({
@@ -127,6 +133,30 @@ export function oaControl(ctx: SandboxContext) {
         fan: { ...f },
         delivery: await sendOaEvent(ctx, a, followEventXml(a, openid, now, 'subscribe'), 'subscribe', openid, req.wait),
       }
+    },
+
+    /** The fan scans one of the account's parametric QR codes (by ticket or scene): SCAN if following, else subscribe with the scene. */
+    async scanOaQr(appid: string, openid: string, input: z.input<typeof scanInput>) {
+      const req = parseInput(scanInput, input)
+      const a = requireOaAccount(ctx, appid)
+      const f = fanOf(a, openid)
+      const now = ctx.clock.now()
+      const qr = [...a.qrcodes.values()].find(
+        (q) =>
+          (req.ticket !== undefined && q.ticket === req.ticket) ||
+          (req.scene !== undefined && String(q.scene_str ?? q.scene_id) === req.scene),
+      )
+      if (!qr) throw new ControlError(404, '没有这个二维码（先用 qrcode/create 生成）')
+      if (qr.expires_at !== null && qr.expires_at <= now) throw new ControlError(409, '二维码已过期')
+      const follower = f.subscribed
+      if (!follower) {
+        f.subscribed = true
+        f.subscribe_time = Math.floor(now / 1000)
+        f.subscribe_scene = 'ADD_SCENE_QR_CODE'
+      }
+      ctx.changed()
+      const xml = qrScanEventXml(a, openid, now, follower, String(qr.scene_str ?? qr.scene_id), qr.ticket)
+      return { fan: { ...f }, delivery: await sendOaEvent(ctx, a, xml, follower ? 'SCAN' : 'subscribe', openid, req.wait) }
     },
 
     /** The fan unfollows: template messages to them now answer 43004; the unsubscribe event goes out. */

@@ -163,6 +163,10 @@ export function controlRouter(control: Control, onError: (err: unknown, where: s
     route((req) => control.followOa(appid(req), openid(req), req.body)),
   )
   r.post(
+    '/oa/accounts/:appid/fans/:openid/scan',
+    route((req) => control.scanOaQr(appid(req), openid(req), req.body)),
+  )
+  r.post(
     '/oa/accounts/:appid/fans/:openid/unfollow',
     route((req) => control.unfollowOa(appid(req), openid(req), req.body)),
   )

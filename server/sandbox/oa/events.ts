@@ -1,4 +1,4 @@
-// Official Account event plaintexts (subscribe, unsubscribe, TEMPLATESENDJOBFINISH) and their delivery to the account's server URL.
+// Official Account event plaintexts (subscribe, unsubscribe, SCAN, TEMPLATESENDJOBFINISH) and their delivery to the account's server URL.
 import { buildXml } from '../../platform/xml'
 import type { SandboxContext } from '../context'
 import type { Delivery } from '../state'
@@ -10,6 +10,22 @@ function eventHeader(account: OaAccountState, openid: string, nowMs: number, eve
 
 export function followEventXml(account: OaAccountState, openid: string, nowMs: number, event: 'subscribe' | 'unsubscribe'): string {
   return buildXml({ ...eventHeader(account, openid, nowMs, event), EventKey: '' })
+}
+
+/** A parametric QR scanned: subscribe with EventKey qrscene_<scene> by a new follower, SCAN with the bare scene by a follower. */
+export function qrScanEventXml(
+  account: OaAccountState,
+  openid: string,
+  nowMs: number,
+  follower: boolean,
+  scene: string,
+  ticket: string,
+): string {
+  return buildXml({
+    ...eventHeader(account, openid, nowMs, follower ? 'SCAN' : 'subscribe'),
+    EventKey: follower ? scene : `qrscene_${scene}`,
+    Ticket: ticket,
+  })
 }
 
 /** Status: success, failed:user block, failed: system failed (with the space, as the platform writes it). */
