@@ -34,6 +34,11 @@ const DECLARED: Record<keyof Database, true> = {
   employees: true,
   oa_accounts: true,
   sms_configs: true,
+  api_keys: true,
+  ingest_events: true,
+  push_configs: true,
+  push_config_employees: true,
+  intent_leads: true,
 }
 const declared = Object.keys(DECLARED).sort()
 

@@ -12,6 +12,8 @@ import { contactWaysRouter } from '../modules/contact-ways/contact-ways.router'
 import { employeesRouter } from '../modules/employees/employees.router'
 import { oaConfigRouter } from '../modules/oa-config/oa-config.router'
 import { smsConfigRouter } from '../modules/sms-config/sms-config.router'
+import { pushConfigsRouter } from '../modules/push-configs/push-configs.router'
+import { leadsRouter } from '../modules/leads/leads.router'
 import { createCallerFactory, router } from './init'
 
 export const appRouter = router({
@@ -28,6 +30,8 @@ export const appRouter = router({
   employees: employeesRouter,
   oaConfig: oaConfigRouter,
   smsConfig: smsConfigRouter,
+  pushConfigs: pushConfigsRouter,
+  leads: leadsRouter,
 })
 
 export type AppRouter = typeof appRouter
