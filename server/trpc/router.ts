@@ -14,6 +14,7 @@ import { oaConfigRouter } from '../modules/oa-config/oa-config.router'
 import { smsConfigRouter } from '../modules/sms-config/sms-config.router'
 import { pushConfigsRouter } from '../modules/push-configs/push-configs.router'
 import { leadsRouter } from '../modules/leads/leads.router'
+import { apiKeysRouter } from '../modules/api-keys/api-keys.router'
 import { createCallerFactory, router } from './init'
 
 export const appRouter = router({
@@ -32,6 +33,7 @@ export const appRouter = router({
   smsConfig: smsConfigRouter,
   pushConfigs: pushConfigsRouter,
   leads: leadsRouter,
+  apiKeys: apiKeysRouter,
 })
 
 export type AppRouter = typeof appRouter
