@@ -15,6 +15,7 @@ import { smsConfigRouter } from '../modules/sms-config/sms-config.router'
 import { pushConfigsRouter } from '../modules/push-configs/push-configs.router'
 import { leadsRouter } from '../modules/leads/leads.router'
 import { apiKeysRouter } from '../modules/api-keys/api-keys.router'
+import { ingestRouter } from '../modules/ingest/ingest.router'
 import { createCallerFactory, router } from './init'
 
 export const appRouter = router({
@@ -34,6 +35,7 @@ export const appRouter = router({
   pushConfigs: pushConfigsRouter,
   leads: leadsRouter,
   apiKeys: apiKeysRouter,
+  ingest: ingestRouter,
 })
 
 export type AppRouter = typeof appRouter
