@@ -10,6 +10,7 @@ import * as m0050 from './2026_12_01_000050_oa_accounts'
 import * as m0060 from './2026_12_01_000060_employees'
 import * as m0070 from './2026_12_01_000070_sms_configs'
 import * as m0080 from './2026_12_01_000080_h5_binding'
+import * as m0100 from './2026_12_01_000100_notify_inputs'
 
 const migrations: Record<string, Migration> = {
   '2026_11_21_000001_foundation': m0001,
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   '2026_12_01_000060_employees': m0060,
   '2026_12_01_000070_sms_configs': m0070,
   '2026_12_01_000080_h5_binding': m0080,
+  '2026_12_01_000100_notify_inputs': m0100,
 }
 
 export const migrationProvider: MigrationProvider = {

@@ -36,6 +36,11 @@ const DECLARED: Record<keyof Database, true> = {
   sms_configs: true,
   sms_codes: true,
   oa_follow_qrcodes: true,
+  api_keys: true,
+  ingest_events: true,
+  push_configs: true,
+  push_config_employees: true,
+  intent_leads: true,
 }
 const declared = Object.keys(DECLARED).sort()
 

@@ -16,6 +16,10 @@ import type { EmployeesTable } from '../modules/employees/employees.table'
 import type { OaFollowQrcodesTable, SmsCodesTable } from '../modules/h5-binding/h5-binding.table'
 import type { OaAccountsTable } from '../modules/oa-config/oa-config.table'
 import type { SmsConfigsTable } from '../modules/sms-config/sms-config.table'
+import type { ApiKeysTable } from '../modules/api-keys/api-keys.table'
+import type { IngestEventsTable } from '../modules/ingest/ingest.table'
+import type { PushConfigEmployeesTable, PushConfigsTable } from '../modules/push-configs/push-configs.table'
+import type { IntentLeadsTable } from '../modules/leads/leads.table'
 
 export interface Database {
   orgs: OrgsTable
@@ -45,6 +49,11 @@ export interface Database {
   sms_configs: SmsConfigsTable
   sms_codes: SmsCodesTable
   oa_follow_qrcodes: OaFollowQrcodesTable
+  api_keys: ApiKeysTable
+  ingest_events: IngestEventsTable
+  push_configs: PushConfigsTable
+  push_config_employees: PushConfigEmployeesTable
+  intent_leads: IntentLeadsTable
 }
 
 export type DB = Kysely<Database>

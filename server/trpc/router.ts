@@ -13,6 +13,10 @@ import { employeesRouter } from '../modules/employees/employees.router'
 import { oaConfigRouter } from '../modules/oa-config/oa-config.router'
 import { smsConfigRouter } from '../modules/sms-config/sms-config.router'
 import { h5Router } from '../modules/h5-binding/h5-binding.router'
+import { pushConfigsRouter } from '../modules/push-configs/push-configs.router'
+import { leadsRouter } from '../modules/leads/leads.router'
+import { apiKeysRouter } from '../modules/api-keys/api-keys.router'
+import { ingestRouter } from '../modules/ingest/ingest.router'
 import { createCallerFactory, router } from './init'
 
 export const appRouter = router({
@@ -30,6 +34,10 @@ export const appRouter = router({
   oaConfig: oaConfigRouter,
   smsConfig: smsConfigRouter,
   h5: h5Router,
+  pushConfigs: pushConfigsRouter,
+  leads: leadsRouter,
+  apiKeys: apiKeysRouter,
+  ingest: ingestRouter,
 })
 
 export type AppRouter = typeof appRouter

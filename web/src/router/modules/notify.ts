@@ -1,6 +1,6 @@
-// 消息通知: the Official Account (公众号配置), Tencent Cloud SMS (短信配置), push configs, 员工 who receive alerts through the Official Account, notifications sent, and the in-app inbox (站内信).
+// 消息通知: the Official Account (公众号配置), Tencent Cloud SMS (短信配置), push configs, leads (线索), ingest API keys, 员工 who receive alerts through the Official Account, notifications sent, and the in-app inbox (站内信).
 import type { RouteRecordRaw } from 'vue-router'
-import { Avatar, Bell, ChatLineRound, Iphone, Message, Setting } from '@element-plus/icons-vue'
+import { Avatar, Bell, ChatLineRound, Iphone, Key, Message, Setting, Tickets } from '@element-plus/icons-vue'
 import { ADMIN_ROLES, comingSoon } from '../meta'
 
 const section = '消息通知'
@@ -21,8 +21,20 @@ export const notifyRoutes: RouteRecordRaw[] = [
   {
     path: 'push-configs',
     name: 'NotifyPushConfigs',
-    component: comingSoon,
+    component: () => import('../../views/push-configs/list.vue'),
     meta: { title: '推送配置', section, icon: Setting, roles: ADMIN_ROLES, needsOrg: true },
+  },
+  {
+    path: 'leads',
+    name: 'NotifyLeads',
+    component: () => import('../../views/leads/list.vue'),
+    meta: { title: '线索', section, icon: Tickets, needsOrg: true },
+  },
+  {
+    path: 'api-keys',
+    name: 'NotifyApiKeys',
+    component: () => import('../../views/api-keys/list.vue'),
+    meta: { title: 'API 密钥', section, icon: Key, roles: ADMIN_ROLES, needsOrg: true },
   },
   {
     path: 'employees',
