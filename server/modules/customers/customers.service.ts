@@ -31,6 +31,19 @@ import {
   type CustomerTagLite,
 } from './customers.repository'
 import type { FollowStatus } from './customers.table'
+import { findActiveConfiguredOrgIds } from '../wecom-config/wecom-config.repository'
+import { isLeaseHeld } from '../../db/lease'
+import { DEFAULT_SYNC_HOUR, type CustomerSyncSettingsInput } from '../../../shared/schemas/customer'
+import { orgSyncLease, startOrgSync } from './customers.sync'
+import {
+  ensureSyncSettings,
+  findAllSyncSettings,
+  findLatestSyncRun,
+  findRunningSyncRuns,
+  findSyncSettings,
+  setSyncSettings,
+  sumSyncChunks,
+} from './customer-sync.repository'
 
 export interface CustomerTagView {
   id: number
@@ -332,4 +345,96 @@ export async function listLost(deps: Deps, orgId: number, page: { page: number; 
       lostAt: r.lost_at === null ? null : Number(r.lost_at),
     })),
   }
+}
+
+// ---------------------------------------------------------------- sync: schedule, 立即同步, progress
+
+const SHANGHAI_OFFSET_MS = 8 * 3600_000
+/** A running pass whose heartbeat is older than this has lost its runner. */
+const STALE_HEARTBEAT_MS = 60_000
+
+/** Orgs the hourly tick runs: those whose hour it is, those with a pass a dead runner left; every configured org if `all`. */
+export async function dueOrgSyncs(deps: Deps, all: boolean): Promise<number[]> {
+  const orgs = (await findActiveConfiguredOrgIds(deps.db)).map((o) => Number(o.id))
+  if (all) return orgs
+  const now = deps.clock.now()
+  const hour = new Date(now + SHANGHAI_OFFSET_MS).getUTCHours()
+  const settings = new Map((await findAllSyncSettings(deps.db)).map((s) => [Number(s.org_id), s]))
+  const orphaned = new Set(
+    (await findRunningSyncRuns(deps.db)).filter((r) => Number(r.heartbeat_at) < now - STALE_HEARTBEAT_MS).map((r) => Number(r.org_id)),
+  )
+  return orgs.filter((id) => {
+    const s = settings.get(id)
+    const enabled = s ? s.enabled === 1 : true
+    return orphaned.has(id) || (enabled && (s ? Number(s.hour) : DEFAULT_SYNC_HOUR) === hour)
+  })
+}
+
+/** 立即同步: starts the org's pass here and returns at once; refused (409) while one runs anywhere. */
+export async function startSync(deps: Deps, orgId: number): Promise<{ started: true }> {
+  const { finished } = await startOrgSync(deps, orgId, { trigger: 'manual' })
+  // Its outcome is on the run row; the page polls syncStatus.
+  finished.catch((err) => deps.log.warn({ err, orgId }, 'customer sync failed'))
+  return { started: true }
+}
+
+export interface SyncStatusView {
+  enabled: boolean
+  hour: number
+  running: boolean
+  last: {
+    id: number
+    status: 'running' | 'succeeded' | 'failed'
+    trigger: 'scheduled' | 'manual'
+    done: number
+    /** Estimated from the previous complete pass; at least done. */
+    total: number
+    created: number
+    updated: number
+    unchanged: number
+    lost: number
+    errors: number
+    resumed: number
+    error: string | null
+    startedAt: number
+    finishedAt: number | null
+    durationMs: number | null
+  } | null
+}
+
+export async function syncStatus(deps: Deps, orgId: number): Promise<SyncStatusView> {
+  const s = await findSyncSettings(deps.db, orgId)
+  const run = await findLatestSyncRun(deps.db, orgId)
+  const now = deps.clock.now()
+  const running = await isLeaseHeld(deps.db, orgSyncLease(orgId), now)
+  let last: SyncStatusView['last'] = null
+  if (run) {
+    const sums = await sumSyncChunks(deps.db, run.id)
+    const finishedAt = run.finished_at == null ? null : Number(run.finished_at)
+    last = {
+      id: run.id,
+      status: run.status,
+      trigger: run.trigger,
+      done: sums.relations,
+      total: run.status === 'succeeded' ? sums.relations : Math.max(Number(run.relations_estimate), sums.relations),
+      created: sums.created,
+      updated: sums.updated,
+      unchanged: sums.unchanged,
+      lost: Number(run.lost),
+      errors: Number(run.errors),
+      resumed: Number(run.resumed),
+      error: run.error,
+      startedAt: Number(run.started_at),
+      finishedAt,
+      durationMs: finishedAt === null ? null : finishedAt - Number(run.started_at),
+    }
+  }
+  return { enabled: s ? s.enabled === 1 : true, hour: s ? Number(s.hour) : DEFAULT_SYNC_HOUR, running, last }
+}
+
+export async function updateSyncSettings(deps: Deps, orgId: number, input: CustomerSyncSettingsInput): Promise<SyncStatusView> {
+  const now = deps.clock.now()
+  await ensureSyncSettings(deps.db, orgId, now)
+  await setSyncSettings(deps.db, orgId, { enabled: input.enabled ? 1 : 0, hour: input.hour, updated_at: now })
+  return syncStatus(deps, orgId)
 }
