@@ -23,6 +23,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     /** JSON string[]: the follow users of the pass, fixed at its start so a resumed pass walks the same chunks. */
     .addColumn('userids', 'text', (c) => c.notNull())
     .addColumn('chunks', 'integer', (c) => c.notNull())
+    .addColumn('users_per_call', 'integer', (c) => c.notNull())
     .addColumn('relations_estimate', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('lost', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('errors', 'integer', (c) => c.notNull().defaultTo(0))
@@ -58,10 +59,16 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('customer_sync_seen_run').on('customer_sync_seen').columns(['run_id']).execute()
 
   // 外部创建: codes made in the WeCom admin, imported read-only so their states map to real codes.
-  await db.schema.alterTable('contact_ways').addColumn('external', 'integer', (c) => c.notNull().defaultTo(0)).execute()
+  await db.schema
+    .alterTable('contact_ways')
+    .addColumn('external', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute()
   // The state such a code carries at WeCom. `state` is unique per org for the CRM's own codes, and an external code may
   // share one with a CRM code (that is the case attribution must get right), so imported rows keep a placeholder there.
-  await db.schema.alterTable('contact_ways').addColumn('wecom_state', 'varchar(64)', (c) => c.notNull().defaultTo('')).execute()
+  await db.schema
+    .alterTable('contact_ways')
+    .addColumn('wecom_state', 'varchar(64)', (c) => c.notNull().defaultTo(''))
+    .execute()
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

@@ -128,7 +128,8 @@ export async function requireContactWay(deps: Deps, orgId: number, id: number): 
 
 /** Imported codes belong to whoever made them in the WeCom admin; editing them here would fight that. */
 function assertOwnWay(row: ContactWayRow): void {
-  if (row.external === 1) throw new PreconditionError('该活码是在企业微信管理后台创建的（外部创建），这里只读：请到企业微信管理后台修改或删除')
+  if (row.external === 1)
+    throw new PreconditionError('该活码是在企业微信管理后台创建的（外部创建），这里只读：请到企业微信管理后台修改或删除')
 }
 
 const stateTaken = (state: string) => new ConflictError(`渠道标识 ${state} 已被使用`)

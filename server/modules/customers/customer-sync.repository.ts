@@ -140,7 +140,10 @@ export async function advanceSyncChunk(
 
 export async function insertSeenFollows(db: Executor, runId: number, followIds: readonly number[]): Promise<void> {
   if (followIds.length === 0) return
-  await db.insertInto('customer_sync_seen').values({ run_id: runId, follow_ids: JSON.stringify(followIds) }).execute()
+  await db
+    .insertInto('customer_sync_seen')
+    .values({ run_id: runId, follow_ids: JSON.stringify(followIds) })
+    .execute()
 }
 
 export async function findSeenFollowIds(db: Executor, runId: number): Promise<Set<number>> {
@@ -305,7 +308,13 @@ export async function insertTagLinks(
   await db.insertInto('customer_tags').values(rows).ignore().execute()
 }
 
-export async function deleteTagLink(db: Executor, orgId: number, customerId: number, userid: string, tagRefs: readonly number[]): Promise<void> {
+export async function deleteTagLink(
+  db: Executor,
+  orgId: number,
+  customerId: number,
+  userid: string,
+  tagRefs: readonly number[],
+): Promise<void> {
   if (tagRefs.length === 0) return
   await db
     .deleteFrom('customer_tags')
@@ -330,7 +339,14 @@ export async function findWecomTagRefs(db: Executor, orgId: number): Promise<Map
 
 export async function insertLeadsIgnore(
   db: Executor,
-  rows: readonly { org_id: number; customer_id: number; channel_state: string | null; contact_way_id: number | null; owner_userid: string; now: number }[],
+  rows: readonly {
+    org_id: number
+    customer_id: number
+    channel_state: string | null
+    contact_way_id: number | null
+    owner_userid: string
+    now: number
+  }[],
 ): Promise<void> {
   if (rows.length === 0) return
   await db

@@ -32,5 +32,7 @@ export const customersRouter = router({
   syncStatus: orgProcedure.query(({ ctx }) => syncStatus(ctx.deps, ctx.orgId)),
   // 立即同步: an admin of the org syncs their own org; one run per org at a time (409 while one runs).
   syncNow: orgAdminProcedure.mutation(({ ctx }) => startSync(ctx.deps, ctx.orgId)),
-  syncSettings: orgAdminProcedure.input(customerSyncSettingsInput).mutation(({ ctx, input }) => updateSyncSettings(ctx.deps, ctx.orgId, input)),
+  syncSettings: orgAdminProcedure
+    .input(customerSyncSettingsInput)
+    .mutation(({ ctx, input }) => updateSyncSettings(ctx.deps, ctx.orgId, input)),
 })

@@ -372,6 +372,8 @@ export async function dueOrgSyncs(deps: Deps, all: boolean): Promise<number[]> {
 
 /** 立即同步: starts the org's pass here and returns at once; refused (409) while one runs anywhere. */
 export async function startSync(deps: Deps, orgId: number): Promise<{ started: true }> {
+  // An org without a WeCom configuration is told so now, not through a failed run later.
+  await deps.wecom.for(orgId)
   const { finished } = await startOrgSync(deps, orgId, { trigger: 'manual' })
   // Its outcome is on the run row; the page polls syncStatus.
   finished.catch((err) => deps.log.warn({ err, orgId }, 'customer sync failed'))

@@ -185,7 +185,10 @@ export async function writeSyncPage(trx: Executor, ctx: PageContext, rows: reado
       patchCustomer(c, p)
     }
     const extra: Updateable<CustomersTable> = {}
-    if (c.status !== 'active' && (!stored || stored.status === 'active' || createtime >= Math.max(Number(stored.lost_at ?? 0), Number(stored.deleted_at ?? 0))))
+    if (
+      c.status !== 'active' &&
+      (!stored || stored.status === 'active' || createtime >= Math.max(Number(stored.lost_at ?? 0), Number(stored.deleted_at ?? 0)))
+    )
       extra.status = 'active'
     if (c.first_added_at == null) extra.first_added_at = createtime
     if (c.channel_state == null && state) extra.channel_state = state
@@ -228,7 +231,12 @@ export async function writeSyncPage(trx: Executor, ctx: PageContext, rows: reado
 
   let ids: Map<string, SyncFollowRow> = follows
   if (followInserts.length > 0) {
-    ids = new Map((await findFollowsOfCustomers(trx, orgId, [...new Set(followInserts.map((f) => f.customer_id))])).map((f) => [key(f.customer_id, f.userid), f]))
+    ids = new Map(
+      (await findFollowsOfCustomers(trx, orgId, [...new Set(followInserts.map((f) => f.customer_id))])).map((f) => [
+        key(f.customer_id, f.userid),
+        f,
+      ]),
+    )
     for (const [k, f] of follows) if (!ids.has(k)) ids.set(k, f)
   }
   const inserted = new Set(followInserts.map((f) => key(f.customer_id, f.userid)))

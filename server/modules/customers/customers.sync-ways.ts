@@ -2,17 +2,24 @@
 import type { Deps } from '../../deps'
 import { toJson } from '../../db/dialect'
 import type { ContactWay } from '../../platform/wecom/contact-way.types'
-import { ensureSyncSettings, findSyncSettings, findWaysForAttribution, insertExternalWay, setSyncSettings } from './customer-sync.repository'
+import {
+  ensureSyncSettings,
+  findSyncSettings,
+  findWaysForAttribution,
+  insertExternalWay,
+  setSyncSettings,
+} from './customer-sync.repository'
 
 /** list_contact_way only knows codes created after this day (fact sheet A.3). */
 const LIST_EPOCH_S = Math.floor(Date.UTC(2021, 6, 10) / 1000)
 /** Top-level listing windows; narrower windows are only asked where a new code sits. */
 const WINDOW_S = 90 * 86400
 /**
- * get_contact_way carries no creation time, so a code's window is halved until it is this narrow: its end is then an
- * upper bound of the creation time that is never earlier than the truth, so no earlier relation is ever credited to it.
+ * get_contact_way carries no creation time, so a code's window is halved down to one second (about 23 list calls per
+ * code, once): that second is then compared with WeCom's createtime, which is in seconds too, so a relation added
+ * before the code was made is never credited to it.
  */
-const PRECISION_S = 60
+const PRECISION_S = 1
 
 export async function importExternalWays(deps: Deps, orgId: number): Promise<number> {
   const client = await deps.wecom.for(orgId)
@@ -48,8 +55,8 @@ export async function importExternalWays(deps: Deps, orgId: number): Promise<num
   const found = new Map<string, number>()
   const narrow = async (start: number, end: number, ids: string[]): Promise<void> => {
     if (ids.length === 0) return
-    if (end - start <= PRECISION_S) {
-      for (const id of ids) found.set(id, end * 1000 + 999)
+    if (end - start < PRECISION_S) {
+      for (const id of ids) found.set(id, end * 1000)
       return
     }
     const mid = Math.floor((start + end) / 2)
@@ -74,7 +81,7 @@ export async function importExternalWays(deps: Deps, orgId: number): Promise<num
     imported++
   }
   // A little overlap: a code created in the last seconds may not be listed yet; known ids are skipped next time.
-  await setSyncSettings(deps.db, orgId, { ways_listed_until: Math.max(LIST_EPOCH_S, nowS - PRECISION_S), updated_at: deps.clock.now() })
+  await setSyncSettings(deps.db, orgId, { ways_listed_until: Math.max(LIST_EPOCH_S, nowS - 60), updated_at: deps.clock.now() })
   return imported
 }
 

@@ -23,6 +23,7 @@ import {
   findLatestSucceededSyncRun,
   findLatestSyncRun,
   findSeenFollowIds,
+  findSyncRun,
   findSyncChunks,
   findWaysForAttribution,
   findWecomTagRefs,
@@ -50,6 +51,8 @@ export interface SyncOptions {
   trigger?: 'scheduled' | 'manual'
   /** Chunks fetched at once (default deps.config.syncConcurrency). */
   concurrency?: number
+  /** Members per batch/get_by_user call, at most 100 (the default); tests use fewer to get several chunks. */
+  usersPerCall?: number
   /** Lease lifetime; renewed every third of it, so a dead runner's pass is taken over within one TTL (default 15 s). */
   leaseTtlMs?: number
   signal?: AbortSignal
@@ -111,7 +114,14 @@ export async function startOrgSync(deps: Deps, orgId: number, opts: SyncOptions 
   return { finished: passUnderLease(deps, orgId, opts, lease, owner, ttl) }
 }
 
-async function passUnderLease(deps: Deps, orgId: number, opts: SyncOptions, lease: string, owner: string, ttl: number): Promise<SyncResult> {
+async function passUnderLease(
+  deps: Deps,
+  orgId: number,
+  opts: SyncOptions,
+  lease: string,
+  owner: string,
+  ttl: number,
+): Promise<SyncResult> {
   const db = deps.db
   const t0 = deps.clock.now()
   const abort = new AbortController()
@@ -157,13 +167,26 @@ async function passUnderLease(deps: Deps, orgId: number, opts: SyncOptions, leas
       false,
     )
     let userids: string[]
+    // A resumed pass keeps the chunking it started with.
+    let perCall = Math.min(USERS_PER_CALL, Math.max(1, opts.usersPerCall ?? USERS_PER_CALL))
     if (resumable) {
       run = resumable
       userids = JSON.parse(run.userids) as string[]
+      perCall = Number(run.users_per_call)
       // The dead attempt's job_runs row would read 运行中 forever.
       if (run.job_run_id != null)
-        await finishJobRun(db, run.job_run_id, { status: 'failed', finishedAt: t0, error: run.error ?? '运行所在的实例已中断，已由下一次运行续跑' })
-      await setSyncRun(db, run.id, { status: 'running', resumed: Number(run.resumed) + 1, job_run_id: jobRunId, heartbeat_at: t0, error: null })
+        await finishJobRun(db, run.job_run_id, {
+          status: 'failed',
+          finishedAt: t0,
+          error: run.error ?? '运行所在的实例已中断，已由下一次运行续跑',
+        })
+      await setSyncRun(db, run.id, {
+        status: 'running',
+        resumed: Number(run.resumed) + 1,
+        job_run_id: jobRunId,
+        heartbeat_at: t0,
+        error: null,
+      })
     } else {
       userids = (await client.externalContact.getFollowUserList()).follow_user
       const id = await insertSyncRun(db, {
@@ -172,16 +195,16 @@ async function passUnderLease(deps: Deps, orgId: number, opts: SyncOptions, leas
         trigger: opts.trigger ?? 'manual',
         status: 'running',
         userids: JSON.stringify(userids),
-        chunks: Math.ceil(userids.length / USERS_PER_CALL),
+        chunks: Math.ceil(userids.length / perCall),
+        users_per_call: perCall,
         relations_estimate: estimate,
         started_at: t0,
         heartbeat_at: t0,
         finished_at: null,
         error: null,
       })
-      await insertSyncChunks(db, id, Math.ceil(userids.length / USERS_PER_CALL))
-      run = { id } as CustomerSyncRunRow
-      run = (await findLatestSyncRun(db, orgId))!
+      await insertSyncChunks(db, id, Math.ceil(userids.length / perCall))
+      run = (await findSyncRun(db, orgId, id))!
     }
     runId = run.id
     const passStart = Number(run.started_at)
@@ -246,7 +269,7 @@ async function passUnderLease(deps: Deps, orgId: number, opts: SyncOptions, leas
     const concurrency = Math.max(1, opts.concurrency ?? deps.config.syncConcurrency)
 
     const walkChunk = async (chunk: number, startCursor: string | null) => {
-      const userid_list = userids.slice(chunk * USERS_PER_CALL, (chunk + 1) * USERS_PER_CALL)
+      const userid_list = userids.slice(chunk * perCall, (chunk + 1) * perCall)
       let cursor = startCursor
       for (;;) {
         if (abort.signal.aborted) throw abort.signal.reason
@@ -348,7 +371,8 @@ async function passUnderLease(deps: Deps, orgId: number, opts: SyncOptions, leas
     const message = err instanceof Error ? err.message : String(err)
     // Failed, not finished: the checkpoint stays, and the next run continues from it.
     if (runId !== null) await setSyncRun(db, runId, { status: 'failed', error: message.slice(0, 2000), finished_at: now }).catch(() => {})
-    if (jobRunId !== null) await finishJobRun(db, jobRunId, { status: 'failed', finishedAt: now, error: message.slice(0, 2000) }).catch(() => {})
+    if (jobRunId !== null)
+      await finishJobRun(db, jobRunId, { status: 'failed', finishedAt: now, error: message.slice(0, 2000) }).catch(() => {})
     throw err
   } finally {
     clearInterval(beat)

@@ -94,6 +94,8 @@ export interface CustomerSyncRunsTable {
   /** JSON string[]: the pass's follow users, fixed so a resumed pass walks the same chunks. */
   userids: string
   chunks: number
+  /** Members per batch/get_by_user call: chunk k is userids[k·n, (k+1)·n). */
+  users_per_call: number
   /** Relations the previous complete pass saw: the progress bar's total. */
   relations_estimate: Generated<number>
   lost: Generated<number>
