@@ -42,10 +42,16 @@ const DEFAULT_EXPIRES_S = 7 * 86400
 const DEFAULT_CHAT_EXPIRES_S = 86400
 
 export interface ContactWayCounts {
+  /** 累计: since the code exists. */
   added: number
   lost: number
   net: number
+  /** 近30天: the last 30 Shanghai days including today, the window the stats dialog opens with. */
+  recent: { added: number; lost: number; net: number }
 }
+
+/** Start of the 近30天 window: Shanghai midnight 29 days before today's. */
+const recentFrom = (now: number) => dayStartOf(now) - 29 * DAY_MS
 
 export interface ContactWayView {
   id: number
@@ -116,7 +122,16 @@ function toView(row: ContactWayRow, counts: FollowCounts | undefined, now: numbe
     external: row.external === 1,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
-    counts: { added, lost, net: added - lost },
+    counts: {
+      added,
+      lost,
+      net: added - lost,
+      recent: {
+        added: counts?.recentAdded ?? 0,
+        lost: counts?.recentLost ?? 0,
+        net: (counts?.recentAdded ?? 0) - (counts?.recentLost ?? 0),
+      },
+    },
   }
 }
 
@@ -248,19 +263,21 @@ export async function listContactWaysPage(
   input: ListInput,
 ): Promise<{ items: ContactWayView[]; total: number }> {
   const { rows, total } = await listContactWays(deps.db, orgId, input)
+  const now = deps.clock.now()
   const counts = await countFollowsByWay(
     deps.db,
     orgId,
     rows.map((r) => r.id),
+    recentFrom(now),
   )
-  const now = deps.clock.now()
   return { total, items: rows.map((r) => toView(r, counts.get(r.id), now)) }
 }
 
 export async function getContactWay(deps: Deps, orgId: number, id: number): Promise<ContactWayView> {
   const row = await requireContactWay(deps, orgId, id)
-  const counts = await countFollowsByWay(deps.db, orgId, [id])
-  return toView(row, counts.get(id), deps.clock.now())
+  const now = deps.clock.now()
+  const counts = await countFollowsByWay(deps.db, orgId, [id], recentFrom(now))
+  return toView(row, counts.get(id), now)
 }
 
 export async function updateContactWay(deps: Deps, orgId: number, input: ContactWayUpdateInput): Promise<ContactWayView> {

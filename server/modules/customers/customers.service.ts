@@ -144,7 +144,7 @@ export async function getCustomer(deps: Deps, orgId: number, id: number) {
   const [follows, tags, channel, lead, events, messages] = await Promise.all([
     findAllFollows(deps.db, orgId, c.id),
     findTagsOf(deps.db, orgId, [c.id]),
-    findChannel(deps.db, orgId, c.contact_way_id, c.channel_state),
+    findChannel(deps.db, orgId, c.contact_way_id),
     findLead(deps.db, orgId, c.id),
     findEventsOf(deps.db, orgId, c.external_userid, TIMELINE_LIMIT),
     findMessagesOf(deps.db, orgId, c.id, TIMELINE_LIMIT),
@@ -191,7 +191,11 @@ export async function getCustomer(deps: Deps, orgId: number, id: number) {
     updatedAt: Number(c.updated_at),
     channel:
       c.channel_state || channel
-        ? { state: channel?.state ?? c.channel_state, channelName: channel?.channel_name ?? null, contactWayId: channel?.id ?? null }
+        ? {
+            state: channel ? (channel.external ? channel.wecom_state : channel.state) : c.channel_state,
+            channelName: channel?.channel_name ?? null,
+            contactWayId: channel?.id ?? null,
+          }
         : null,
     follows: follows.map((f) => ({
       userid: f.userid,
@@ -315,15 +319,25 @@ export async function updateTags(deps: Deps, orgId: number, input: CustomerUpdat
 }
 
 /** Channels for the filter: every contact way's state, plus states customers carry without a contact way (yet). */
-export async function listChannels(deps: Deps, orgId: number): Promise<{ state: string; channelName: string | null }[]> {
+export interface ChannelOptionView {
+  /** The list filter's `channel`: `way:<id>` for a way's attributed customers, a raw state for the 未归属 ones. */
+  value: string
+  state: string
+  /** The way's name; null for a raw state (未归属渠道). */
+  channelName: string | null
+  external: boolean
+}
+
+export async function listChannels(deps: Deps, orgId: number): Promise<ChannelOptionView[]> {
   const [ways, used] = await Promise.all([findContactWayChannels(deps.db, orgId), findUsedChannelStates(deps.db, orgId)])
-  const known = new Set(ways.map((w) => w.state))
   return [
-    ...ways.map((w) => ({ state: w.state, channelName: w.channel_name })),
-    ...used
-      .filter((s) => !known.has(s))
-      .sort()
-      .map((state) => ({ state, channelName: null })),
+    ...ways.map((w) => ({
+      value: `way:${w.id}`,
+      state: w.external ? w.wecom_state : w.state,
+      channelName: w.channel_name,
+      external: w.external === 1,
+    })),
+    ...used.sort().map((state) => ({ value: state, state, channelName: null, external: false })),
   ]
 }
 
