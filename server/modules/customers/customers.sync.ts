@@ -268,25 +268,33 @@ async function passUnderLease(
     const pending = chunkRows.filter((c) => !Number(c.done))
     const concurrency = Math.max(1, opts.concurrency ?? deps.config.syncConcurrency)
 
+    const fetchPage = async (userid_list: string[], cursor: string | null): Promise<BatchGetByUserResponse> => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await client.externalContact.batchGetByUser({ userid_list, cursor: cursor ?? undefined, limit: PAGE_LIMIT })
+        } catch (err) {
+          // The client already retried; a page that still fails waits a little longer here before the run gives up.
+          if (!transient(err) || attempt >= 4) throw err
+          errors++
+          await sleep(Math.min(8_000, 250 * 2 ** attempt))
+        }
+      }
+    }
+    let progressWrittenAt = 0
     const walkChunk = async (chunk: number, startCursor: string | null) => {
       const userid_list = userids.slice(chunk * perCall, (chunk + 1) * perCall)
-      let cursor = startCursor
+      let pending: Promise<BatchGetByUserResponse> = fetchPage(userid_list, startCursor)
       for (;;) {
         if (abort.signal.aborted) throw abort.signal.reason
-        let page: BatchGetByUserResponse | undefined
-        for (let attempt = 0; ; attempt++) {
-          try {
-            page = await client.externalContact.batchGetByUser({ userid_list, cursor: cursor ?? undefined, limit: PAGE_LIMIT })
-            break
-          } catch (err) {
-            // The client already retried; a page that still fails waits a little longer here before the run gives up.
-            if (!transient(err) || attempt >= 4) throw err
-            errors++
-            await sleep(Math.min(8_000, 250 * 2 ** attempt))
-          }
-        }
+        const page = await pending
         await ensureTags(page)
         const next = page.next_cursor || null
+        // The next page is fetched while this one is written: the round trip and the write overlap. A crash loses at
+        // most that one fetched page, which the resumed chunk asks for again.
+        if (next) {
+          pending = fetchPage(userid_list, next)
+          pending.catch(() => {})
+        }
         const now = deps.clock.now()
         const r = await writeTransaction(db, async (trx) => {
           const written = await writeSyncPage(trx, { ...ctxBase, now }, page.external_contact_list)
@@ -305,13 +313,15 @@ async function passUnderLease(
         pagesThisAttempt++
         const total = Math.max(estimate, relationsDone)
         opts.onProgress?.(relationsDone, total)
-        if (jobRunId !== null) await setJobRunProgress(db, jobRunId, relationsDone, total).catch(() => {})
+        if (jobRunId !== null && performance.now() - progressWrittenAt >= 500) {
+          progressWrittenAt = performance.now()
+          await setJobRunProgress(db, jobRunId, relationsDone, total).catch(() => {})
+        }
         if (opts.crashAfterPage?.(pagesThisAttempt)) {
           crashed = true
           throw new SimulatedCrash()
         }
         if (!next) return
-        cursor = next
       }
     }
 
@@ -326,6 +336,8 @@ async function passUnderLease(
             await walkChunk(c.chunk, c.cursor)
           } catch (err) {
             failure ??= err
+            // The other chunks stop at their next page, as they would with the process gone.
+            if (!abort.signal.aborted) abort.abort(err)
           }
         }
       }),
