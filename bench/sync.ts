@@ -6,7 +6,7 @@
 // The sync runs in a child process (this file with --worker) so that the kill is a real kill -9 and its peak RSS is
 // its own. SQLite by default (a file), MariaDB with --mysql (TEST_MYSQL_URL, a throwaway database).
 import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -44,6 +44,17 @@ function configFor(databaseUrl: string, sandboxUrl: string, concurrency: number)
     LOG_LEVEL: 'silent',
     SYNC_CONCURRENCY: String(concurrency),
   })
+}
+
+/** CPU seconds a child process has used so far (Linux /proc). */
+function childCpuSeconds(pid: number | undefined): number {
+  if (!pid) return NaN
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  } catch {
+    return NaN
+  }
 }
 
 // ---------------------------------------------------------------- worker: one sync pass, reported as JSON on stdout
@@ -250,7 +261,9 @@ try {
   }
 
   // 1. First full sync.
+  const sb0 = childCpuSeconds(sandbox.child.pid)
   const first = (await runWorker(dbUrl, sandbox.url, orgId)).result!
+  const sandboxCpu1 = childCpuSeconds(sandbox.child.pid) - sb0
   const c1 = await counters()
   const firstCalls = callsOf(c1)
   const firstPages = okOf(c1, 'externalcontact/batch/get_by_user')
@@ -260,7 +273,9 @@ try {
   // 2. No-change re-sync.
   await sandbox.api('DELETE', '/counters')
   const t2 = Date.now()
+  const sb2 = childCpuSeconds(sandbox.child.pid)
   const second = (await runWorker(dbUrl, sandbox.url, orgId)).result!
+  const sandboxCpu2 = childCpuSeconds(sandbox.child.pid) - sb2
   const rows2 = await written(t2)
   const c2 = await counters()
 
@@ -306,10 +321,13 @@ try {
     '≤ 1.5×',
   )
   row('first pass sync CPU', `${(first.cpuMs / 1000).toFixed(1)} s (${((first.cpuMs * 1000) / relations).toFixed(0)} µs/relation)`)
+  row('first pass sandbox CPU', `${sandboxCpu1.toFixed(1)} s (${((sandboxCpu1 * 1000) / firstPages).toFixed(1)} ms/page)`)
+  row('first pass: per page of one chunk (wall)', `${((first.wallMs * chunks) / firstPages).toFixed(0)} ms`, `${LATENCY} ms latency`)
   row('first pass peak RSS (sync process)', `${first.maxRssMb} MB`, '≤ 250 MB')
   row('no-change re-sync: rows written', String(rows2), '0')
   row('no-change re-sync: unchanged / calls', `${second.unchanged} / ${callsOf(c2)}`)
   row('no-change re-sync wall / peak RSS', `${(second.wallMs / 1000).toFixed(1)} s / ${second.maxRssMb} MB`)
+  row('no-change re-sync CPU: sync / sandbox', `${(second.cpuMs / 1000).toFixed(1)} s / ${sandboxCpu2.toFixed(1)} s`)
   row('kill -9 at', `${killed.killedAt} relations`)
   row('resumed: waited for the dead lease', `${(resumed.waitedMs / 1000).toFixed(1)} s`, '≤ one lease (15 s)')
   row('resumed: rest of the pass, wall', `${(resumed.wallMs / 1000).toFixed(1)} s`)

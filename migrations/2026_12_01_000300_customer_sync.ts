@@ -1,5 +1,5 @@
 // Per-org customer sync: schedule setting, resumable runs with per-chunk checkpoints, the pass's seen-relation log; imported contact ways.
-import type { Kysely } from 'kysely'
+import { MysqlAdapter, type Kysely } from 'kysely'
 
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
@@ -72,6 +72,9 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  // MySQL names the table in DROP INDEX; SQLite refuses the ON clause.
+  const dropIndex = db.schema.dropIndex('customers_org_way')
+  await (db.getExecutor().adapter instanceof MysqlAdapter ? dropIndex.on('customers') : dropIndex).execute()
   await db.schema.alterTable('contact_ways').dropColumn('wecom_state').execute()
   await db.schema.alterTable('contact_ways').dropColumn('external').execute()
   await db.schema.dropTable('customer_sync_seen').execute()
