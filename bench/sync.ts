@@ -226,9 +226,8 @@ try {
     for (const u of userids.slice(c * 100, (c + 1) * 100)) n += perStaff.get(u) ?? 0
     minPages += Math.max(1, Math.ceil(n / 100))
   }
-  const chunks = Math.ceil(STAFF / 100)
-  // Floor: each chunk's pages are sequential (one cursor), `concurrency` chunks at once; and the rate limit's minute budget.
-  const latencyFloorMs = Math.ceil(chunks / CONCURRENCY) * Math.ceil(minPages / chunks) * LATENCY
+  // Floor: the minimum pages spread over `concurrency` cursors walked at once, one latency each; and the rate limit's budget.
+  const latencyFloorMs = Math.ceil(minPages / CONCURRENCY) * LATENCY
   const rateFloorMs = Math.max(0, ((minPages - 500) / 9500) * 60_000)
   const floorMs = Math.max(latencyFloorMs, rateFloorMs)
 
@@ -322,7 +321,7 @@ try {
   )
   row('first pass sync CPU', `${(first.cpuMs / 1000).toFixed(1)} s (${((first.cpuMs * 1000) / relations).toFixed(0)} µs/relation)`)
   row('first pass sandbox CPU', `${sandboxCpu1.toFixed(1)} s (${((sandboxCpu1 * 1000) / firstPages).toFixed(1)} ms/page)`)
-  row('first pass: per page of one chunk (wall)', `${((first.wallMs * chunks) / firstPages).toFixed(0)} ms`, `${LATENCY} ms latency`)
+  row('first pass: per page of one worker (wall)', `${((first.wallMs * CONCURRENCY) / firstPages).toFixed(0)} ms`, `${LATENCY} ms latency`)
   row('first pass peak RSS (sync process)', `${first.maxRssMb} MB`, '≤ 250 MB')
   row('no-change re-sync: rows written', String(rows2), '0')
   row('no-change re-sync: unchanged / calls', `${second.unchanged} / ${callsOf(c2)}`)

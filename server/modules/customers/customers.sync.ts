@@ -168,7 +168,8 @@ async function passUnderLease(
     )
     let userids: string[]
     // A resumed pass keeps the chunking it started with.
-    let perCall = Math.min(USERS_PER_CALL, Math.max(1, opts.usersPerCall ?? USERS_PER_CALL))
+    const concurrency = Math.max(1, opts.concurrency ?? deps.config.syncConcurrency)
+    let perCall = USERS_PER_CALL
     if (resumable) {
       run = resumable
       userids = JSON.parse(run.userids) as string[]
@@ -189,6 +190,9 @@ async function passUnderLease(
       })
     } else {
       userids = (await client.externalContact.getFollowUserList()).follow_user
+      // Each chunk is one cursor walked page by page, so fewer chunks than workers leaves workers idle: split the
+      // members into at least `concurrency` chunks (≤ 100 each). Costs at most one partial page per extra chunk.
+      perCall = Math.min(USERS_PER_CALL, Math.max(1, opts.usersPerCall ?? Math.ceil(userids.length / concurrency)))
       const id = await insertSyncRun(db, {
         org_id: orgId,
         job_run_id: jobRunId,
@@ -266,7 +270,6 @@ async function passUnderLease(
     let customersCreated = 0
     let errors = Number(run.errors)
     const pending = chunkRows.filter((c) => !Number(c.done))
-    const concurrency = Math.max(1, opts.concurrency ?? deps.config.syncConcurrency)
 
     const fetchPage = async (userid_list: string[], cursor: string | null): Promise<BatchGetByUserResponse> => {
       for (let attempt = 0; ; attempt++) {
