@@ -69,6 +69,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .alterTable('contact_ways')
     .addColumn('wecom_state', 'varchar(64)', (c) => c.notNull().defaultTo(''))
     .execute()
+  // The list's channel filter selects a way's customers by attribution (contact_way_id), newest first.
+  await db.schema.createIndex('customers_org_way').on('customers').columns(['org_id', 'contact_way_id', 'first_added_at']).execute()
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
