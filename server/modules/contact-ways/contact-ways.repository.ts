@@ -6,16 +6,13 @@ import { affected, contains, insertedId, num } from '../../db/dialect'
 import type { ContactWayRow, ContactWaysTable } from './contact-ways.table'
 
 /** The way a scanning customer came through (the callback worker attributes the channel with it). */
-/** The code carrying this state: a CRM code by its state, an imported one by its WeCom state; the newest if both. */
+/**
+ * The CRM's own code with this state (states are unique among them). An imported code keeps a placeholder in `state`,
+ * so it never blocks a new CRM code from using its WeCom state: which of the two brought a customer is decided by
+ * creation time in the sync.
+ */
 export function findContactWayByState(db: Executor, orgId: number, state: string): Promise<ContactWayRow | undefined> {
-  return db
-    .selectFrom('contact_ways')
-    .selectAll()
-    .where('org_id', '=', orgId)
-    .where((eb) => eb.or([eb('state', '=', state), eb.and([eb('external', '=', 1), eb('wecom_state', '=', state)])]))
-    .orderBy('created_at', 'desc')
-    .limit(1)
-    .executeTakeFirst()
+  return db.selectFrom('contact_ways').selectAll().where('org_id', '=', orgId).where('state', '=', state).executeTakeFirst()
 }
 
 export function findContactWayById(db: Executor, orgId: number, id: number): Promise<ContactWayRow | undefined> {
