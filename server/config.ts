@@ -42,6 +42,7 @@ const envSchema = z.object({
   WORKERS: flag.default(true),
   // Jobs mostly wait on WeCom (welcome, detail, mark_tag), so bursts of scans need more than a handful in flight.
   QUEUE_CONCURRENCY: z.coerce.number().int().min(1).max(128).default(16),
+  SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(128).default(4),
   // Shared WeCom call budget across instances; without it MySQL holds the budget (SQLite: each process its own).
   REDIS_URL: z
     .string()
@@ -74,6 +75,8 @@ export interface Config {
   /** Queue workers run here; false also turns the scheduler off. */
   workers: boolean
   queueConcurrency: number
+  /** batch/get_by_user chunks a customer sync fetches at once, under the shared rate limiter. */
+  syncConcurrency: number
   /** Base URL of the WeCom API: Tencent in production, the mounted sandbox in the demo. */
   wecomApiBase: string
   /** Base URL of the Official Account API: Tencent (api.weixin.qq.com) in production, the mounted sandbox in the demo. */
@@ -125,6 +128,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     scheduler: e.SCHEDULER && e.WORKERS,
     workers: e.WORKERS,
     queueConcurrency: e.QUEUE_CONCURRENCY,
+    syncConcurrency: e.SYNC_CONCURRENCY,
     redisUrl: e.REDIS_URL ?? null,
     oaApiBase: (e.OA_API_BASE ?? (sandbox ? `${publicBaseUrl}/sandbox/oa` : 'https://api.weixin.qq.com')).replace(/\/$/, ''),
     oaOpenBase: (e.OA_OPEN_BASE ?? (sandbox ? `${publicBaseUrl}/sandbox/oa` : 'https://open.weixin.qq.com')).replace(/\/$/, ''),

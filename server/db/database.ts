@@ -9,7 +9,16 @@ import type { PlatformTokensTable } from '../platform/token.table'
 import type { RateLimitsTable } from '../platform/rate-limit.table'
 import type { WecomConfigsTable, WecomStaffTable } from '../modules/wecom-config/wecom-config.table'
 import type { ContactWaysTable } from '../modules/contact-ways/contact-ways.table'
-import type { CrmLeadsTable, CustomerFollowsTable, CustomersTable, MessagesTable } from '../modules/customers/customers.table'
+import type {
+  CrmLeadsTable,
+  CustomerFollowsTable,
+  CustomersTable,
+  CustomerSyncChunksTable,
+  CustomerSyncRunsTable,
+  CustomerSyncSeenTable,
+  CustomerSyncSettingsTable,
+  MessagesTable,
+} from '../modules/customers/customers.table'
 import type { CustomerTagsTable, TagGroupsTable, TagsTable } from '../modules/tags/tags.table'
 import type { CallbackEventsTable, WelcomeSendsTable } from '../modules/callbacks/callbacks.table'
 import type { EmployeesTable } from '../modules/employees/employees.table'
@@ -54,6 +63,10 @@ export interface Database {
   push_configs: PushConfigsTable
   push_config_employees: PushConfigEmployeesTable
   intent_leads: IntentLeadsTable
+  customer_sync_settings: CustomerSyncSettingsTable
+  customer_sync_runs: CustomerSyncRunsTable
+  customer_sync_chunks: CustomerSyncChunksTable
+  customer_sync_seen: CustomerSyncSeenTable
 }
 
 export type DB = Kysely<Database>

@@ -32,3 +32,15 @@ export async function renewLease(db: Executor, name: string, owner: string, ttlM
     .executeTakeFirst()
   return Number(res.numUpdatedRows) === 1
 }
+
+/** Whether someone holds the lease now (a run is in progress on some instance). */
+export async function isLeaseHeld(db: Executor, name: string, now: number): Promise<boolean> {
+  const row = await db
+    .selectFrom('job_locks')
+    .select('name')
+    .where('name', '=', name)
+    .where('locked_by', 'is not', null)
+    .where('locked_until', '>', now)
+    .executeTakeFirst()
+  return row !== undefined
+}

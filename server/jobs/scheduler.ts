@@ -86,7 +86,8 @@ export class Scheduler implements JobScheduler {
     this.log = opts.deps.log.child({ component: 'scheduler' })
     this.instanceId = opts.instanceId.slice(0, 48)
     this.timezone = opts.timezone ?? 'Asia/Shanghai'
-    this.leaseTtlMs = opts.leaseTtlMs ?? 2 * 60_000
+    // Short, renewed every third of it: a dead instance's job is free again within seconds, not minutes.
+    this.leaseTtlMs = opts.leaseTtlMs ?? 30_000
     for (const def of opts.jobs) {
       if (this.defs.has(def.name)) throw new Error(`job "${def.name}" is defined twice`)
       this.defs.set(def.name, def)

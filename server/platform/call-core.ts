@@ -1,6 +1,7 @@
 // The retry loop every platform client shares: token injection, errcode → PlatformError, backoff, rate waits, one token renewal.
 import type { z } from 'zod'
 import type { Logger } from '../lib/logger'
+import { rateWaitsAllowed } from './call-context'
 import { PlatformError, type PlatformName } from './errors'
 import { backoffDelay, buildUrl, requestJson, TransportFailure, type FetchLike, type RetryPolicy, type Sleep } from './http'
 import type { RateLimiter } from './rate-limiter'
@@ -102,6 +103,11 @@ export function createCoreCall<P extends string>(s: CoreSettings): <T>(spec: Cor
           log.warn({ endpoint, retry: backoffs, delayMs, reason: (err as Error).message }, `${platform} call failed, backing off`)
           await s.sleep(delayMs)
           continue
+        }
+        if (decision === 'rate-wait' && !rateWaitsAllowed()) {
+          // In a queue job: hand the slot back; the queue runs the job again after the pause.
+          ;(err as PlatformError).retryAfterMs = s.rateLimitWaitMs
+          throw err
         }
         if (decision === 'rate-wait' && rateWaits < s.maxRateLimitWaits) {
           rateWaits++

@@ -86,6 +86,8 @@ export function platformHint(platform: PlatformName, errcode: number): string {
 
 export class PlatformError extends Error {
   readonly hint: string
+  /** Set on a rate-limit refusal that surfaced instead of being waited out: when the call may be tried again. */
+  retryAfterMs?: number
   constructor(
     readonly platform: PlatformName,
     readonly endpoint: string,

@@ -214,6 +214,8 @@ export interface JobOutcome {
   status: 'done' | 'dead' | 'pending'
   error?: string
   runAfter?: number
+  /** Gives the claim's attempt back (a rate-limit pause is not a failure of the job). */
+  refundAttempt?: boolean
   now: number
 }
 
@@ -231,6 +233,7 @@ export async function settleQueueJob(db: DB, job: Pick<QueueJob, 'id' | 'attempt
       updated_at: o.now,
       ...(o.error !== undefined ? { last_error: o.error } : {}),
       ...(o.runAfter !== undefined ? { run_after: o.runAfter } : {}),
+      ...(o.refundAttempt ? { attempts: job.attempts - 1 } : {}),
       ...(o.status === 'pending' ? {} : { finished_at: o.now }),
     })
     .where('id', '=', job.id)

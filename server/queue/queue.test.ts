@@ -6,6 +6,7 @@ import { ManualClock, systemClock } from '../lib/clock'
 import { silentLogger } from '../lib/logger'
 import { createTestDb, openSecondHandle, countRows } from '../testing/test-db'
 import { backoffDelay, PermanentJobError, Queue, type QueueOptions } from './queue'
+import { PlatformError } from '../platform/errors'
 
 let handle: DbHandle
 let clock: ManualClock
@@ -34,6 +35,30 @@ beforeEach(async () => {
 afterEach(async () => {
   await Promise.all(queues.splice(0).map((q) => q.stop()))
   await handle.close()
+})
+
+describe('rate-limited jobs', () => {
+  it('a job whose platform call was rate-limited is rescheduled after the pause without spending an attempt', async () => {
+    const q = makeQueue()
+    let runs = 0
+    q.register('send', async () => {
+      runs++
+      if (runs === 1) {
+        const e = new PlatformError('wecom', 'message/send', 45009, 'api freq out of limit')
+        e.retryAfterMs = 60_000
+        throw e
+      }
+    })
+    const id = (await q.enqueue(handle.db, 'send', {})).id!
+    await q.runUntilIdle()
+    const row = await rowOf(id)
+    expect(row).toMatchObject({ status: 'pending', attempts: 0, locked_by: null })
+    expect(Number(row.run_after)).toBe(clock.now() + 60_000)
+    clock.advance(60_000)
+    await q.runUntilIdle()
+    expect(await rowOf(id)).toMatchObject({ status: 'done', attempts: 1 })
+    expect(runs).toBe(2)
+  })
 })
 
 describe('enqueue', () => {

@@ -10,6 +10,7 @@ import type { Logger } from '../lib/logger'
 import type { QueueJob, QueueStatus } from './queue.table'
 import { DomainError } from '../lib/errors'
 import { isCallerError, PlatformError } from '../platform/errors'
+import { withoutRateWaits } from '../platform/call-context'
 import {
   claimQueueJobs,
   countQueueJobsByStatus,
@@ -49,6 +50,7 @@ export interface QueueOptions {
   instanceId?: string
   concurrency?: number
   pollIntervalMs?: number
+  /** Lock lease of a claimed job (default 30 s), renewed every third of it while the handler runs. */
   lockTtlMs?: number
   backoff?: BackoffPolicy
 }
@@ -131,7 +133,8 @@ export class Queue {
     this.instanceId = (opts.instanceId ?? defaultInstanceId()).slice(0, 64)
     this.concurrency = Math.max(1, opts.concurrency ?? 4)
     this.pollIntervalMs = opts.pollIntervalMs ?? 1000
-    this.lockTtlMs = opts.lockTtlMs ?? 5 * 60_000
+    // Short and renewed by the heartbeat (every third of it): a dead instance's jobs are taken back within one TTL.
+    this.lockTtlMs = opts.lockTtlMs ?? 30_000
     this.expiredCheckIntervalMs = Math.min(10_000, Math.floor(this.lockTtlMs / 4))
     this.backoff = opts.backoff ?? { baseMs: 2000, maxMs: 15 * 60_000 }
   }
@@ -348,8 +351,21 @@ export class Queue {
       return
     }
     try {
-      await handler({ id: job.id, orgId: job.org_id, kind: job.kind, payload, attempts: job.attempts })
+      // A rate-limited platform call surfaces here instead of sleeping in the handler while it holds a slot.
+      await withoutRateWaits(() => handler({ id: job.id, orgId: job.org_id, kind: job.kind, payload, attempts: job.attempts }))
     } catch (err) {
+      if (err instanceof PlatformError && err.retryAfterMs !== undefined) {
+        this.log.info({ jobId: job.id, kind: job.kind, delay: err.retryAfterMs }, 'queue job rate-limited; rescheduled')
+        const owned = await settleQueueJob(this.db, job, this.instanceId, {
+          status: 'pending',
+          error: describeError(err),
+          runAfter: this.clock.now() + err.retryAfterMs,
+          refundAttempt: true,
+          now: this.clock.now(),
+        })
+        if (!owned) this.log.warn({ jobId: job.id, kind: job.kind }, 'queue job was taken over before it finished here')
+        return
+      }
       const permanent = isPermanent(err)
       const error = describeError(err)
       if (permanent || job.attempts >= job.max_attempts) {

@@ -96,3 +96,12 @@ export const customerUpdateTagsInput = z
   .refine((v) => v.add.length + v.remove.length > 0, { message: '请选择要添加或移除的标签', path: ['add'] })
   .refine((v) => !v.add.some((t) => v.remove.includes(t)), { message: '同一个标签不能同时添加和移除', path: ['remove'] })
 export type CustomerUpdateTagsInput = z.infer<typeof customerUpdateTagsInput>
+
+/** Hour of day (Beijing time) of an org's scheduled customer sync when it never chose one. */
+export const DEFAULT_SYNC_HOUR = 2
+
+export const customerSyncSettingsInput = z.object({
+  enabled: z.boolean(),
+  hour: z.number().int().min(0, '请选择 0–23 点').max(23, '请选择 0–23 点'),
+})
+export type CustomerSyncSettingsInput = z.infer<typeof customerSyncSettingsInput>

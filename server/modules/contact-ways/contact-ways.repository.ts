@@ -6,6 +6,11 @@ import { affected, contains, insertedId, num } from '../../db/dialect'
 import type { ContactWayRow, ContactWaysTable } from './contact-ways.table'
 
 /** The way a scanning customer came through (the callback worker attributes the channel with it). */
+/**
+ * The CRM's own code with this state (states are unique among them). An imported code keeps a placeholder in `state`,
+ * so it never blocks a new CRM code from using its WeCom state: which of the two brought a customer is decided by
+ * creation time in the sync.
+ */
 export function findContactWayByState(db: Executor, orgId: number, state: string): Promise<ContactWayRow | undefined> {
   return db.selectFrom('contact_ways').selectAll().where('org_id', '=', orgId).where('state', '=', state).executeTakeFirst()
 }
@@ -80,10 +85,18 @@ export async function listContactWays(db: Executor, orgId: number, f: ContactWay
 export interface FollowCounts {
   added: number
   lost: number
+  /** Within the recent window (added by createtime, lost by when it was lost): the stats dialog's default 近30天. */
+  recentAdded: number
+  recentLost: number
 }
 
-/** Added/lost per contact way for a whole page in one grouped query. */
-export async function countFollowsByWay(db: Executor, orgId: number, wayIds: readonly number[]): Promise<Map<number, FollowCounts>> {
+/** Added/lost per contact way for a whole page in one grouped query, all-time (累计) and since `recentFrom` (epoch ms). */
+export async function countFollowsByWay(
+  db: Executor,
+  orgId: number,
+  wayIds: readonly number[],
+  recentFrom = 0,
+): Promise<Map<number, FollowCounts>> {
   const out = new Map<number, FollowCounts>()
   if (wayIds.length === 0) return out
   const rows = await db
@@ -93,12 +106,30 @@ export async function countFollowsByWay(db: Executor, orgId: number, wayIds: rea
       eb.fn.countAll<number>().as('added'),
       // MySQL returns SUM as DECIMAL (a string); num() below evens that out.
       eb.fn.sum<number>(eb.case().when('status', '=', 'lost').then(1).else(0).end()).as('lost'),
+      eb.fn.sum<number>(eb.case().when(addedAt, '>=', recentFrom).then(1).else(0).end()).as('recent_added'),
+      eb.fn
+        .sum<number>(
+          eb
+            .case()
+            .when(eb.and([eb('status', '=', 'lost'), eb(lostAt, '>=', recentFrom)]))
+            .then(1)
+            .else(0)
+            .end(),
+        )
+        .as('recent_lost'),
     ])
     .where('org_id', '=', orgId)
     .where('contact_way_id', 'in', wayIds)
     .groupBy('contact_way_id')
     .execute()
-  for (const r of rows) out.set(Number(r.contact_way_id), { added: num(r.added), lost: num(r.lost) })
+  for (const r of rows) {
+    out.set(Number(r.contact_way_id), {
+      added: num(r.added),
+      lost: num(r.lost),
+      recentAdded: num(r.recent_added),
+      recentLost: num(r.recent_lost),
+    })
+  }
   return out
 }
 

@@ -42,10 +42,16 @@ const DEFAULT_EXPIRES_S = 7 * 86400
 const DEFAULT_CHAT_EXPIRES_S = 86400
 
 export interface ContactWayCounts {
+  /** 累计: since the code exists. */
   added: number
   lost: number
   net: number
+  /** 近30天: the last 30 Shanghai days including today, the window the stats dialog opens with. */
+  recent: { added: number; lost: number; net: number }
 }
+
+/** Start of the 近30天 window: Shanghai midnight 29 days before today's. */
+const recentFrom = (now: number) => dayStartOf(now) - 29 * DAY_MS
 
 export interface ContactWayView {
   id: number
@@ -74,6 +80,8 @@ export interface ContactWayView {
   expiresAt: number | null
   expired: boolean
   createdBy: number | null
+  /** 外部创建: made in the WeCom admin and imported by the customer sync; read-only here. */
+  external: boolean
   createdAt: number
   updatedAt: number
   counts: ContactWayCounts
@@ -95,7 +103,7 @@ function toView(row: ContactWayRow, counts: FollowCounts | undefined, now: numbe
     style: row.style,
     remark: row.remark,
     skipVerify: row.skip_verify === 1,
-    state: row.state,
+    state: row.external ? row.wecom_state : row.state,
     channelName: row.channel_name,
     userIds: fromJson<string[]>(row.user_ids, []),
     partyIds: fromJson<number[]>(row.party_ids, []),
@@ -111,9 +119,19 @@ function toView(row: ContactWayRow, counts: FollowCounts | undefined, now: numbe
     expiresAt,
     expired: expiresAt !== null && expiresAt <= now,
     createdBy: row.created_by,
+    external: row.external === 1,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
-    counts: { added, lost, net: added - lost },
+    counts: {
+      added,
+      lost,
+      net: added - lost,
+      recent: {
+        added: counts?.recentAdded ?? 0,
+        lost: counts?.recentLost ?? 0,
+        net: (counts?.recentAdded ?? 0) - (counts?.recentLost ?? 0),
+      },
+    },
   }
 }
 
@@ -121,6 +139,12 @@ export async function requireContactWay(deps: Deps, orgId: number, id: number): 
   const row = await findContactWayById(deps.db, orgId, id)
   if (!row) throw new NotFoundError(`渠道活码 ${id} 不存在`)
   return row
+}
+
+/** Imported codes belong to whoever made them in the WeCom admin; editing them here would fight that. */
+function assertOwnWay(row: ContactWayRow): void {
+  if (row.external === 1)
+    throw new PreconditionError('该活码是在企业微信管理后台创建的（外部创建），这里只读：请到企业微信管理后台修改或删除')
 }
 
 const stateTaken = (state: string) => new ConflictError(`渠道标识 ${state} 已被使用`)
@@ -207,6 +231,7 @@ export async function createContactWay(deps: Deps, orgId: number, userId: number
     created_at: now,
     updated_at: now,
   } satisfies Insertable<ContactWaysTable>
+  const stored = { ...values, external: 0, wecom_state: '' }
   let id: number
   try {
     id = await insertContactWay(deps.db, values)
@@ -221,7 +246,7 @@ export async function createContactWay(deps: Deps, orgId: number, userId: number
     if (await findContactWayByState(deps.db, orgId, input.state)) throw stateTaken(input.state)
     throw err
   }
-  return toView({ id, ...values }, undefined, now)
+  return toView({ id, ...stored }, undefined, now)
 }
 
 export interface ListInput {
@@ -238,24 +263,27 @@ export async function listContactWaysPage(
   input: ListInput,
 ): Promise<{ items: ContactWayView[]; total: number }> {
   const { rows, total } = await listContactWays(deps.db, orgId, input)
+  const now = deps.clock.now()
   const counts = await countFollowsByWay(
     deps.db,
     orgId,
     rows.map((r) => r.id),
+    recentFrom(now),
   )
-  const now = deps.clock.now()
   return { total, items: rows.map((r) => toView(r, counts.get(r.id), now)) }
 }
 
 export async function getContactWay(deps: Deps, orgId: number, id: number): Promise<ContactWayView> {
   const row = await requireContactWay(deps, orgId, id)
-  const counts = await countFollowsByWay(deps.db, orgId, [id])
-  return toView(row, counts.get(id), deps.clock.now())
+  const now = deps.clock.now()
+  const counts = await countFollowsByWay(deps.db, orgId, [id], recentFrom(now))
+  return toView(row, counts.get(id), now)
 }
 
 export async function updateContactWay(deps: Deps, orgId: number, input: ContactWayUpdateInput): Promise<ContactWayView> {
   const { id, ...patch } = input
   const row = await requireContactWay(deps, orgId, id)
+  assertOwnWay(row)
   const view = toView(row, undefined, deps.clock.now())
   if (view.expired) throw new PreconditionError('临时会话二维码已过期，不能再编辑')
   assertRules(
@@ -328,6 +356,7 @@ async function goneAtWecom(client: OrgWecomClient, configId: string): Promise<bo
 
 export async function removeContactWay(deps: Deps, orgId: number, id: number): Promise<{ ok: true; alreadyGoneAtWecom: boolean }> {
   const row = await requireContactWay(deps, orgId, id)
+  assertOwnWay(row)
   let alreadyGone = false
   if (row.config_id) {
     const client = await deps.wecom.for(orgId)

@@ -29,6 +29,10 @@ export interface ContactWaysTable {
   tag_ids: string
   qr_code: string | null
   created_by: number | null
+  /** 1: 外部创建 — made in the WeCom admin and imported by the sync; read-only here. */
+  external: Generated<number>
+  /** An external code's state at WeCom (its `state` holds a unique placeholder); '' for the CRM's own codes. */
+  wecom_state: Generated<string>
   created_at: number
   updated_at: number
 }

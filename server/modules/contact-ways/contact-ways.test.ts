@@ -203,7 +203,8 @@ describe('contactWays.create', () => {
       expired: false,
       tagIds: ['et_vip'],
       welcome: { text: '您好，欢迎咨询', attachments: [] },
-      counts: { added: 0, lost: 0, net: 0 },
+      counts: { added: 0, lost: 0, net: 0, recent: { added: 0, lost: 0, net: 0 } },
+      external: false,
     })
     expect(view.configId).toMatch(/^[0-9a-f]{32}$/)
     expect(view.qrCode).toBe(`${env.baseUrl}/sandbox/wecom/qr/${view.configId}.png`)
@@ -499,6 +500,8 @@ describe('contactWays.list / stats / presets', () => {
     await follow(o.orgId, w1.id, `e3-${o.orgId}`, t, { at: t + 5 })
     await follow(o.orgId, w3.id, `e4-${o.orgId}`, t, { at: t + 5 })
     await follow(o.orgId, null, `e5-${o.orgId}`, t)
+    // Added 40 days ago and lost 31 days ago: in 累计, not in 近30天.
+    await follow(o.orgId, w2.id, `e6-${o.orgId}`, t - 40 * 86_400_000, { at: t - 31 * 86_400_000 })
 
     const page1 = await o.caller.contactWays.list({ page: 1, pageSize: 2 })
     expect(page1.total).toBe(5)
@@ -508,9 +511,9 @@ describe('contactWays.list / stats / presets', () => {
 
     const all = await o.caller.contactWays.list({ pageSize: 100 })
     const counts = Object.fromEntries(all.items.map((i) => [i.id, i.counts]))
-    expect(counts[w1.id]).toEqual({ added: 3, lost: 1, net: 2 })
-    expect(counts[w3.id]).toEqual({ added: 1, lost: 1, net: 0 })
-    expect(counts[w2.id]).toEqual({ added: 0, lost: 0, net: 0 })
+    expect(counts[w1.id]).toEqual({ added: 3, lost: 1, net: 2, recent: { added: 3, lost: 1, net: 2 } })
+    expect(counts[w3.id]).toEqual({ added: 1, lost: 1, net: 0, recent: { added: 1, lost: 1, net: 0 } })
+    expect(counts[w2.id]).toEqual({ added: 1, lost: 1, net: 0, recent: { added: 0, lost: 0, net: 0 } })
 
     const ids = async (input: Parameters<Caller['contactWays']['list']>[0]) =>
       (await o.caller.contactWays.list(input)).items.map((i) => i.id)

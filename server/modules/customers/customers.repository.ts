@@ -33,7 +33,12 @@ const countAll = sql<number>`count(*)`.as('n')
 export function filteredCustomers(db: Executor, orgId: number, f: CustomerFilter, form: FilterForm) {
   let q = db.selectFrom('customers as c').where('c.org_id', '=', orgId)
   if (f.status) q = q.where('c.status', '=', f.status)
-  if (f.channel) q = q.where('c.channel_state', '=', f.channel)
+  // A way's customers by attribution; a raw state means the 未归属 customers carrying it (see channelFilter).
+  if (f.channel) {
+    const way = /^way:(\d+)$/.exec(f.channel)
+    if (way) q = q.where('c.contact_way_id', '=', Number(way[1]))
+    else q = q.where('c.channel_state', '=', f.channel).where('c.contact_way_id', 'is', null)
+  }
   if (f.gender !== undefined) q = q.where('c.gender', '=', f.gender)
   if (f.addedFrom !== undefined) q = q.where('c.first_added_at', '>=', f.addedFrom)
   if (f.addedTo !== undefined) q = q.where('c.first_added_at', '<=', f.addedTo)
@@ -176,7 +181,7 @@ function pageOf(db: Executor, q: ReturnType<typeof filteredCustomers>, page: Cus
   return db
     .selectFrom(ids.as('p'))
     .innerJoin('customers as c', 'c.id', 'p.id')
-    .leftJoin('contact_ways as w', (j) => j.onRef('w.org_id', '=', 'c.org_id').onRef('w.state', '=', 'c.channel_state'))
+    .leftJoin('contact_ways as w', (j) => j.onRef('w.org_id', '=', 'c.org_id').onRef('w.id', '=', 'c.contact_way_id'))
     .select([
       'c.id',
       'c.external_userid',
@@ -283,12 +288,15 @@ export function findAllFollows(db: Executor, orgId: number, customerId: number) 
     .execute()
 }
 
-/** The contact way a customer came through: by id when the ingest linked it, else by the channel state. */
-export async function findChannel(db: Executor, orgId: number, contactWayId: number | null, state: string | null) {
-  if (contactWayId === null && !state) return undefined
-  let q = db.selectFrom('contact_ways').select(['id', 'state', 'channel_name']).where('org_id', '=', orgId)
-  q = contactWayId !== null ? q.where('id', '=', contactWayId) : q.where('state', '=', state as string)
-  return q.executeTakeFirst()
+/** The contact way a customer is attributed to; none when it only carries a state (未归属: a state alone proves nothing). */
+export async function findChannel(db: Executor, orgId: number, contactWayId: number | null) {
+  if (contactWayId === null) return undefined
+  return db
+    .selectFrom('contact_ways')
+    .select(['id', 'state', 'wecom_state', 'external', 'channel_name'])
+    .where('org_id', '=', orgId)
+    .where('id', '=', contactWayId)
+    .executeTakeFirst()
 }
 
 export function findLead(db: Executor, orgId: number, customerId: number) {
@@ -327,20 +335,21 @@ export function findMessagesOf(db: Executor, orgId: number, customerId: number, 
 export async function findContactWayChannels(db: Executor, orgId: number) {
   return db
     .selectFrom('contact_ways')
-    .select(['state', 'channel_name'])
+    .select(['id', 'state', 'wecom_state', 'external', 'channel_name'])
     .where('org_id', '=', orgId)
     .orderBy('channel_name')
     .orderBy('state')
     .execute()
 }
 
-/** Channel states customers actually carry (read from the org_channel index). */
+/** Channel states 未归属 customers carry (credited to no way). */
 export async function findUsedChannelStates(db: Executor, orgId: number): Promise<string[]> {
   const rows = await db
     .selectFrom('customers')
     .select('channel_state')
     .distinct()
     .where('org_id', '=', orgId)
+    .where('contact_way_id', 'is', null)
     .where('channel_state', 'is not', null)
     .where('channel_state', '!=', '')
     .execute()

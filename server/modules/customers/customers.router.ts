@@ -1,8 +1,24 @@
 // customers.*: the customer list and profile, remark and tag edits (WeCom first), channels and lost relations.
 import { idInput } from '../../../shared/schemas/common'
-import { customerListInput, customerLostInput, customerUpdateRemarkInput, customerUpdateTagsInput } from '../../../shared/schemas/customer'
-import { orgProcedure, router } from '../../trpc/init'
-import { getCustomer, listChannels, listCustomers, listLost, updateRemark, updateTags } from './customers.service'
+import {
+  customerListInput,
+  customerLostInput,
+  customerSyncSettingsInput,
+  customerUpdateRemarkInput,
+  customerUpdateTagsInput,
+} from '../../../shared/schemas/customer'
+import { orgAdminProcedure, orgProcedure, router } from '../../trpc/init'
+import {
+  getCustomer,
+  listChannels,
+  listCustomers,
+  listLost,
+  startSync,
+  syncStatus,
+  updateRemark,
+  updateSyncSettings,
+  updateTags,
+} from './customers.service'
 
 export const customersRouter = router({
   list: orgProcedure.input(customerListInput).query(({ ctx, input }) => listCustomers(ctx.deps, ctx.orgId, input)),
@@ -12,4 +28,11 @@ export const customersRouter = router({
   updateTags: orgProcedure.input(customerUpdateTagsInput).mutation(({ ctx, input }) => updateTags(ctx.deps, ctx.orgId, input)),
   channels: orgProcedure.query(({ ctx }) => listChannels(ctx.deps, ctx.orgId)),
   lost: orgProcedure.input(customerLostInput).query(({ ctx, input }) => listLost(ctx.deps, ctx.orgId, input)),
+  /** 上次同步 and the live progress of the org's customer sync. */
+  syncStatus: orgProcedure.query(({ ctx }) => syncStatus(ctx.deps, ctx.orgId)),
+  // 立即同步: an admin of the org syncs their own org; one run per org at a time (409 while one runs).
+  syncNow: orgAdminProcedure.mutation(({ ctx }) => startSync(ctx.deps, ctx.orgId)),
+  syncSettings: orgAdminProcedure
+    .input(customerSyncSettingsInput)
+    .mutation(({ ctx, input }) => updateSyncSettings(ctx.deps, ctx.orgId, input)),
 })

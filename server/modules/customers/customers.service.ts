@@ -31,6 +31,19 @@ import {
   type CustomerTagLite,
 } from './customers.repository'
 import type { FollowStatus } from './customers.table'
+import { findActiveConfiguredOrgIds } from '../wecom-config/wecom-config.repository'
+import { isLeaseHeld } from '../../db/lease'
+import { DEFAULT_SYNC_HOUR, type CustomerSyncSettingsInput } from '../../../shared/schemas/customer'
+import { orgSyncLease, startOrgSync } from './customers.sync'
+import {
+  ensureSyncSettings,
+  findAllSyncSettings,
+  findLatestSyncRun,
+  findRunningSyncRuns,
+  findSyncSettings,
+  setSyncSettings,
+  sumSyncChunks,
+} from './customer-sync.repository'
 
 export interface CustomerTagView {
   id: number
@@ -131,7 +144,7 @@ export async function getCustomer(deps: Deps, orgId: number, id: number) {
   const [follows, tags, channel, lead, events, messages] = await Promise.all([
     findAllFollows(deps.db, orgId, c.id),
     findTagsOf(deps.db, orgId, [c.id]),
-    findChannel(deps.db, orgId, c.contact_way_id, c.channel_state),
+    findChannel(deps.db, orgId, c.contact_way_id),
     findLead(deps.db, orgId, c.id),
     findEventsOf(deps.db, orgId, c.external_userid, TIMELINE_LIMIT),
     findMessagesOf(deps.db, orgId, c.id, TIMELINE_LIMIT),
@@ -178,7 +191,11 @@ export async function getCustomer(deps: Deps, orgId: number, id: number) {
     updatedAt: Number(c.updated_at),
     channel:
       c.channel_state || channel
-        ? { state: channel?.state ?? c.channel_state, channelName: channel?.channel_name ?? null, contactWayId: channel?.id ?? null }
+        ? {
+            state: channel ? (channel.external ? channel.wecom_state : channel.state) : c.channel_state,
+            channelName: channel?.channel_name ?? null,
+            contactWayId: channel?.id ?? null,
+          }
         : null,
     follows: follows.map((f) => ({
       userid: f.userid,
@@ -302,15 +319,25 @@ export async function updateTags(deps: Deps, orgId: number, input: CustomerUpdat
 }
 
 /** Channels for the filter: every contact way's state, plus states customers carry without a contact way (yet). */
-export async function listChannels(deps: Deps, orgId: number): Promise<{ state: string; channelName: string | null }[]> {
+export interface ChannelOptionView {
+  /** The list filter's `channel`: `way:<id>` for a way's attributed customers, a raw state for the 未归属 ones. */
+  value: string
+  state: string
+  /** The way's name; null for a raw state (未归属渠道). */
+  channelName: string | null
+  external: boolean
+}
+
+export async function listChannels(deps: Deps, orgId: number): Promise<ChannelOptionView[]> {
   const [ways, used] = await Promise.all([findContactWayChannels(deps.db, orgId), findUsedChannelStates(deps.db, orgId)])
-  const known = new Set(ways.map((w) => w.state))
   return [
-    ...ways.map((w) => ({ state: w.state, channelName: w.channel_name })),
-    ...used
-      .filter((s) => !known.has(s))
-      .sort()
-      .map((state) => ({ state, channelName: null })),
+    ...ways.map((w) => ({
+      value: `way:${w.id}`,
+      state: w.external ? w.wecom_state : w.state,
+      channelName: w.channel_name,
+      external: w.external === 1,
+    })),
+    ...used.sort().map((state) => ({ value: state, state, channelName: null, external: false })),
   ]
 }
 
@@ -332,4 +359,98 @@ export async function listLost(deps: Deps, orgId: number, page: { page: number; 
       lostAt: r.lost_at === null ? null : Number(r.lost_at),
     })),
   }
+}
+
+// ---------------------------------------------------------------- sync: schedule, 立即同步, progress
+
+const SHANGHAI_OFFSET_MS = 8 * 3600_000
+/** A running pass whose heartbeat is older than this has lost its runner. */
+const STALE_HEARTBEAT_MS = 60_000
+
+/** Orgs the hourly tick runs: those whose hour it is, those with a pass a dead runner left; every configured org if `all`. */
+export async function dueOrgSyncs(deps: Deps, all: boolean): Promise<number[]> {
+  const orgs = (await findActiveConfiguredOrgIds(deps.db)).map((o) => Number(o.id))
+  if (all) return orgs
+  const now = deps.clock.now()
+  const hour = new Date(now + SHANGHAI_OFFSET_MS).getUTCHours()
+  const settings = new Map((await findAllSyncSettings(deps.db)).map((s) => [Number(s.org_id), s]))
+  const orphaned = new Set(
+    (await findRunningSyncRuns(deps.db)).filter((r) => Number(r.heartbeat_at) < now - STALE_HEARTBEAT_MS).map((r) => Number(r.org_id)),
+  )
+  return orgs.filter((id) => {
+    const s = settings.get(id)
+    const enabled = s ? s.enabled === 1 : true
+    return orphaned.has(id) || (enabled && (s ? Number(s.hour) : DEFAULT_SYNC_HOUR) === hour)
+  })
+}
+
+/** 立即同步: starts the org's pass here and returns at once; refused (409) while one runs anywhere. */
+export async function startSync(deps: Deps, orgId: number): Promise<{ started: true }> {
+  // An org without a WeCom configuration is told so now, not through a failed run later.
+  await deps.wecom.for(orgId)
+  const { finished } = await startOrgSync(deps, orgId, { trigger: 'manual' })
+  // Its outcome is on the run row; the page polls syncStatus.
+  finished.catch((err) => deps.log.warn({ err, orgId }, 'customer sync failed'))
+  return { started: true }
+}
+
+export interface SyncStatusView {
+  enabled: boolean
+  hour: number
+  running: boolean
+  last: {
+    id: number
+    status: 'running' | 'succeeded' | 'failed'
+    trigger: 'scheduled' | 'manual'
+    done: number
+    /** Estimated from the previous complete pass; at least done. */
+    total: number
+    created: number
+    updated: number
+    unchanged: number
+    lost: number
+    errors: number
+    resumed: number
+    error: string | null
+    startedAt: number
+    finishedAt: number | null
+    durationMs: number | null
+  } | null
+}
+
+export async function syncStatus(deps: Deps, orgId: number): Promise<SyncStatusView> {
+  const s = await findSyncSettings(deps.db, orgId)
+  const run = await findLatestSyncRun(deps.db, orgId)
+  const now = deps.clock.now()
+  const running = await isLeaseHeld(deps.db, orgSyncLease(orgId), now)
+  let last: SyncStatusView['last'] = null
+  if (run) {
+    const sums = await sumSyncChunks(deps.db, run.id)
+    const finishedAt = run.finished_at == null ? null : Number(run.finished_at)
+    last = {
+      id: run.id,
+      status: run.status,
+      trigger: run.trigger,
+      done: sums.relations,
+      total: run.status === 'succeeded' ? sums.relations : Math.max(Number(run.relations_estimate), sums.relations),
+      created: sums.created,
+      updated: sums.updated,
+      unchanged: sums.unchanged,
+      lost: Number(run.lost),
+      errors: Number(run.errors),
+      resumed: Number(run.resumed),
+      error: run.error,
+      startedAt: Number(run.started_at),
+      finishedAt,
+      durationMs: finishedAt === null ? null : finishedAt - Number(run.started_at),
+    }
+  }
+  return { enabled: s ? s.enabled === 1 : true, hour: s ? Number(s.hour) : DEFAULT_SYNC_HOUR, running, last }
+}
+
+export async function updateSyncSettings(deps: Deps, orgId: number, input: CustomerSyncSettingsInput): Promise<SyncStatusView> {
+  const now = deps.clock.now()
+  await ensureSyncSettings(deps.db, orgId, now)
+  await setSyncSettings(deps.db, orgId, { enabled: input.enabled ? 1 : 0, hour: input.hour, updated_at: now })
+  return syncStatus(deps, orgId)
 }

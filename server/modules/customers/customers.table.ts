@@ -72,3 +72,60 @@ export interface MessagesTable {
   create_time: number
   created_at: number
 }
+
+export interface CustomerSyncSettingsTable {
+  org_id: number
+  enabled: Generated<number>
+  /** Hour of day, Beijing time, of the scheduled run. */
+  hour: Generated<number>
+  /** unix s: contact ways created before this have been listed and imported. */
+  ways_listed_until: Generated<number>
+  updated_at: number
+}
+
+export type CustomerSyncStatus = 'running' | 'succeeded' | 'failed'
+
+export interface CustomerSyncRunsTable {
+  id: Generated<number>
+  org_id: number
+  job_run_id: number | null
+  trigger: 'scheduled' | 'manual'
+  status: CustomerSyncStatus
+  /** JSON string[]: the pass's follow users, fixed so a resumed pass walks the same chunks. */
+  userids: string
+  chunks: number
+  /** Members per batch/get_by_user call: chunk k is userids[k·n, (k+1)·n). */
+  users_per_call: number
+  /** Relations the previous complete pass saw: the progress bar's total. */
+  relations_estimate: Generated<number>
+  lost: Generated<number>
+  errors: Generated<number>
+  /** How many times a later run took this pass over after its runner died. */
+  resumed: Generated<number>
+  error: string | null
+  started_at: number
+  heartbeat_at: number
+  finished_at: number | null
+}
+export type CustomerSyncRunRow = Selectable<CustomerSyncRunsTable>
+
+export interface CustomerSyncChunksTable {
+  run_id: number
+  chunk: number
+  /** next_cursor to continue from; null before the first page. */
+  cursor: string | null
+  done: Generated<number>
+  pages: Generated<number>
+  relations: Generated<number>
+  created: Generated<number>
+  updated: Generated<number>
+  unchanged: Generated<number>
+}
+export type CustomerSyncChunkRow = Selectable<CustomerSyncChunksTable>
+
+export interface CustomerSyncSeenTable {
+  id: Generated<number>
+  run_id: number
+  /** JSON number[] of customer_follows ids one page listed. */
+  follow_ids: string
+}

@@ -65,25 +65,28 @@ async function seedListOrg() {
     .insertInto('wecom_staff')
     .values(STAFF.map((userid) => ({ org_id: orgId, userid, name: STAFF_NAMES[userid], status: 'active', synced_at: t })))
     .execute()
+  const wayIds: Record<string, number> = {}
   for (const [state, channel_name] of [
     ['xiaohongshu', '小红书'],
     ['douyin', '抖音'],
   ]) {
-    await db
-      .insertInto('contact_ways')
-      .values({
-        org_id: orgId,
-        type: 1,
-        scene: 2,
-        state,
-        channel_name,
-        user_ids: '["zhangli"]',
-        party_ids: '[]',
-        tag_ids: '[]',
-        created_at: t,
-        updated_at: t,
-      })
-      .execute()
+    wayIds[state] = await insertId(
+      db
+        .insertInto('contact_ways')
+        .values({
+          org_id: orgId,
+          type: 1,
+          scene: 2,
+          state,
+          channel_name,
+          user_ids: '["zhangli"]',
+          party_ids: '[]',
+          tag_ids: '[]',
+          created_at: t,
+          updated_at: t,
+        })
+        .executeTakeFirstOrThrow(),
+    )
   }
   const crmGroup = await insertId(
     db
@@ -153,6 +156,8 @@ async function seedListOrg() {
           type: 1,
           gender: c.gender,
           channel_state: c.channel,
+          // Customers of a channel with a code came through it (the sync credits them); baidu has none: 未归属.
+          contact_way_id: c.channel ? (wayIds[c.channel] ?? null) : null,
           status,
           first_added_at: addedAt,
           created_at: t,
@@ -186,7 +191,7 @@ async function seedListOrg() {
     if (links.length) await db.insertInto('customer_tags').values(links).execute()
     customers.push(c)
   }
-  return { orgId, caller: callerFor(env.deps, user), customers, tagIds }
+  return { orgId, caller: callerFor(env.deps, user), customers, tagIds, wayIds }
 }
 
 describe('customers.list', () => {
@@ -283,7 +288,10 @@ describe('customers.list', () => {
   it('filters by channel, status, gender, time range, staff member and tags (any / all)', async () => {
     const { T1, T2, T3 } = set.tagIds
     const has = (c: SeedCustomer, tag: string) => tag in c.tags
-    expect(await ids({ channel: 'douyin' })).toEqual(expected((c) => c.channel === 'douyin'))
+    expect(await ids({ channel: `way:${set.wayIds.douyin}` })).toEqual(expected((c) => c.channel === 'douyin'))
+    // A raw state selects the 未归属 customers carrying it.
+    expect(await ids({ channel: 'baidu' })).toEqual(expected((c) => c.channel === 'baidu'))
+    expect(await ids({ channel: 'douyin' })).toEqual([])
     expect(await ids({ status: 'lost' })).toEqual(expected((c) => c.status === 'lost'))
     expect(await ids({ gender: 2 })).toEqual(expected((c) => c.gender === 2))
     const from = BASE + 5 * 3600_000
@@ -297,7 +305,7 @@ describe('customers.list', () => {
     expect(
       await ids({
         status: 'active',
-        channel: 'xiaohongshu',
+        channel: `way:${set.wayIds.xiaohongshu}`,
         tagIds: [T1, T3],
         followUserid: 'wangfang',
         sortBy: 'firstAddedAt',
@@ -348,9 +356,9 @@ describe('customers.list', () => {
   it('lists the channels for the filter, with names where a contact way exists', async () => {
     const channels = await set.caller.customers.channels()
     expect([...channels].sort((a, b) => a.state.localeCompare(b.state))).toEqual([
-      { state: 'baidu', channelName: null },
-      { state: 'douyin', channelName: '抖音' },
-      { state: 'xiaohongshu', channelName: '小红书' },
+      { value: 'baidu', state: 'baidu', channelName: null, external: false },
+      { value: `way:${set.wayIds.douyin}`, state: 'douyin', channelName: '抖音', external: false },
+      { value: `way:${set.wayIds.xiaohongshu}`, state: 'xiaohongshu', channelName: '小红书', external: false },
     ])
   })
 
@@ -631,21 +639,25 @@ describe('customers.get', () => {
   it('returns the profile, relations with remarks and tags, channel, lead and a newest-first timeline', async () => {
     const [c] = await sandboxCustomers(1)
     const t = now()
-    await env.deps.db
-      .insertInto('contact_ways')
-      .values({
-        org_id: env.orgId,
-        type: 1,
-        scene: 2,
-        state: 'xiaohongshu',
-        channel_name: '小红书',
-        user_ids: '["zhangli"]',
-        party_ids: '[]',
-        tag_ids: '[]',
-        created_at: t,
-        updated_at: t,
-      })
-      .execute()
+    const wayId = await insertId(
+      env.deps.db
+        .insertInto('contact_ways')
+        .values({
+          org_id: env.orgId,
+          type: 1,
+          scene: 2,
+          state: 'xiaohongshu',
+          channel_name: '小红书',
+          user_ids: '["zhangli"]',
+          party_ids: '[]',
+          tag_ids: '[]',
+          created_at: t,
+          updated_at: t,
+        })
+        .executeTakeFirstOrThrow(),
+    )
+    // Credited to the code, as the sync does for a customer added through it.
+    await env.deps.db.updateTable('customers').set({ contact_way_id: wayId }).where('id', '=', c.id).execute()
     await env.deps.db
       .insertInto('crm_leads')
       .values({

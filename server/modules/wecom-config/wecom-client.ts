@@ -5,7 +5,7 @@ import type { Logger } from '../../lib/logger'
 import type { SecretBox } from '../../lib/secret-box'
 import type { RateLimiter } from '../../platform/rate-limiter'
 import type { TokenCenter } from '../../platform/token-center'
-import { createWecomClient, type WecomClient } from '../../platform/wecom/client'
+import { createWecomClient, type WecomClient, type WecomClientOptions } from '../../platform/wecom/client'
 import { findConfigByOrg } from './wecom-config.repository'
 
 export type WecomApp = 'contact' | 'agent'
@@ -20,6 +20,8 @@ export interface WecomClientsOptions {
   limiter: RateLimiter
   log: Logger
   apiBase: string
+  /** Call settings for every client built here (timeouts, retry and rate-limit pauses); the defaults suit production. */
+  call?: Partial<Pick<WecomClientOptions, 'timeoutMs' | 'retry' | 'rateLimitWaitMs' | 'maxRateLimitWaits'>>
 }
 
 export class WecomClients {
@@ -48,6 +50,7 @@ export class WecomClients {
         tokens: this.opts.tokens,
         limiter: this.opts.limiter,
         log: this.opts.log,
+        ...this.opts.call,
       })
       entry = { updatedAt: row.updated_at, client }
       this.cache.set(key, entry)

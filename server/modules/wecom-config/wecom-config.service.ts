@@ -139,9 +139,10 @@ export const STAFF_NAME_CONCURRENCY = 5
  * named by their userid (a name that failed earlier); a name that cannot be fetched stays the userid and never
  * fails the sync. Names are fetched before the transaction, which must not stay open across HTTP calls.
  */
-export async function syncStaff(deps: Deps, orgId: number): Promise<number> {
+export async function syncStaff(deps: Deps, orgId: number, listed?: readonly string[]): Promise<number> {
   const client = await deps.wecom.for(orgId)
-  const { follow_user } = await client.externalContact.getFollowUserList()
+  // A caller that has just fetched the list (the customer sync) passes it, saving the second identical call.
+  const follow_user = listed ? [...listed] : (await client.externalContact.getFollowUserList()).follow_user
   const known = await findStaffNames(deps.db, orgId)
   const unnamed = follow_user.filter((userid) => !known.has(userid) || known.get(userid) === userid)
   const names = new Map<string, string>()

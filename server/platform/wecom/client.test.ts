@@ -15,6 +15,7 @@ import { createWecomClient, type WecomClientOptions } from './client'
 import { allWecomPaths, WecomPaths } from './paths'
 import type { AddContactWayRequest } from './contact-way.types'
 import { wecomResponseSchemas } from './response-schemas'
+import { withoutRateWaits } from '../call-context'
 
 const CORP_ID = 'ww-test-corp'
 const SECRET = 'contact-secret-value'
@@ -500,6 +501,14 @@ describe('retries', () => {
     await client().tag.list()
     expect(sleeps).toEqual([60_000])
     expect(fake.calls(WecomPaths.Tag.list)).toHaveLength(2)
+  })
+
+  it('inside a queue job, 45009 surfaces at once with when to retry instead of sleeping in the job’s slot', async () => {
+    fake.on(WecomPaths.Tag.list, (_r, n) => (n === 1 ? err(45009, 'api freq out of limit') : ok({ tag_group: [] })))
+    const e = await rejection(withoutRateWaits(() => client({ rateLimitWaitMs: 1234 }).tag.list()))
+    expect(e).toMatchObject({ errcode: 45009, retryAfterMs: 1234 })
+    expect(sleeps).toEqual([])
+    expect(fake.calls(WecomPaths.Tag.list)).toHaveLength(1)
   })
 
   it('45033 waits the configured time; the waits are bounded', async () => {

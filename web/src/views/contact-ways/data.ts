@@ -32,9 +32,12 @@ export function contactWayColumns(): TableColumn<ContactWayRow>[] {
     { key: 'state', label: 'state', slot: 'state', minWidth: 130 },
     { key: 'type', label: '类型', slot: 'type', width: 150 },
     { key: 'users', label: '使用成员', slot: 'users', minWidth: 150 },
-    { key: 'added', label: '新增', formatter: (r) => String(r.counts.added), width: 70, align: 'right' },
-    { key: 'lost', label: '流失', formatter: (r) => String(r.counts.lost), width: 70, align: 'right' },
-    { key: 'net', label: '净增', slot: 'net', width: 70, align: 'right' },
+    // 累计 since the code exists; 近30天 is the window the stats dialog opens with, so both read the same numbers.
+    { key: 'added', label: '累计新增', formatter: (r) => String(r.counts.added), width: 90, align: 'right' },
+    { key: 'lost', label: '累计流失', formatter: (r) => String(r.counts.lost), width: 90, align: 'right' },
+    { key: 'net', label: '累计净增', slot: 'net', width: 90, align: 'right' },
+    { key: 'recentAdded', label: '近30天新增', formatter: (r) => String(r.counts.recent.added), width: 100, align: 'right' },
+    { key: 'recentLost', label: '近30天流失', formatter: (r) => String(r.counts.recent.lost), width: 100, align: 'right' },
     { key: 'createdAt', label: '创建时间', formatter: (r) => formatDateTime(r.createdAt), width: 170 },
     { key: 'actions', label: '操作', slot: 'actions', width: 330, fixed: 'right' },
   ]

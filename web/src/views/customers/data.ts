@@ -43,7 +43,12 @@ export const STATUS_OPTIONS = (['active', 'lost'] as const).map((value) => ({ va
 export function customerColumns(): TableColumn<CustomerRow>[] {
   return [
     { key: 'customer', label: '客户', slot: 'customer', minWidth: 200 },
-    { key: 'channel', label: '渠道', formatter: (r) => r.channelName ?? r.channelState ?? '—', minWidth: 110 },
+    {
+      key: 'channel',
+      label: '渠道',
+      formatter: (r) => r.channelName ?? (r.channelState ? `${r.channelState}（未归属）` : '—'),
+      minWidth: 110,
+    },
     { key: 'tags', label: '标签', slot: 'tags', minWidth: 240 },
     { key: 'follows', label: '跟进员工', slot: 'follows', minWidth: 200 },
     { key: 'status', label: '状态', slot: 'status', width: 90 },
