@@ -34,6 +34,12 @@ const DECLARED: Record<keyof Database, true> = {
   employees: true,
   oa_accounts: true,
   sms_configs: true,
+  notify_settings: true,
+  notify_facts: true,
+  notifications: true,
+  notification_deliveries: true,
+  inbox_messages: true,
+  announcements: true,
 }
 const declared = Object.keys(DECLARED).sort()
 

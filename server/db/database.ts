@@ -15,6 +15,14 @@ import type { CallbackEventsTable, WelcomeSendsTable } from '../modules/callback
 import type { EmployeesTable } from '../modules/employees/employees.table'
 import type { OaAccountsTable } from '../modules/oa-config/oa-config.table'
 import type { SmsConfigsTable } from '../modules/sms-config/sms-config.table'
+import type {
+  AnnouncementsTable,
+  InboxMessagesTable,
+  NotificationDeliveriesTable,
+  NotificationsTable,
+  NotifyFactsTable,
+  NotifySettingsTable,
+} from '../modules/notifications/notifications.table'
 
 export interface Database {
   orgs: OrgsTable
@@ -42,6 +50,12 @@ export interface Database {
   employees: EmployeesTable
   oa_accounts: OaAccountsTable
   sms_configs: SmsConfigsTable
+  notify_settings: NotifySettingsTable
+  notify_facts: NotifyFactsTable
+  notifications: NotificationsTable
+  notification_deliveries: NotificationDeliveriesTable
+  inbox_messages: InboxMessagesTable
+  announcements: AnnouncementsTable
 }
 
 export type DB = Kysely<Database>
