@@ -9,6 +9,7 @@ import { securityHeaders } from './http/security-headers'
 import { mountStatic } from './http/static'
 import { trpcMiddleware } from './trpc/express'
 import { createOaVerifyFileRouter } from './modules/oa-config/verify-file.route'
+import { createSmsReportRouter } from './modules/notifications/sms-report.route'
 
 export interface AppOptions {
   deps: Deps
@@ -60,6 +61,7 @@ export function createApp(opts: AppOptions): Express {
   )
 
   app.use('/trpc', ...trpcMiddleware(deps))
+  app.use(createSmsReportRouter(deps))
 
   if (opts.sandboxRouter) {
     // The control API plays the outside world (scans, deletions, faults); the emulated WeCom API stays open, it checks

@@ -2,7 +2,16 @@
 import { z } from 'zod'
 import { pageInput } from './common'
 
-export const SCENES = ['intent', 'task_complete', 'unanswered_run', 'line_error', 'announcement', 'low_balance', 'recharge', 'expiry'] as const
+export const SCENES = [
+  'intent',
+  'task_complete',
+  'unanswered_run',
+  'line_error',
+  'announcement',
+  'low_balance',
+  'recharge',
+  'expiry',
+] as const
 export type Scene = (typeof SCENES)[number]
 export const sceneEnum = z.enum(SCENES)
 

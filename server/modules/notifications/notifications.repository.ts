@@ -39,16 +39,18 @@ export async function findFact(db: Executor, orgId: number, key: string): Promis
 }
 
 export async function setFact(db: Executor, orgId: number, key: string, value: string, now: number): Promise<void> {
-  await upsert(db, 'notify_facts', { org_id: orgId, fact_key: key, value, updated_at: now }, ['org_id', 'fact_key'], ['value', 'updated_at'])
+  await upsert(
+    db,
+    'notify_facts',
+    { org_id: orgId, fact_key: key, value, updated_at: now },
+    ['org_id', 'fact_key'],
+    ['value', 'updated_at'],
+  )
 }
 
 /** True when this call created the fact: the "first one wins" of a once-only step. */
 export async function insertFactOnce(db: Executor, orgId: number, key: string, value: string, now: number): Promise<boolean> {
-  const r = await db
-    .insertInto('notify_facts')
-    .values({ org_id: orgId, fact_key: key, value, updated_at: now })
-    .ignore()
-    .executeTakeFirst()
+  const r = await db.insertInto('notify_facts').values({ org_id: orgId, fact_key: key, value, updated_at: now }).ignore().executeTakeFirst()
   return Number(r.numInsertedOrUpdatedRows ?? 0n) > 0
 }
 
@@ -170,7 +172,13 @@ export async function countUnread(db: Executor, orgId: number, userId: number): 
   return Number(r.n)
 }
 
-export async function markInboxRead(db: Executor, orgId: number, userId: number, ids: readonly number[] | null, now: number): Promise<number> {
+export async function markInboxRead(
+  db: Executor,
+  orgId: number,
+  userId: number,
+  ids: readonly number[] | null,
+  now: number,
+): Promise<number> {
   let q = db
     .updateTable('inbox_messages')
     .set({ read_at: now })
@@ -227,7 +235,12 @@ export function employeesByIds(db: Executor, orgId: number, ids: readonly number
 
 /** 43004: the employee no longer follows the account. */
 export async function markEmployeeUnfollowed(db: Executor, orgId: number, employeeId: number, now: number): Promise<void> {
-  await db.updateTable('employees').set({ follows_oa: 0, updated_at: now }).where('org_id', '=', orgId).where('id', '=', employeeId).execute()
+  await db
+    .updateTable('employees')
+    .set({ follows_oa: 0, updated_at: now })
+    .where('org_id', '=', orgId)
+    .where('id', '=', employeeId)
+    .execute()
 }
 
 export async function findOrgName(db: Executor, orgId: number): Promise<string | undefined> {

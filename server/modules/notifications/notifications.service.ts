@@ -118,7 +118,15 @@ export async function raiseInTransaction(deps: Deps, trx: Executor, ctx: RaiseCo
     for (const a of await orgAdminUsers(trx, ctx.orgId)) users.set(a.id, a.display_name)
     for (const e of employees) if (e.admin_user_id && !users.has(e.admin_user_id)) users.set(e.admin_user_id, e.name)
     for (const [userId, name] of users) {
-      await insertDelivery(trx, { ...base, channel: 'inbox', recipient_kind: 'user', recipient_id: userId, recipient_name: name.slice(0, 64), address: '', status: 'delivered' })
+      await insertDelivery(trx, {
+        ...base,
+        channel: 'inbox',
+        recipient_kind: 'user',
+        recipient_id: userId,
+        recipient_name: name.slice(0, 64),
+        address: '',
+        status: 'delivered',
+      })
       await insertInboxOnce(trx, {
         org_id: ctx.orgId,
         user_id: userId,
@@ -138,14 +146,34 @@ export async function raiseInTransaction(deps: Deps, trx: Executor, ctx: RaiseCo
   if (sc.template && opts.template !== false && sc.templateId) {
     for (const e of employees) {
       if (!e.openid || !e.follows_oa) continue
-      sends.push(await insertDelivery(trx, { ...base, channel: 'template', recipient_kind: 'employee', recipient_id: e.id, recipient_name: e.name, address: e.openid, status: 'pending' }))
+      sends.push(
+        await insertDelivery(trx, {
+          ...base,
+          channel: 'template',
+          recipient_kind: 'employee',
+          recipient_id: e.id,
+          recipient_name: e.name,
+          address: e.openid,
+          status: 'pending',
+        }),
+      )
     }
   }
   const smsTemplateId = opts.smsTemplateId !== undefined ? opts.smsTemplateId : sc.sms ? sc.smsTemplateId : null
   if (smsTemplateId && texts.smsParams) {
     for (const e of employees) {
       if (!e.mobile) continue
-      sends.push(await insertDelivery(trx, { ...base, channel: 'sms', recipient_kind: 'employee', recipient_id: e.id, recipient_name: e.name, address: e.mobile, status: 'pending' }))
+      sends.push(
+        await insertDelivery(trx, {
+          ...base,
+          channel: 'sms',
+          recipient_kind: 'employee',
+          recipient_id: e.id,
+          recipient_name: e.name,
+          address: e.mobile,
+          status: 'pending',
+        }),
+      )
     }
   }
   if (sends.length > 0) {
@@ -168,7 +196,15 @@ export async function raiseNotification(deps: Deps, orgId: number, input: RaiseI
 }
 
 /** A warning to the org's admins in their inbox (not a scene): once per key. */
-export async function warnAdmins(deps: Deps, orgId: number, key: string, title: string, content: string, jumpLabel = '通知设置', jumpUrl = '/notify/settings'): Promise<void> {
+export async function warnAdmins(
+  deps: Deps,
+  orgId: number,
+  key: string,
+  title: string,
+  content: string,
+  jumpLabel = '通知设置',
+  jumpUrl = '/notify/settings',
+): Promise<void> {
   const now = deps.clock.now()
   for (const a of await orgAdminUsers(deps.db, orgId)) {
     await insertInboxOnce(deps.db, {

@@ -137,7 +137,9 @@ export function fitValue(type: TemplateKeyType, raw: Raw | null): FittedValue {
     case 'unknown':
       return cut(ellipsis(text, 20), ' 20 字')
     case 'phrase': {
-      const han = chars(text).filter((c) => HAN.test(c)).join('')
+      const han = chars(text)
+        .filter((c) => HAN.test(c))
+        .join('')
       const value = chars(han).slice(0, 5).join('')
       if (!value) return { value: '', unfit: true, warning: '词组（phrase）只能是 5 个以内的汉字' }
       return value === text ? { value } : { value, warning: `词组只能是 5 个以内的汉字，将显示为「${value}」` }
@@ -168,7 +170,10 @@ export function fitValue(type: TemplateKeyType, raw: Raw | null): FittedValue {
       return value ? cut(value, ' 17 位') : { value: '', unfit: true, warning: '电话（phone_number）只能是数字和符号' }
     }
     case 'name':
-      return cut(HAN.test(text) ? chars(text).slice(0, 10).join('') : chars(text).slice(0, 20).join(''), '姓名长度（10 个汉字或 20 个字母）')
+      return cut(
+        HAN.test(text) ? chars(text).slice(0, 10).join('') : chars(text).slice(0, 20).join(''),
+        '姓名长度（10 个汉字或 20 个字母）',
+      )
     case 'letter': {
       const value = text.replace(/[^A-Za-z]/g, '').slice(0, 32)
       return value ? cut(value, ' 32 个字母') : { value: '', unfit: true, warning: '字母（letter）只能是英文字母' }
@@ -208,7 +213,13 @@ export interface FittedData {
   unfit: string[]
 }
 
-export function fitTemplate(scene: Scene, content: string, configured: Record<string, KeyMapping>, v: SceneVars, texts: SceneTexts): FittedData {
+export function fitTemplate(
+  scene: Scene,
+  content: string,
+  configured: Record<string, KeyMapping>,
+  v: SceneVars,
+  texts: SceneTexts,
+): FittedData {
   const keys = parseTemplateKeys(content)
   const legacy = isLegacyTemplate(keys)
   const suggested = suggestedMapping(scene, keys)
