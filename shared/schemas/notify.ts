@@ -44,6 +44,7 @@ export const SCENE_VARS = [
   'expiry_date',
   'total',
   'batch_time',
+  'serial',
   'literal',
   'none',
 ] as const
@@ -63,6 +64,7 @@ export const SCENE_VAR_LABELS: Record<SceneVar, string> = {
   expiry_date: '到期日',
   total: '号码数',
   batch_time: '任务创建时间',
+  serial: '通知编号',
   literal: '固定文字',
   none: '不填',
 }

@@ -103,7 +103,7 @@ async function sendTemplate(deps: Deps, d: DeliveryRow, n: NotificationRow, atte
   const client = await deps.oa.for(d.org_id)
   const content = await templateContent(deps, client, sc.templateId)
   if (content === null) throw new PreconditionError(`模板 ${sc.templateId} 已不在公众号的模板列表中，请在通知设置中重新选择`)
-  const vars = fromJson<SceneVars>(n.vars, { org_name: '', time: n.created_at })
+  const vars: SceneVars = { ...fromJson<SceneVars>(n.vars, { org_name: '', time: n.created_at }), serial: `NT${n.id}` }
   const fitted = fitTemplate(scene, content, sc.mapping, vars, sceneTexts(scene, vars))
   if (fitted.unfit.length > 0) {
     throw new PreconditionError(`模板关键词 ${fitted.unfit.join('、')} 无法按规则填写，请在通知设置中调整模板映射`)

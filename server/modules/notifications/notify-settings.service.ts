@@ -82,7 +82,7 @@ export async function saveNotifySettings(deps: Deps, orgId: number, input: Notif
 
 /** Plausible values for a preview: what a real alert of the scene would carry. */
 function sampleVars(scene: Scene, orgName: string, settings: NotifySettings, now: number): SceneVars {
-  const base: SceneVars = { org_name: orgName, time: now }
+  const base: SceneVars = { org_name: orgName, time: now, serial: 'NT1001' }
   switch (scene) {
     case 'intent':
       return { ...base, level: 'A', customer_phone: '13800138000', customer_name: '张女士' }

@@ -38,6 +38,8 @@ export interface SceneVars {
   run?: number
   announcement_title?: string
   announcement_content?: string
+  /** 通知编号 (NT<notification id>), known once the notification exists */
+  serial?: string
   /** the calling system's call-detail page (意向客户) */
   detail_url?: string
 }

@@ -5,14 +5,14 @@ import { beijingDate, beijingDateTime, yuan, type SceneTexts, type SceneVars } f
 
 /** The variables each scene can fill a key with (literal and none always). */
 export const SCENE_AVAILABLE: Record<Scene, SceneVar[]> = {
-  intent: ['title', 'content', 'time', 'customer_phone', 'customer_name', 'level', 'org_name'],
-  task_complete: ['title', 'content', 'time', 'total', 'batch_time', 'org_name', 'customer_name'],
-  unanswered_run: ['title', 'content', 'time', 'org_name', 'customer_name'],
-  line_error: ['title', 'content', 'time', 'org_name', 'customer_name'],
-  announcement: ['title', 'content', 'time', 'org_name', 'customer_name'],
-  low_balance: ['title', 'content', 'time', 'balance', 'threshold', 'org_name', 'customer_name'],
-  recharge: ['title', 'content', 'time', 'balance', 'amount', 'org_name', 'customer_name'],
-  expiry: ['title', 'content', 'time', 'expiry_date', 'org_name', 'customer_name'],
+  intent: ['title', 'content', 'time', 'customer_phone', 'customer_name', 'level', 'org_name', 'serial'],
+  task_complete: ['title', 'content', 'time', 'total', 'batch_time', 'org_name', 'customer_name', 'serial'],
+  unanswered_run: ['title', 'content', 'time', 'org_name', 'customer_name', 'serial'],
+  line_error: ['title', 'content', 'time', 'org_name', 'customer_name', 'serial'],
+  announcement: ['title', 'content', 'time', 'org_name', 'customer_name', 'serial'],
+  low_balance: ['title', 'content', 'time', 'balance', 'threshold', 'org_name', 'customer_name', 'serial'],
+  recharge: ['title', 'content', 'time', 'balance', 'amount', 'org_name', 'customer_name', 'serial'],
+  expiry: ['title', 'content', 'time', 'expiry_date', 'org_name', 'customer_name', 'serial'],
 }
 
 /** The seeds' legacy template: first, keyword1 客户名称, keyword2 消息类型, keyword3 推送内容, keyword4 通知时间, remark. */
@@ -33,7 +33,7 @@ const BY_TYPE: Partial<Record<TemplateKeyType, SceneVar[]>> = {
   phrase: ['level', 'title'],
   time: ['time', 'batch_time'],
   date: ['expiry_date', 'time'],
-  character_string: ['customer_phone'],
+  character_string: ['customer_phone', 'serial'],
   phone_number: ['customer_phone'],
   amount: ['balance', 'amount', 'threshold'],
   number: ['total', 'balance', 'amount'],
@@ -53,8 +53,9 @@ export function suggestedMapping(scene: Scene, keys: TemplateKey[]): Record<stri
       out[key] = { var: 'none' }
       continue
     }
-    const pick = (BY_TYPE[type] ?? BY_TYPE.thing!).find((v) => available.includes(v) && !used.has(v))
-    if (pick) used.add(pick)
+    // A phrase (5 汉字) may repeat the message type shown elsewhere: there is rarely anything else that short.
+    const pick = (BY_TYPE[type] ?? BY_TYPE.thing!).find((v) => available.includes(v) && (type === 'phrase' || !used.has(v)))
+    if (pick && type !== 'phrase') used.add(pick)
     out[key] = { var: pick ?? 'none' }
   }
   return out
@@ -100,6 +101,8 @@ function resolve(m: KeyMapping, v: SceneVars, texts: SceneTexts): Raw | null {
       return v.total === undefined ? null : { text: String(v.total), count: v.total }
     case 'batch_time':
       return v.batch_at === undefined ? null : { text: beijingDateTime(v.batch_at), ms: v.batch_at }
+    case 'serial':
+      return v.serial ? { text: v.serial } : null
   }
 }
 
