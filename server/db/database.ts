@@ -15,6 +15,10 @@ import type { CallbackEventsTable, WelcomeSendsTable } from '../modules/callback
 import type { EmployeesTable } from '../modules/employees/employees.table'
 import type { OaAccountsTable } from '../modules/oa-config/oa-config.table'
 import type { SmsConfigsTable } from '../modules/sms-config/sms-config.table'
+import type { ApiKeysTable } from '../modules/api-keys/api-keys.table'
+import type { IngestEventsTable } from '../modules/ingest/ingest.table'
+import type { PushConfigEmployeesTable, PushConfigsTable } from '../modules/push-configs/push-configs.table'
+import type { IntentLeadsTable } from '../modules/leads/leads.table'
 import type {
   AnnouncementsTable,
   InboxMessagesTable,
@@ -50,6 +54,11 @@ export interface Database {
   employees: EmployeesTable
   oa_accounts: OaAccountsTable
   sms_configs: SmsConfigsTable
+  api_keys: ApiKeysTable
+  ingest_events: IngestEventsTable
+  push_configs: PushConfigsTable
+  push_config_employees: PushConfigEmployeesTable
+  intent_leads: IntentLeadsTable
   notify_settings: NotifySettingsTable
   notify_facts: NotifyFactsTable
   notifications: NotificationsTable

@@ -13,6 +13,8 @@ import { employeesRouter } from '../modules/employees/employees.router'
 import { oaConfigRouter } from '../modules/oa-config/oa-config.router'
 import { smsConfigRouter } from '../modules/sms-config/sms-config.router'
 import { notifyRouter } from '../modules/notifications/notifications.router'
+import { pushConfigsRouter } from '../modules/push-configs/push-configs.router'
+import { leadsRouter } from '../modules/leads/leads.router'
 import { createCallerFactory, router } from './init'
 
 export const appRouter = router({
@@ -30,6 +32,8 @@ export const appRouter = router({
   oaConfig: oaConfigRouter,
   smsConfig: smsConfigRouter,
   notify: notifyRouter,
+  pushConfigs: pushConfigsRouter,
+  leads: leadsRouter,
 })
 
 export type AppRouter = typeof appRouter
