@@ -86,7 +86,7 @@ const recharge = (amount: number, balance: number): IngestEventInput => ({
   at: new Date().toISOString(),
 })
 
-const deliveries = (e: WecomEnv, channel: string) =>
+const deliveries = (e: WecomEnv, channel: 'inbox' | 'template' | 'sms') =>
   e.deps.db
     .selectFrom('notification_deliveries')
     .selectAll()
@@ -232,6 +232,9 @@ describe('template and SMS deliveries', () => {
     const account = e.sandbox.state.oa.accounts.get(appid)!
     const t = addTemplate(e.sandbox.context, account, {
       title: '服务状态通知',
+      primary_industry: '医药护理',
+      deputy_industry: '医药医疗',
+      example: '状态：已完成',
       content: '状态：{{const1.DATA}}\n说明：{{thing2.DATA}}',
       constValues: { const1: ['已完成'] },
     })

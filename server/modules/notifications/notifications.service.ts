@@ -159,7 +159,8 @@ export async function raiseInTransaction(deps: Deps, trx: Executor, ctx: RaiseCo
       )
     }
   }
-  const smsTemplateId = opts.smsTemplateId !== undefined ? opts.smsTemplateId : sc.sms ? sc.smsTemplateId : null
+  // The scene's switch gates SMS; the template comes from the push config (意向客户) or the scene's settings.
+  const smsTemplateId = !sc.sms ? null : opts.smsTemplateId !== undefined ? opts.smsTemplateId : sc.smsTemplateId
   if (smsTemplateId && texts.smsParams) {
     for (const e of employees) {
       if (!e.mobile) continue

@@ -21,7 +21,11 @@ export interface NotifyEventPayload {
 /** What routing decided for an intent call, resolved before the state transaction (it keeps its own round-robin state). */
 export interface IntentDecision {
   raise: RaiseInput
-  after?: () => Promise<void>
+  /**
+   * Idempotent work of its own (加入CRM: the lead, once per call), run before the state transaction: a failure there
+   * retries the whole event, while after it the processed-event fact would skip it for good.
+   */
+  prepare?: () => Promise<void>
 }
 
 /** Hook for the 意向客户 scene (push-config routing); absent → intent calls only count for the other rules. */
@@ -69,15 +73,14 @@ export async function handleNotifyEvent(deps: Deps, payload: NotifyEventPayload,
     intentRouter && event.type === 'call_result' && event.intention_level && !['F', 'W'].includes(event.result_class)
       ? await intentRouter(deps, orgId, event, eventId)
       : null
+  if (decision?.prepare) await decision.prepare()
   const ctx = await raiseContext(deps, orgId)
-  const fresh = await writeTransaction(deps.db, async (trx) => {
+  await writeTransaction(deps.db, async (trx) => {
     await lockOrgRow(trx, orgId)
-    if (!(await insertFactOnce(trx, orgId, processedKey, '1', deps.clock.now()))) return false
+    if (!(await insertFactOnce(trx, orgId, processedKey, '1', deps.clock.now()))) return
     await applyEvent(deps, trx, ctx, event, eventId)
     if (decision) await raiseInTransaction(deps, trx, ctx, decision.raise)
-    return true
   })
-  if (fresh && decision?.after) await decision.after()
 }
 
 async function applyEvent(deps: Deps, trx: Executor, ctx: RaiseContext, event: IngestEvent, eventId: number): Promise<void> {
