@@ -131,7 +131,7 @@ async function sendTemplate(deps: Deps, d: DeliveryRow, n: NotificationRow, atte
           '员工未关注公众号',
           `员工「${d.recipient_name}」已取消关注公众号，收不到模板消息。请让其重新关注公众号后再绑定。`,
           '员工管理',
-          '/notify/employees',
+          '/employees',
         )
         throw err
       case 45009: {

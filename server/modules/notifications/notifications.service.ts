@@ -204,7 +204,7 @@ export async function warnAdmins(
   title: string,
   content: string,
   jumpLabel = '通知设置',
-  jumpUrl = '/notify/settings',
+  jumpUrl = '/notify-settings',
 ): Promise<void> {
   const now = deps.clock.now()
   for (const a of await orgAdminUsers(deps.db, orgId)) {

@@ -206,8 +206,9 @@ describe('余额不足', () => {
       { type: 'recharge', idempotency_key: 'r1', amount: 200, balance: 700, at: iso(now + 1000) },
       { type: 'recharge', idempotency_key: 'r2', amount: 100.5, balance: 800.5, at: iso(now + 2000) },
     ])
+    // The two recharges are handled concurrently: no order between them.
     const rech = await notifications(orgId, 'recharge')
-    expect(rech.map((n) => n.content)).toEqual([
+    expect(rech.map((n) => n.content).sort()).toEqual([
       '尊敬的充值诊所，您的充值已成功，您的账户当前余额￥700。',
       '尊敬的充值诊所，您的充值已成功，您的账户当前余额￥800.50。',
     ])

@@ -87,7 +87,7 @@ export function sceneTexts(scene: Scene, v: SceneVars): SceneTexts {
       )
     case 'announcement': {
       const content = `${[...(v.announcement_content ?? '')].slice(0, 50).join('')}登录系统查看详情`
-      return same(v.announcement_title ?? '公告', content, '公告列表', '/notify/announcements', null)
+      return same(v.announcement_title ?? '公告', content, '公告列表', '/announcements', null)
     }
     case 'low_balance': {
       const t = yuan(v.threshold ?? 0)
