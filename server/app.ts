@@ -10,6 +10,7 @@ import { mountStatic } from './http/static'
 import { trpcMiddleware } from './trpc/express'
 import { createOaVerifyFileRouter } from './modules/oa-config/verify-file.route'
 import { createSmsReportRouter } from './modules/notifications/sms-report.route'
+import { createIngestRouter } from './modules/ingest/ingest.route'
 
 export interface AppOptions {
   deps: Deps
@@ -34,6 +35,8 @@ export function createApp(opts: AppOptions): Express {
   app.use(securityHeaders({ https: deps.config.publicBaseUrl.startsWith('https://') }))
 
   for (const r of opts.rawRoutes ?? []) app.use(r)
+  // The calling system's events: raw body (signed bytes) read by the route itself.
+  app.use(createIngestRouter(deps))
 
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true })

@@ -35,7 +35,12 @@ const idString = z.string().trim().min(1).max(64)
 
 const base = {
   /** Chosen by the sender, unique per org: a repeat of the same key returns the first result and changes nothing. */
-  idempotency_key: z.string().min(1).max(128),
+  // Printable ASCII without spaces: compared byte for byte on every database (MySQL would ignore trailing spaces).
+  idempotency_key: z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[\x21-\x7e]+$/, 'idempotency_key 只能包含可见 ASCII 字符（不含空格），最长 128 位'),
 }
 
 export const callResultEvent = z.object({
@@ -104,10 +109,12 @@ export const ingestBodyDocumented = z.object({ events: z.array(ingestEvent).min(
 export const ingestAccepted = z.object({
   index: z.number().int(),
   idempotency_key: z.string(),
-  /** accepted = stored now; duplicate = stored earlier under the same key (the first result is returned). */
-  status: z.enum(['accepted', 'duplicate']),
+  status: z.literal('accepted'),
   event_id: z.number().int(),
+  /** When the event was first accepted (ISO 8601, UTC). */
   received_at: z.string(),
+  /** true when the key had been accepted before: the rest is the first answer, unchanged, and nothing was done again. */
+  replayed: z.boolean(),
 })
 export type IngestAccepted = z.infer<typeof ingestAccepted>
 
@@ -133,6 +140,7 @@ export const INGEST_ERROR_CODES = [
   'too_large',
   'bad_body',
   'rate_limited',
+  'internal',
 ] as const
 export type IngestErrorCode = (typeof INGEST_ERROR_CODES)[number]
 

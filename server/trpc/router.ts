@@ -15,6 +15,8 @@ import { smsConfigRouter } from '../modules/sms-config/sms-config.router'
 import { notifyRouter } from '../modules/notifications/notifications.router'
 import { pushConfigsRouter } from '../modules/push-configs/push-configs.router'
 import { leadsRouter } from '../modules/leads/leads.router'
+import { apiKeysRouter } from '../modules/api-keys/api-keys.router'
+import { ingestRouter } from '../modules/ingest/ingest.router'
 import { createCallerFactory, router } from './init'
 
 export const appRouter = router({
@@ -34,6 +36,8 @@ export const appRouter = router({
   notify: notifyRouter,
   pushConfigs: pushConfigsRouter,
   leads: leadsRouter,
+  apiKeys: apiKeysRouter,
+  ingest: ingestRouter,
 })
 
 export type AppRouter = typeof appRouter

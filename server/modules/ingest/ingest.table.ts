@@ -12,5 +12,7 @@ export interface IngestEventsTable {
   received_at: number
   /** The first answer given for this key (JSON), repeated to every replay. */
   result: string
+  /** The request that stored it (tells a row this request inserted from one that was there already). */
+  request_id: string
 }
 export type IngestEventRow = Selectable<IngestEventsTable>

@@ -5,18 +5,14 @@ import { fromJson, toJson } from '../../db/dialect'
 import { lockOrgRow, writeTransaction } from '../../db/transaction'
 import { PermanentJobError } from '../../queue/queue'
 import { ingestEvent, type CallResultEvent, type IngestEvent } from '../../../shared/ingest-events'
+import type { NotifyEventPayload } from '../ingest/notify-event-job'
 import { findFact, insertFactOnce, setFact } from './notifications.repository'
 import { raiseContext, raiseInTransaction, type RaiseContext, type RaiseInput } from './notifications.service'
 import { beijingDate } from './scene-texts'
 
-/** The queue kind the ingest side enqueues for every accepted event. */
-export const NOTIFY_EVENT_JOB = 'notify.event'
-
-export interface NotifyEventPayload {
-  orgId: number
-  eventId: number
-  event: unknown
-}
+// The job the ingest side enqueues for every accepted event: one definition for both sides.
+export { NOTIFY_EVENT_JOB } from '../ingest/notify-event-job'
+export type { NotifyEventPayload } from '../ingest/notify-event-job'
 
 /** What routing decided for an intent call, resolved before the state transaction (it keeps its own round-robin state). */
 export interface IntentDecision {

@@ -133,3 +133,9 @@ export async function existingEmployeeIds(db: Executor, orgId: number, ids: read
   const rows = await db.selectFrom('employees').select('id').where('org_id', '=', orgId).where('id', 'in', ids).execute()
   return new Set(rows.map((r) => r.id))
 }
+
+/** The template ids the org has configs for ('' = the default). */
+export async function configuredTemplateIds(db: Executor, orgId: number): Promise<string[]> {
+  const rows = await db.selectFrom('push_configs').select('script_template_id').where('org_id', '=', orgId).orderBy('id').execute()
+  return rows.map((r) => r.script_template_id)
+}
