@@ -6,6 +6,8 @@ import { createWecomEnv, type WecomEnv } from '../../testing/wecom-env'
 import { defaultNotifySettings } from '../../../shared/schemas/notify'
 import type { IngestEventInput } from '../../../shared/ingest-events'
 import { createPushConfig } from '../push-configs/push-configs.service'
+import { createApiKey } from '../api-keys/api-keys.service'
+import { signIngest } from '../ingest/ingest.service'
 import { NOTIFY_EVENT_JOB } from './scene-rules'
 
 let env: WecomEnv | undefined
@@ -164,5 +166,31 @@ describe('意向客户', () => {
     for (const x of (await deliveries(e)).filter((x) => x.channel === 'template'))
       perEmployee.set(x.recipient_id, (perEmployee.get(x.recipient_id) ?? 0) + 1)
     expect([...perEmployee.entries()].sort()).toEqual(ids.map((id) => [id, 2]))
+  })
+
+  it('through the signed ingest route: the routed employee gets one template message, also when the calling system repeats the request', async () => {
+    const { e, appid, ids, openids } = await setup()
+    await createPushConfig(e.deps, e.orgId, { intentionLevels: ['B'], pushMode: 'random', employeeIds: [ids[2]] })
+    const key = await createApiKey(e.deps, e.orgId, { name: '外呼系统' })
+    const body = JSON.stringify({ events: [intent('B')] })
+    for (let i = 0; i < 2; i++) {
+      const ts = String(Math.floor(Date.now() / 1000))
+      const res = await fetch(`${e.baseUrl}/api/ingest/events`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-api-key': key.keyId,
+          'x-timestamp': ts,
+          'x-signature': signIngest(key.secret, ts, body),
+        },
+        body,
+      })
+      expect(res.status, await res.clone().text()).toBe(200)
+    }
+    await e.waitFor(async () => (await deliveries(e)).some((d) => d.channel === 'template' && d.status === 'delivered'))
+    await new Promise((r) => setTimeout(r, 300))
+    const sent = e.sandbox.control.oaSentTemplates(appid)
+    expect(sent.map((m) => m.touser)).toEqual([openids[2]])
+    expect(sent[0].data.keyword2).toBe('B类意向客户')
   })
 })
