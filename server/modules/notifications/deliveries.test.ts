@@ -1,6 +1,6 @@
 // Deliveries against the real sandbox: fitted legacy and category values, SMS with the exact text, reports closing deliveries, 43004/43117/45009/47003.
 import { afterEach, describe, expect, it } from 'vitest'
-import { linkDemoOa, linkDemoSms } from '../../sandbox-link'
+import { linkDemoOa, linkDemoOrg, linkDemoSms } from '../../sandbox-link'
 import { addTemplate } from '../../sandbox/oa/accounts'
 import { DEMO_SMS } from '../../sandbox/sms/index'
 import { createWecomEnv, type WecomEnv } from '../../testing/wecom-env'
@@ -96,6 +96,22 @@ const deliveries = (e: WecomEnv, channel: 'inbox' | 'template' | 'sms') =>
     .execute()
 
 describe('template and SMS deliveries', () => {
+  it('the demo link points the sandbox’s SMS 状态回调 at the org’s unguessable report URL; a wrong key is refused', async () => {
+    env = await createWecomEnv({ workers: false })
+    await linkDemoOrg(env.deps, env.sandbox, env.orgId, '没有这个企业')
+    const url = (await env.caller.notify.settings()).smsReportUrl
+    expect(env.sandbox.sms.world.callbackUrl).toBe(url)
+    expect(url).toMatch(/\/api\/notify\/sms-report\/[A-Za-z0-9_-]{24}$/)
+    const bad = await fetch(`${env.baseUrl}/api/notify/sms-report/${'x'.repeat(24)}`, {
+      method: 'POST',
+      body: '[]',
+      headers: { 'content-type': 'application/json' },
+    })
+    expect(bad.status).toBe(404)
+    const junk = await fetch(url, { method: 'POST', body: '{"a":1}', headers: { 'content-type': 'application/json' } })
+    expect(junk.status).toBe(400)
+  })
+
   it('legacy template: fitted values (keyword3 folded to 20 with …), closed by TEMPLATESENDJOBFINISH; SMS with the exact text, closed by the report', async () => {
     const { env: e, appid, fan, legacy } = await setup()
     await configure(e, { recharge: { templateId: legacy, smsTemplateId: RECHARGE_SMS_TEMPLATE } })
