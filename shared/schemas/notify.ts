@@ -83,6 +83,8 @@ export const sceneSettings = z.object({
   /** template key → what fills it; keys not named get the suggested mapping. */
   mapping: z.record(z.string().max(64), keyMapping).default({}),
   smsTemplateId: optionalText(32),
+  /** 【签名】 of this scene's SMS; empty: the one in 短信配置. */
+  smsSignName: optionalText(12),
   jumpUrl: z.union([z.literal(''), z.url().max(512)]).optional(),
   miniAppId: optionalText(64),
   miniPagePath: optionalText(256),
@@ -92,9 +94,9 @@ export type SceneSettings = z.infer<typeof sceneSettings>
 export const notifyThresholds = z.object({
   /** 余额不足 below this (yuan). */
   lowBalance: z.number().min(0).max(1_000_000),
-  /** 连续未接通 / 线路报错 run lengths. */
-  unansweredRun: z.number().int().min(2).max(10_000),
-  lineErrorRun: z.number().int().min(2).max(10_000),
+  /** 连续未接通 / 线路报错 run lengths (the rule keeps this many call times). */
+  unansweredRun: z.number().int().min(2).max(1000),
+  lineErrorRun: z.number().int().min(2).max(1000),
   /** 账户到期: warn this many days ahead. */
   expiryDays: z.number().int().min(1).max(90),
 })

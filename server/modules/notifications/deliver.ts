@@ -167,7 +167,7 @@ async function sendSms(deps: Deps, d: DeliveryRow, n: NotificationRow, attempts:
   const params = sceneTexts(scene, vars).smsParams
   if (!templateId || !params) throw new PreconditionError('通知设置中未填写该场景的短信模板 ID')
   const sms = await deps.sms.for(d.org_id)
-  const { requestId, statuses } = await sms.client.send([d.address], templateId, params)
+  const { requestId, statuses } = await sms.client.send([d.address], templateId, params, undefined, settings.scenes[scene].smsSignName)
   const s = statuses[0]
   if (!s) throw new SmsError('SendSms', 'InternalError', 'SendStatusSet is empty', requestId, d.address)
   if (s.code !== 'Ok') throw new SmsError('SendSms', s.code, s.message, requestId, d.address)

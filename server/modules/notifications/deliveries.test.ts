@@ -153,6 +153,17 @@ describe('template and SMS deliveries', () => {
     expect((await e.caller.notify.unread()).unread).toBe(1)
   })
 
+  it('SMS: the scene’s own signature is used; an unapproved one fails the delivery with the Chinese reason', async () => {
+    const { env: e } = await setup()
+    await configure(e, { recharge: { template: false, smsTemplateId: RECHARGE_SMS_TEMPLATE, smsSignName: '示例诊所测试' } })
+    await emit(e, recharge(10, 20))
+    const [d] = await e.waitFor(async () => {
+      const r = await deliveries(e, 'sms')
+      return r[0]?.status === 'failed' && r
+    })
+    expect(d.error).toBe('短信签名不正确或未通过审核，请联系管理员检查短信配置（FailedOperation.SignatureIncorrectOrUnapproved）')
+  })
+
   it('category template: every key fitted to its type (thing ≤ 20 with …, time, phrase 汉字, character_string without Chinese)', async () => {
     const { env: e, appid, category } = await setup()
     await configure(e, { low_balance: { templateId: category, sms: false, mapping: { thing1: { var: 'content' } } } })

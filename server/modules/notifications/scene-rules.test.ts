@@ -46,7 +46,8 @@ function call(result: string, over: Partial<Record<string, unknown>> = {}): Inge
     line_id: 'L1',
     phone: `139${String(n).padStart(8, '0')}`,
     result_class: result,
-    called_at: iso(deps.clock.now()),
+    // Call order is the order of called_at, whatever order the events are handled in.
+    called_at: iso(Date.UTC(2026, 10, 1) + n * 1000),
     ...over,
   } as IngestEventInput
 }
@@ -94,6 +95,27 @@ describe('连续未接通警报', () => {
     expect(await notifications(orgId, 'unanswered_run')).toHaveLength(3)
   })
 
+  it('counts in call order, not arrival order: a late answered call ends the run before it', async () => {
+    const { orgId } = await newOrg()
+    const fs = calls(120, 'F')
+    const breakAt = Date.parse((fs[59] as { called_at: string }).called_at) + 500
+    // Arriving last although called between the 60th and the 61st F: only the 60 after it remain a run.
+    await send(orgId, [...[...fs].reverse(), call('A', { intention_level: 'A', called_at: iso(breakAt) })])
+    expect(await notifications(orgId, 'unanswered_run')).toHaveLength(1)
+    const run = await deps.db
+      .selectFrom('notify_facts')
+      .select('value')
+      .where('org_id', '=', orgId)
+      .where('fact_key', '=', 'run:F')
+      .executeTakeFirstOrThrow()
+    expect(JSON.parse(run.value).times).toHaveLength(0)
+    const later = await newOrg()
+    await send(later.orgId, [...fs.slice(0, 99).reverse(), call('A', { intention_level: 'A', called_at: iso(breakAt) })])
+    await send(later.orgId, fs.slice(99))
+    // 60 F after the break (fs[60..119]) make no run of 100.
+    expect(await notifications(later.orgId, 'unanswered_run')).toHaveLength(0)
+  })
+
   it('a replayed event (same event id) counts once', async () => {
     const { orgId } = await newOrg()
     const event = call('F')
@@ -105,7 +127,7 @@ describe('连续未接通警报', () => {
       .where('org_id', '=', orgId)
       .where('fact_key', '=', 'run:F')
       .executeTakeFirstOrThrow()
-    expect(JSON.parse(fact.value)).toEqual({ count: 1, alerts: 0 })
+    expect(JSON.parse(fact.value).times).toHaveLength(1)
   })
 
   it('two instances working through 200 F at once raise exactly two alerts', async () => {

@@ -28,9 +28,15 @@ export interface IntentDecision {
 export type IntentRouter = (deps: Deps, orgId: number, event: CallResultEvent, eventId: number) => Promise<IntentDecision | null>
 
 interface RunState {
-  count: number
+  /** called_at of the hits in the current run, ascending */
+  times: number[]
   alerts: number
+  /** called_at of the latest call that ended a run */
+  breakAt: number
+  /** called_at of the last call an alert covered */
+  alertedUntil: number
 }
+const EMPTY_RUN: RunState = { times: [], alerts: 0, breakAt: 0, alertedUntil: 0 }
 
 interface BatchState {
   total: number | null
@@ -82,19 +88,14 @@ export async function handleNotifyEvent(deps: Deps, payload: NotifyEventPayload,
 async function applyEvent(deps: Deps, trx: Executor, ctx: RaiseContext, event: IngestEvent, eventId: number): Promise<void> {
   const now = deps.clock.now()
   switch (event.type) {
-    case 'call_result':
-      await countRun(deps, trx, ctx, 'run:F', event.result_class === 'F', ctx.settings.thresholds.unansweredRun, 'unanswered_run')
-      await countRun(
-        deps,
-        trx,
-        ctx,
-        `run:W:${event.line_id}`,
-        event.result_class === 'W',
-        ctx.settings.thresholds.lineErrorRun,
-        'line_error',
-      )
+    case 'call_result': {
+      const at = ms(event.called_at)
+      const { unansweredRun, lineErrorRun } = ctx.settings.thresholds
+      await countRun(deps, trx, ctx, 'run:F', event.result_class === 'F', at, unansweredRun, 'unanswered_run')
+      await countRun(deps, trx, ctx, `run:W:${event.line_id}`, event.result_class === 'W', at, lineErrorRun, 'line_error')
       await countBatchNumber(deps, trx, ctx, event.batch_id, event.phone)
       return
+    }
     case 'batch_created': {
       const key = `batch:${event.batch_id}`
       const state = fromJson<BatchState>(await findFact(trx, ctx.orgId, key), { total: null, createdAt: null, done: 0 })
@@ -121,8 +122,11 @@ async function applyEvent(deps: Deps, trx: Executor, ctx: RaiseContext, event: I
 }
 
 /**
- * A run of consecutive results of one kind: a hit adds one, anything else ends the run. Reaching the threshold raises
- * the alert and starts counting from zero, so the next alert is about records after the ones already alerted.
+ * A run of consecutive results of one kind, in call order (called_at), although events arrive in any order and are
+ * handled concurrently. The state keeps the call times of the current run (at most `threshold` of them), the latest
+ * call that broke a run and the last call an alert covered: a hit older than either belongs to a run already ended
+ * or alerted; a late break drops the hits before it. Reaching the threshold raises the alert and starts from zero,
+ * so the next alert is about calls after the ones already alerted.
  */
 async function countRun(
   deps: Deps,
@@ -130,20 +134,25 @@ async function countRun(
   ctx: RaiseContext,
   key: string,
   hit: boolean,
+  calledAt: number,
   threshold: number,
   scene: 'unanswered_run' | 'line_error',
 ): Promise<void> {
   const stored = await findFact(trx, ctx.orgId, key)
   if (!hit && stored === undefined) return
-  const state = fromJson<RunState>(stored, { count: 0, alerts: 0 })
+  const s = { ...EMPTY_RUN, ...fromJson<Partial<RunState>>(stored, {}) }
+  let next: RunState
   if (!hit) {
-    if (state.count !== 0) await setFact(trx, ctx.orgId, key, toJson({ ...state, count: 0 }), deps.clock.now())
-    return
-  }
-  let next: RunState = { ...state, count: state.count + 1 }
-  if (next.count >= threshold) {
-    next = { count: 0, alerts: state.alerts + 1 }
-    await raiseInTransaction(deps, trx, ctx, { scene, dedupeKey: `${key}:${next.alerts}`, vars: { run: threshold } })
+    if (calledAt <= s.breakAt) return
+    next = { ...s, breakAt: calledAt, times: s.times.filter((t) => t > calledAt) }
+  } else {
+    if (calledAt <= s.breakAt || calledAt <= s.alertedUntil) return
+    const times = [...s.times, calledAt].sort((a, b) => a - b)
+    next = { ...s, times }
+    if (times.length >= threshold) {
+      next = { ...s, times: [], alerts: s.alerts + 1, alertedUntil: times[times.length - 1] }
+      await raiseInTransaction(deps, trx, ctx, { scene, dedupeKey: `${key}:${next.alerts}`, vars: { run: threshold } })
+    }
   }
   await setFact(trx, ctx.orgId, key, toJson(next), deps.clock.now())
 }
