@@ -8,6 +8,7 @@ import { callerFor, expectTenantIsolation } from '../../testing/tenant'
 import { defaultNotifySettings } from '../../../shared/schemas/notify'
 import { registerNotificationWorkers } from './notifications.workers'
 import { raiseNotification } from './notifications.service'
+import { templateSendFinished } from '../callbacks/handlers/oa/template-send-finished'
 
 let handle: DbHandle
 let deps: ReturnType<typeof createTestDeps>
@@ -143,5 +144,30 @@ describe('站内信 and 公告', () => {
     }
     const list = await callerFor(deps, org1.user).notify.announcements({ page: 1, pageSize: 10 })
     expect(list.items.map((x) => x.id)).toContain(published.id)
+  })
+})
+
+describe('TEMPLATESENDJOBFINISH', () => {
+  it('closes the sent delivery by msgid: failed:user block → failed with the reason; a report for another org changes nothing', async () => {
+    const a = await createOrgWithUser(deps)
+    const b = await createOrgWithUser(deps)
+    const id = await failedDelivery(a.orgId, await recharge(a.orgId))
+    await deps.db
+      .updateTable('notification_deliveries')
+      .set({ status: 'sent', platform_id: '7001', error: null })
+      .where('id', '=', id)
+      .execute()
+    const ctx = (orgId: number, status: string) => ({
+      deps,
+      orgId,
+      event: {} as never,
+      doc: { ToUserName: 'gh', MsgType: 'event', Event: 'TEMPLATESENDJOBFINISH', MsgID: '7001', Status: status },
+    })
+    expect(await templateSendFinished(ctx(b.orgId, 'success'))).toBe('ignored')
+    expect(await templateSendFinished(ctx(a.orgId, 'failed:user block'))).toBe('processed')
+    const row = await deps.db.selectFrom('notification_deliveries').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
+    expect(row).toMatchObject({ status: 'failed', error: '微信未送达：员工拒收了公众号消息（failed:user block）' })
+    // A second report for the same message (a retry of the callback) changes nothing.
+    expect(await templateSendFinished(ctx(a.orgId, 'success'))).toBe('ignored')
   })
 })
