@@ -18,7 +18,7 @@ export class KeyRateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>()
   constructor(
     private readonly now: () => number,
-    private readonly rate = INGEST_RATE,
+    private readonly rate: { perSecond: number; burst: number } = INGEST_RATE,
   ) {}
 
   /** 0 when the request may go ahead, else seconds to wait. */
@@ -46,9 +46,9 @@ const header = (req: Request, name: string) => {
   return typeof v === 'string' ? v.trim() : undefined
 }
 
-export function createIngestRouter(deps: Deps): Router {
+export function createIngestRouter(deps: Deps, opts: { rate?: { perSecond: number; burst: number } } = {}): Router {
   const r = express.Router()
-  const limiter = new KeyRateLimiter(() => deps.clock.now())
+  const limiter = new KeyRateLimiter(() => deps.clock.now(), opts.rate)
 
   r.get(INGEST_OPENAPI_PATH, (_req, res) => {
     res.json(ingestOpenApi(deps.config.publicBaseUrl))

@@ -9,7 +9,8 @@ import { createTestDb } from '../../testing/test-db'
 import { fromJson } from '../../db/dialect'
 import { createApiKey } from '../api-keys/api-keys.service'
 import { signIngest } from './ingest.service'
-import { KeyRateLimiter } from './ingest.route'
+import { createIngestRouter, KeyRateLimiter } from './ingest.route'
+import express from 'express'
 import { NOTIFY_EVENT_JOB, type NotifyEventPayload } from './notify-event-job'
 import type { IngestEventInput, IngestResponse } from '../../../shared/ingest-events'
 
@@ -284,6 +285,30 @@ describe('ingest rate limit and OpenAPI', () => {
     t += 500
     expect(l.take('a')).toBe(0)
     expect(l.take('a')).toBeGreaterThan(0)
+  })
+
+  it('answers 429 with Retry-After once a key exceeds its rate, while another key still goes through', async () => {
+    const limited = express().use(createIngestRouter(deps, { rate: { perSecond: 1, burst: 2 } }))
+    const [a, b] = [await newKey(), await newKey()]
+    const send = (key: Key) => {
+      const b2 = body([call()])
+      const ts = nowSec()
+      return request(limited)
+        .post('/api/ingest/events')
+        .set('Content-Type', 'application/json')
+        .set('X-Api-Key', key.keyId)
+        .set('X-Timestamp', ts)
+        .set('X-Signature', signIngest(key.secret, ts, b2))
+        .send(b2)
+    }
+    expect((await send(a)).status).toBe(200)
+    expect((await send(a)).status).toBe(200)
+    const third = await send(a)
+    expect([third.status, third.body.error.code, third.headers['retry-after']]).toEqual([429, 'rate_limited', '1'])
+    expect((await send(b)).status).toBe(200)
+    expect(await eventsOf(a.orgId)).toHaveLength(2)
+    deps.clock.advance(1000)
+    expect((await send(a)).status).toBe(200)
   })
 
   it('serves an OpenAPI 3.1 document generated from the event schemas', async () => {

@@ -1,9 +1,12 @@
 // Intent routing: 随机 among bound attached employees, 顺序 fair across concurrent pools and restarts, 固定, 不推送, template over default.
+import { execFile } from 'node:child_process'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DbHandle } from '../../db/connect'
 import type { Deps } from '../../deps'
 import { createOrgWithUser, createTestDeps } from '../../testing/deps'
-import { createTestDb, openSecondHandle } from '../../testing/test-db'
+import { createTestDb, openSecondHandle, TEST_DIALECT, TEST_MYSQL_URL } from '../../testing/test-db'
 import { routeIntent } from './push-routing'
 import { createPushConfig } from './push-configs.service'
 import type { PushConfigCreateInput } from '../../../shared/schemas/push-config'
@@ -208,4 +211,26 @@ describe('routeIntent', () => {
     const other = await createOrgWithUser(deps)
     expect(await route(deps, other.orgId, 'A', 'T1')).toBeNull()
   })
+})
+
+describe.skipIf(TEST_DIALECT !== 'mysql')('routeIntent across processes', () => {
+  it('顺序 stays fair when two server processes route 100 events of one config on MariaDB', async () => {
+    const { orgId } = await createOrgWithUser(deps)
+    const ids = await employees(orgId, 4)
+    const c = await config(orgId, { pushMode: 'round_robin', employeeIds: ids })
+    const url = `${TEST_MYSQL_URL}/${handle.mysql!.database}`
+    const run = () =>
+      promisify(execFile)(
+        process.execPath,
+        ['--import', 'tsx', join(process.cwd(), 'server/testing/route-intents.ts'), url, String(orgId), '50'],
+        {
+          cwd: process.cwd(),
+        },
+      )
+    const outs = await Promise.all([run(), run()])
+    const picked = outs.flatMap((o) => JSON.parse(o.stdout.trim()) as number[])
+    expect(picked).toHaveLength(100)
+    expect([...tally(picked).entries()].sort(([a], [b]) => a - b)).toEqual([...ids].sort((a, b) => a - b).map((id) => [id, 25]))
+    expect((await pushStats(c.id)).map((s) => s.count)).toEqual([25, 25, 25, 25])
+  }, 60_000)
 })

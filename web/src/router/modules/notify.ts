@@ -1,7 +1,7 @@
-// 消息通知: the Official Account (公众号配置), push configs, 员工 who receive alerts, 通知设置, 通知记录, the in-app inbox (站内信) and 公告.
+// 消息通知: the Official Account (公众号配置), push configs, leads (线索), ingest API keys, 员工 who receive alerts, 通知设置, 通知记录, the in-app inbox (站内信) and 公告.
 import type { RouteRecordRaw } from 'vue-router'
-import { Avatar, Bell, ChatLineRound, Message, Notification, Setting, Tools } from '@element-plus/icons-vue'
-import { ADMIN_ROLES, comingSoon } from '../meta'
+import { Avatar, Bell, ChatLineRound, Key, Message, Notification, Setting, Tickets, Tools } from '@element-plus/icons-vue'
+import { ADMIN_ROLES } from '../meta'
 
 const section = '消息通知'
 
@@ -15,8 +15,20 @@ export const notifyRoutes: RouteRecordRaw[] = [
   {
     path: 'push-configs',
     name: 'NotifyPushConfigs',
-    component: comingSoon,
+    component: () => import('../../views/push-configs/list.vue'),
     meta: { title: '推送配置', section, icon: Setting, roles: ADMIN_ROLES, needsOrg: true },
+  },
+  {
+    path: 'leads',
+    name: 'NotifyLeads',
+    component: () => import('../../views/leads/list.vue'),
+    meta: { title: '线索', section, icon: Tickets, needsOrg: true },
+  },
+  {
+    path: 'api-keys',
+    name: 'NotifyApiKeys',
+    component: () => import('../../views/api-keys/list.vue'),
+    meta: { title: 'API 密钥', section, icon: Key, roles: ADMIN_ROLES, needsOrg: true },
   },
   {
     path: 'employees',
