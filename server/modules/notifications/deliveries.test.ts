@@ -185,6 +185,14 @@ describe('template and SMS deliveries', () => {
     expect(legacyPreview.keys.filter((k) => !k.shown).map((k) => k.key)).toEqual(['first', 'remark'])
   })
 
+  it('five alerts to one employee within a second: each template delivery is closed by its own TEMPLATESENDJOBFINISH', async () => {
+    const { env: e, appid, legacy } = await setup()
+    await configure(e, { recharge: { templateId: legacy, sms: false } })
+    for (let i = 0; i < 5; i++) await emit(e, recharge(10 + i, 100 + i))
+    await e.waitFor(async () => (await deliveries(e, 'template')).filter((d) => d.status === 'delivered').length === 5)
+    expect(e.sandbox.control.oaSentTemplates(appid)).toHaveLength(5)
+  })
+
   it('43004: the employee is marked as not following, the delivery fails, the admin is warned', async () => {
     const { env: e, appid, fan, employeeId, legacy } = await setup()
     await configure(e, { recharge: { templateId: legacy, sms: false } })
