@@ -12,6 +12,7 @@ import * as m0070 from './2026_12_01_000070_sms_configs'
 import * as m0080 from './2026_12_01_000080_h5_binding'
 import * as m0100 from './2026_12_01_000100_notify_inputs'
 import * as m0300 from './2026_12_01_000300_customer_sync'
+import * as m0200 from './2026_12_01_000200_notifications'
 
 const migrations: Record<string, Migration> = {
   '2026_11_21_000001_foundation': m0001,
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   '2026_12_01_000080_h5_binding': m0080,
   '2026_12_01_000100_notify_inputs': m0100,
   '2026_12_01_000300_customer_sync': m0300,
+  '2026_12_01_000200_notifications': m0200,
 }
 
 export const migrationProvider: MigrationProvider = {

@@ -45,6 +45,12 @@ const DECLARED: Record<keyof Database, true> = {
   push_configs: true,
   push_config_employees: true,
   intent_leads: true,
+  notify_settings: true,
+  notify_facts: true,
+  notifications: true,
+  notification_deliveries: true,
+  inbox_messages: true,
+  announcements: true,
 }
 const declared = Object.keys(DECLARED).sort()
 

@@ -10,6 +10,7 @@ import { mountStatic } from './http/static'
 import { trpcMiddleware } from './trpc/express'
 import { createOaVerifyFileRouter } from './modules/oa-config/verify-file.route'
 import { createH5Router } from './modules/h5-binding/h5-oauth.route'
+import { createSmsReportRouter } from './modules/notifications/sms-report.route'
 import { createIngestRouter } from './modules/ingest/ingest.route'
 
 export interface AppOptions {
@@ -64,6 +65,7 @@ export function createApp(opts: AppOptions): Express {
   )
 
   app.use('/trpc', ...trpcMiddleware(deps))
+  app.use(createSmsReportRouter(deps))
 
   if (opts.sandboxRouter) {
     // The control API plays the outside world (scans, deletions, faults); the emulated WeCom API stays open, it checks

@@ -1,4 +1,4 @@
-// Connects an org to the sandbox: WeCom (a corp's secrets, the corp calls our callback route), SMS (the demo SMS app) and
+// Connects an org to the sandbox: WeCom (a corp's secrets, the corp calls our callback route), SMS (the demo SMS app, its reports to us) and
 // the Official Account (a sandbox account whose server URL is our /api/wechat/callback/<key>).
 import { randomBytes } from 'node:crypto'
 import type { Deps } from './deps'
@@ -8,6 +8,8 @@ import type { Sandbox } from './sandbox/index'
 import { oaCallbackUrlFor, saveOaConfig } from './modules/oa-config/oa-config.service'
 import { findOwnAccount } from './modules/oa-config/oa-config.repository'
 import { saveSmsConfig } from './modules/sms-config/sms-config.service'
+import { ensureSettingsRow } from './modules/notifications/notifications.service'
+import { smsReportUrl } from './modules/notifications/sms-report.route'
 import { findSmsConfigByOrg } from './modules/sms-config/sms-config.repository'
 import { callbackUrlFor, saveConfig } from './modules/wecom-config/wecom-config.service'
 import { findConfigByOrg } from './modules/wecom-config/wecom-config.repository'
@@ -41,6 +43,7 @@ export async function linkDemoOrg(deps: Deps, sandbox: Sandbox, orgId: number, c
   // SMS and OA do not depend on the corp: a failure of one leaves the others linked.
   for (const [what, link] of [
     ['sms', () => linkDemoSms(deps, orgId)],
+    ['sms-reports', () => linkDemoSmsReports(deps, sandbox, orgId)],
     ['oa', () => linkDemoOa(deps, sandbox, orgId)],
   ] as const) {
     await link().catch((err: unknown) => deps.log.error({ err, what }, 'could not link the demo org to the sandbox'))
@@ -64,6 +67,12 @@ export async function linkDemoSms(deps: Deps, orgId: number): Promise<void> {
     region: 'ap-guangzhou',
     codeTemplateId: DEMO_SMS.codeTemplateId,
   })
+}
+
+/** The sandbox's SMS 状态回调 goes to the demo org's report URL, as an admin would enter it in the SMS console. */
+export async function linkDemoSmsReports(deps: Deps, sandbox: Sandbox, orgId: number): Promise<void> {
+  const row = await ensureSettingsRow(deps, orgId)
+  sandbox.sms.world.callbackUrl = smsReportUrl(deps, row.sms_report_key)
 }
 
 export const DEMO_OA_NAME = '示例诊所服务号'

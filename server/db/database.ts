@@ -29,6 +29,14 @@ import type { ApiKeysTable } from '../modules/api-keys/api-keys.table'
 import type { IngestEventsTable } from '../modules/ingest/ingest.table'
 import type { PushConfigEmployeesTable, PushConfigsTable } from '../modules/push-configs/push-configs.table'
 import type { IntentLeadsTable } from '../modules/leads/leads.table'
+import type {
+  AnnouncementsTable,
+  InboxMessagesTable,
+  NotificationDeliveriesTable,
+  NotificationsTable,
+  NotifyFactsTable,
+  NotifySettingsTable,
+} from '../modules/notifications/notifications.table'
 
 export interface Database {
   orgs: OrgsTable
@@ -67,6 +75,12 @@ export interface Database {
   customer_sync_runs: CustomerSyncRunsTable
   customer_sync_chunks: CustomerSyncChunksTable
   customer_sync_seen: CustomerSyncSeenTable
+  notify_settings: NotifySettingsTable
+  notify_facts: NotifyFactsTable
+  notifications: NotificationsTable
+  notification_deliveries: NotificationDeliveriesTable
+  inbox_messages: InboxMessagesTable
+  announcements: AnnouncementsTable
 }
 
 export type DB = Kysely<Database>

@@ -10,7 +10,7 @@ import { Faults } from './faults'
 import { Counters, RateLimiter } from './metering'
 import { SnapshotWriter, loadSnapshotFile, restore, snapshot } from './persist'
 import { seedDemo } from './seed'
-import { mountSms } from './sms'
+import { mountSms, type SmsEmulator } from './sms'
 import { SandboxState } from './state'
 import { oaRouter } from './oa/router'
 import { wecomRouter } from './wecom/router'
@@ -48,6 +48,8 @@ export interface Sandbox {
   /** The control API's actions, callable in-process. */
   control: Control
   context: SandboxContext
+  /** The SMS emulator (its world holds the 状态回调 URL). */
+  sms: SmsEmulator
   close(): Promise<void>
 }
 
@@ -103,7 +105,7 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
   const control = createControl(ctx, { seed: opts.seed ?? 'demo' })
   const router = Router()
   router.use('/wecom', wecomRouter(ctx))
-  mountSms(router, ctx)
+  const sms = mountSms(router, ctx)
   router.use('/oa', oaRouter(ctx))
   router.use('/control', controlRouter(control, onError))
   router.get('/', (_req: Request, res: Response) => {
@@ -121,6 +123,7 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
     state,
     control,
     context: ctx,
+    sms,
     async close() {
       await ctx.callbacks.close()
       for (const res of ctx.hanging) res.socket?.destroy()

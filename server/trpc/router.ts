@@ -13,6 +13,7 @@ import { employeesRouter } from '../modules/employees/employees.router'
 import { oaConfigRouter } from '../modules/oa-config/oa-config.router'
 import { smsConfigRouter } from '../modules/sms-config/sms-config.router'
 import { h5Router } from '../modules/h5-binding/h5-binding.router'
+import { notifyRouter } from '../modules/notifications/notifications.router'
 import { pushConfigsRouter } from '../modules/push-configs/push-configs.router'
 import { leadsRouter } from '../modules/leads/leads.router'
 import { apiKeysRouter } from '../modules/api-keys/api-keys.router'
@@ -34,6 +35,7 @@ export const appRouter = router({
   oaConfig: oaConfigRouter,
   smsConfig: smsConfigRouter,
   h5: h5Router,
+  notify: notifyRouter,
   pushConfigs: pushConfigsRouter,
   leads: leadsRouter,
   apiKeys: apiKeysRouter,

@@ -109,3 +109,19 @@ describe('openOaMessage modes', () => {
     expect(refusal(() => openOaMessage(secrets, plainQ, inner, now))).toBe(400)
   })
 })
+
+describe('oaDedupeKey', () => {
+  it('tells apart template results for one fan within one second by their MsgID; keeps follow events by fan, time and event', () => {
+    const base = {
+      ToUserName: 'gh',
+      FromUserName: 'o1',
+      CreateTime: '1764560000',
+      MsgType: 'event',
+      Event: 'TEMPLATESENDJOBFINISH',
+      Status: 'success',
+    }
+    expect(oaDedupeKey({ ...base, MsgID: '1001' })).not.toBe(oaDedupeKey({ ...base, MsgID: '1002' }))
+    expect(oaDedupeKey({ ...base, MsgID: '1001' })).toBe(oaDedupeKey({ ...base, MsgID: '1001', Status: 'success' }))
+    expect(oaDedupeKey({ ...base, Event: 'subscribe' })).toBe('event:o1:1764560000:subscribe')
+  })
+})

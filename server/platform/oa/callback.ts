@@ -64,13 +64,16 @@ export interface OpenedOaMessage {
   /** The message XML as the platform signed it (decrypted in compatible and safe mode). */
   plaintext: string
   doc: XmlObject
-  /** MsgId for messages; FromUserName + CreateTime + Event for events (which carry no MsgId). */
+  /** MsgId for messages; Event + MsgID for template results; FromUserName + CreateTime + Event for other events. */
   dedupeKey: string
 }
 
 /** The identity of a message or event across the platform's retries. */
 export function oaDedupeKey(doc: XmlObject): string {
   if (field(doc, 'MsgType') !== 'event' && field(doc, 'MsgId')) return `msg:${field(doc, 'MsgId')}`
+  // TEMPLATESENDJOBFINISH carries the message's MsgID: several messages to one fan finish within the same second.
+  const msgId = field(doc, 'MsgID')
+  if (msgId && msgId !== '0') return `event:${field(doc, 'Event')}:${msgId}`
   return `event:${field(doc, 'FromUserName')}:${field(doc, 'CreateTime')}:${field(doc, 'Event')}`
 }
 

@@ -89,13 +89,15 @@ export class SmsClient {
     templateId: string,
     params: string[],
     sessionContext?: string,
+    /** Another approved signature of the same account than the configured one (a notice scene's own). */
+    signName?: string,
   ): Promise<{ requestId: string; statuses: SmsStatus[] }> {
     let res: Awaited<ReturnType<SdkClient['SendSms']>>
     try {
       res = await this.sdk.SendSms({
         PhoneNumberSet: phones,
         SmsSdkAppId: this.creds.smsSdkAppId,
-        SignName: this.creds.signName,
+        SignName: signName || this.creds.signName,
         TemplateId: templateId,
         TemplateParamSet: params,
         ...(sessionContext !== undefined ? { SessionContext: sessionContext } : {}),

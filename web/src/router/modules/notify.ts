@@ -1,7 +1,7 @@
-// 消息通知: the Official Account (公众号配置), Tencent Cloud SMS (短信配置), push configs, leads (线索), ingest API keys, 员工 who receive alerts through the Official Account, notifications sent, and the in-app inbox (站内信).
+// 消息通知: the Official Account (公众号配置), Tencent Cloud SMS (短信配置), push configs, leads (线索), ingest API keys, 员工 who receive alerts, 通知设置, 通知记录, the in-app inbox (站内信) and 公告.
 import type { RouteRecordRaw } from 'vue-router'
-import { Avatar, Bell, ChatLineRound, Iphone, Key, Message, Setting, Tickets } from '@element-plus/icons-vue'
-import { ADMIN_ROLES, comingSoon } from '../meta'
+import { Avatar, Bell, ChatLineRound, Iphone, Key, Message, Notification, Setting, Tickets, Tools } from '@element-plus/icons-vue'
+import { ADMIN_ROLES } from '../meta'
 
 const section = '消息通知'
 
@@ -43,15 +43,27 @@ export const notifyRoutes: RouteRecordRaw[] = [
     meta: { title: '员工', section, icon: Avatar, needsOrg: true },
   },
   {
+    path: 'notify-settings',
+    name: 'NotifySettings',
+    component: () => import('../../views/notify/settings.vue'),
+    meta: { title: '通知设置', section, icon: Tools, roles: ADMIN_ROLES, needsOrg: true },
+  },
+  {
     path: 'notifications',
     name: 'NotifyNotifications',
-    component: comingSoon,
-    meta: { title: '通知', section, icon: Bell, needsOrg: true },
+    component: () => import('../../views/notify/records.vue'),
+    meta: { title: '通知记录', section, icon: Bell, roles: ADMIN_ROLES, needsOrg: true },
   },
   {
     path: 'inbox',
     name: 'NotifyInbox',
-    component: comingSoon,
+    component: () => import('../../views/notify/inbox.vue'),
     meta: { title: '站内信', section, icon: Message, needsOrg: true },
+  },
+  {
+    path: 'announcements',
+    name: 'NotifyAnnouncements',
+    component: () => import('../../views/notify/announcements.vue'),
+    meta: { title: '公告', section, icon: Notification },
   },
 ]
