@@ -34,6 +34,10 @@ const DECLARED: Record<keyof Database, true> = {
   employees: true,
   oa_accounts: true,
   sms_configs: true,
+  broadcasts: true,
+  broadcast_batches: true,
+  broadcast_targets: true,
+  broadcast_settings: true,
 }
 const declared = Object.keys(DECLARED).sort()
 

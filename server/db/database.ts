@@ -15,6 +15,12 @@ import type { CallbackEventsTable, WelcomeSendsTable } from '../modules/callback
 import type { EmployeesTable } from '../modules/employees/employees.table'
 import type { OaAccountsTable } from '../modules/oa-config/oa-config.table'
 import type { SmsConfigsTable } from '../modules/sms-config/sms-config.table'
+import type {
+  BroadcastBatchesTable,
+  BroadcastSettingsTable,
+  BroadcastsTable,
+  BroadcastTargetsTable,
+} from '../modules/broadcasts/broadcasts.table'
 
 export interface Database {
   orgs: OrgsTable
@@ -42,6 +48,10 @@ export interface Database {
   employees: EmployeesTable
   oa_accounts: OaAccountsTable
   sms_configs: SmsConfigsTable
+  broadcasts: BroadcastsTable
+  broadcast_batches: BroadcastBatchesTable
+  broadcast_targets: BroadcastTargetsTable
+  broadcast_settings: BroadcastSettingsTable
 }
 
 export type DB = Kysely<Database>

@@ -12,6 +12,7 @@ import { contactWaysRouter } from '../modules/contact-ways/contact-ways.router'
 import { employeesRouter } from '../modules/employees/employees.router'
 import { oaConfigRouter } from '../modules/oa-config/oa-config.router'
 import { smsConfigRouter } from '../modules/sms-config/sms-config.router'
+import { broadcastsRouter } from '../modules/broadcasts/broadcasts.router'
 import { createCallerFactory, router } from './init'
 
 export const appRouter = router({
@@ -28,6 +29,7 @@ export const appRouter = router({
   employees: employeesRouter,
   oaConfig: oaConfigRouter,
   smsConfig: smsConfigRouter,
+  broadcasts: broadcastsRouter,
 })
 
 export type AppRouter = typeof appRouter

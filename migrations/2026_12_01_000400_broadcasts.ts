@@ -1,0 +1,93 @@
+// Broadcasts (群发): the message and its targets, one batch row per add_msg_template call, resolved targets, per-org receive limit.
+import { MysqlAdapter, type Kysely } from 'kysely'
+
+export async function up(db: Kysely<any>): Promise<void> {
+  // A selection of up to 100 000 customer ids does not fit MySQL's TEXT (64 KB).
+  const big = db.getExecutor().adapter instanceof MysqlAdapter ? 'mediumtext' : 'text'
+  await db.schema
+    .createTable('broadcasts')
+    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('org_id', 'integer', (c) => c.notNull())
+    .addColumn('title', 'varchar(64)', (c) => c.notNull())
+    .addColumn('text', 'text')
+    .addColumn('attachments', 'text', (c) => c.notNull())
+    .addColumn('targets', big as 'text', (c) => c.notNull())
+    .addColumn('status', 'varchar(16)', (c) => c.notNull())
+    .addColumn('scheduled_at', 'bigint')
+    .addColumn('started_at', 'bigint')
+    .addColumn('resolved_at', 'bigint')
+    .addColumn('submitted_at', 'bigint')
+    .addColumn('canceled_at', 'bigint')
+    .addColumn('target_count', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('skipped_count', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('poll_until', 'bigint')
+    .addColumn('polled_at', 'bigint')
+    .addColumn('remind_times', 'text', (c) => c.notNull())
+    .addColumn('error', 'varchar(500)')
+    .addColumn('created_by', 'integer')
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .addColumn('updated_at', 'bigint', (c) => c.notNull())
+    .execute()
+  await db.schema.createIndex('broadcasts_org_created').on('broadcasts').columns(['org_id', 'created_at']).execute()
+  await db.schema.createIndex('broadcasts_status_scheduled').on('broadcasts').columns(['status', 'scheduled_at']).execute()
+
+  await db.schema
+    .createTable('broadcast_batches')
+    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('org_id', 'integer', (c) => c.notNull())
+    .addColumn('broadcast_id', 'integer', (c) => c.notNull())
+    .addColumn('sender', 'varchar(64)', (c) => c.notNull())
+    .addColumn('seq', 'integer', (c) => c.notNull())
+    .addColumn('status', 'varchar(16)', (c) => c.notNull())
+    .addColumn('target_count', 'integer', (c) => c.notNull())
+    .addColumn('fail_count', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('msgid', 'varchar(64)')
+    .addColumn('called_at', 'bigint')
+    .addColumn('submitted_at', 'bigint')
+    .addColumn('reconciled', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('task_status', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('confirmed_at', 'bigint')
+    .addColumn('results_at', 'bigint')
+    .addColumn('error', 'varchar(500)')
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .addColumn('updated_at', 'bigint', (c) => c.notNull())
+    .addUniqueConstraint('broadcast_batches_slot', ['broadcast_id', 'sender', 'seq'])
+    .execute()
+  await db.schema.createIndex('broadcast_batches_org_msgid').on('broadcast_batches').columns(['org_id', 'msgid']).execute()
+
+  await db.schema
+    .createTable('broadcast_targets')
+    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('org_id', 'integer', (c) => c.notNull())
+    .addColumn('broadcast_id', 'integer', (c) => c.notNull())
+    .addColumn('batch_id', 'integer', (c) => c.notNull())
+    .addColumn('customer_id', 'integer', (c) => c.notNull())
+    .addColumn('external_userid', 'varchar(64)', (c) => c.notNull())
+    .addColumn('sender', 'varchar(64)', (c) => c.notNull())
+    .addColumn('status', 'varchar(16)', (c) => c.notNull())
+    .addColumn('send_time', 'bigint')
+    .addColumn('updated_at', 'bigint', (c) => c.notNull())
+    .addUniqueConstraint('broadcast_targets_customer', ['broadcast_id', 'customer_id'])
+    .execute()
+  await db.schema.createIndex('broadcast_targets_batch_ext').on('broadcast_targets').columns(['batch_id', 'external_userid']).execute()
+  // What the receive-limit warning counts: a customer's deliveries in the current period.
+  await db.schema
+    .createIndex('broadcast_targets_received')
+    .on('broadcast_targets')
+    .columns(['org_id', 'customer_id', 'status', 'send_time'])
+    .execute()
+
+  await db.schema
+    .createTable('broadcast_settings')
+    .addColumn('org_id', 'integer', (c) => c.primaryKey())
+    .addColumn('receive_limit', 'varchar(16)', (c) => c.notNull())
+    .addColumn('updated_at', 'bigint', (c) => c.notNull())
+    .execute()
+}
+
+export async function down(db: Kysely<any>): Promise<void> {
+  await db.schema.dropTable('broadcast_settings').execute()
+  await db.schema.dropTable('broadcast_targets').execute()
+  await db.schema.dropTable('broadcast_batches').execute()
+  await db.schema.dropTable('broadcasts').execute()
+}

@@ -1,0 +1,44 @@
+// broadcasts.*: 群发 to customers through add_msg_template — compose, count, schedule, send, remind, cancel, results.
+import { idInput } from '../../../shared/schemas/common'
+import {
+  broadcastListInput,
+  broadcastPreviewInput,
+  broadcastSaveInput,
+  broadcastSettingsInput,
+  broadcastTargetListInput,
+  broadcastUpdateInput,
+} from '../../../shared/schemas/broadcast'
+import { orgAdminProcedure, orgProcedure, router } from '../../trpc/init'
+import {
+  cancelBroadcast,
+  createBroadcast,
+  getBroadcast,
+  getBroadcastSettings,
+  listBroadcasts,
+  listBroadcastTargets,
+  pollBroadcastResults,
+  previewBroadcast,
+  remindBroadcast,
+  sendBroadcast,
+  setBroadcastSettings,
+  updateBroadcast,
+} from './broadcasts.service'
+
+export const broadcastsRouter = router({
+  list: orgProcedure.input(broadcastListInput).query(({ ctx, input }) => listBroadcasts(ctx.deps, ctx.orgId, input)),
+  get: orgProcedure.input(idInput).query(({ ctx, input }) => getBroadcast(ctx.deps, ctx.orgId, input.id)),
+  targets: orgProcedure.input(broadcastTargetListInput).query(({ ctx, input }) => listBroadcastTargets(ctx.deps, ctx.orgId, input)),
+  /** Recipient count and warnings before sending (mutation-free, but may read many rows: admins only). */
+  preview: orgAdminProcedure.input(broadcastPreviewInput).query(({ ctx, input }) => previewBroadcast(ctx.deps, ctx.orgId, input)),
+  create: orgAdminProcedure.input(broadcastSaveInput).mutation(({ ctx, input }) => createBroadcast(ctx.deps, ctx.orgId, ctx.user.id, input)),
+  update: orgAdminProcedure.input(broadcastUpdateInput).mutation(({ ctx, input }) => updateBroadcast(ctx.deps, ctx.orgId, input)),
+  send: orgAdminProcedure.input(idInput).mutation(({ ctx, input }) => sendBroadcast(ctx.deps, ctx.orgId, input.id)),
+  cancel: orgAdminProcedure.input(idInput).mutation(({ ctx, input }) => cancelBroadcast(ctx.deps, ctx.orgId, input.id)),
+  remind: orgAdminProcedure.input(idInput).mutation(({ ctx, input }) => remindBroadcast(ctx.deps, ctx.orgId, input.id)),
+  /** 刷新结果: polls the platform now instead of waiting for the next 10-minute round. */
+  refreshResults: orgAdminProcedure.input(idInput).mutation(({ ctx, input }) => pollBroadcastResults(ctx.deps, ctx.orgId, input.id)),
+  settings: orgProcedure.query(({ ctx }) => getBroadcastSettings(ctx.deps, ctx.orgId)),
+  saveSettings: orgAdminProcedure
+    .input(broadcastSettingsInput)
+    .mutation(({ ctx, input }) => setBroadcastSettings(ctx.deps, ctx.orgId, input.receiveLimit)),
+})
