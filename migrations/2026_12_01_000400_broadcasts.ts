@@ -1,9 +1,9 @@
 // Broadcasts (群发): the message and its targets, one batch row per add_msg_template call, resolved targets, per-org receive limit.
-import { MysqlAdapter, type Kysely } from 'kysely'
+import { MysqlAdapter, sql, type Kysely } from 'kysely'
 
 export async function up(db: Kysely<any>): Promise<void> {
   // A selection of up to 100 000 customer ids does not fit MySQL's TEXT (64 KB).
-  const big = db.getExecutor().adapter instanceof MysqlAdapter ? 'mediumtext' : 'text'
+  const big = db.getExecutor().adapter instanceof MysqlAdapter ? sql`mediumtext` : sql`text`
   await db.schema
     .createTable('broadcasts')
     .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
@@ -11,7 +11,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('title', 'varchar(64)', (c) => c.notNull())
     .addColumn('text', 'text')
     .addColumn('attachments', 'text', (c) => c.notNull())
-    .addColumn('targets', big as 'text', (c) => c.notNull())
+    .addColumn('targets', big, (c) => c.notNull())
     .addColumn('status', 'varchar(16)', (c) => c.notNull())
     .addColumn('scheduled_at', 'bigint')
     .addColumn('started_at', 'bigint')

@@ -2,7 +2,13 @@
 import { type Insertable, type Updateable } from 'kysely'
 import type { Executor } from '../../db/database'
 import { affected, insertedId, num } from '../../db/dialect'
-import type { BroadcastFilter, BroadcastListInput, BroadcastStatus, ReceiveLimitPeriod, TargetStatus } from '../../../shared/schemas/broadcast'
+import type {
+  BroadcastFilter,
+  BroadcastListInput,
+  BroadcastStatus,
+  ReceiveLimitPeriod,
+  TargetStatus,
+} from '../../../shared/schemas/broadcast'
 import type { BatchStatus, BroadcastBatchesTable, BroadcastsTable, BroadcastTargetsTable } from './broadcasts.table'
 
 const CHUNK = 1000
@@ -160,7 +166,14 @@ export async function updateBroadcastIn(
 }
 
 /** Optimistic write of the reminder times: fails (0) when another reminder was recorded since `before` was read. */
-export async function swapRemindTimes(db: Executor, orgId: number, id: number, before: string, after: string, now: number): Promise<number> {
+export async function swapRemindTimes(
+  db: Executor,
+  orgId: number,
+  id: number,
+  before: string,
+  after: string,
+  now: number,
+): Promise<number> {
   return affected(
     await db
       .updateTable('broadcasts')
@@ -381,7 +394,11 @@ export async function findReceiveLimit(db: Executor, orgId: number): Promise<Rec
 
 export async function saveReceiveLimit(db: Executor, orgId: number, period: ReceiveLimitPeriod, now: number): Promise<void> {
   const done = affected(
-    await db.updateTable('broadcast_settings').set({ receive_limit: period, updated_at: now }).where('org_id', '=', orgId).executeTakeFirst(),
+    await db
+      .updateTable('broadcast_settings')
+      .set({ receive_limit: period, updated_at: now })
+      .where('org_id', '=', orgId)
+      .executeTakeFirst(),
   )
   if (done === 0) {
     // A concurrent first save inserts the same key: the ignored insert is followed by the update that wins either way.

@@ -30,7 +30,9 @@ export const broadcastsRouter = router({
   targets: orgProcedure.input(broadcastTargetListInput).query(({ ctx, input }) => listBroadcastTargets(ctx.deps, ctx.orgId, input)),
   /** Recipient count and warnings before sending (mutation-free, but may read many rows: admins only). */
   preview: orgAdminProcedure.input(broadcastPreviewInput).query(({ ctx, input }) => previewBroadcast(ctx.deps, ctx.orgId, input)),
-  create: orgAdminProcedure.input(broadcastSaveInput).mutation(({ ctx, input }) => createBroadcast(ctx.deps, ctx.orgId, ctx.user.id, input)),
+  create: orgAdminProcedure
+    .input(broadcastSaveInput)
+    .mutation(({ ctx, input }) => createBroadcast(ctx.deps, ctx.orgId, ctx.user.id, input)),
   update: orgAdminProcedure.input(broadcastUpdateInput).mutation(({ ctx, input }) => updateBroadcast(ctx.deps, ctx.orgId, input)),
   send: orgAdminProcedure.input(idInput).mutation(({ ctx, input }) => sendBroadcast(ctx.deps, ctx.orgId, input.id)),
   cancel: orgAdminProcedure.input(idInput).mutation(({ ctx, input }) => cancelBroadcast(ctx.deps, ctx.orgId, input.id)),

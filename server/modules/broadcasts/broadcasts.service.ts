@@ -96,7 +96,10 @@ export function pickSenders(rows: readonly SenderCandidate[], preferred?: string
       continue
     }
     const rank = (x: SenderCandidate) => (preferred && x.userid === preferred ? 1 : 0)
-    if (rank(r) > rank(cur) || (rank(r) === rank(cur) && (r.createtime > cur.createtime || (r.createtime === cur.createtime && r.follow_id > cur.follow_id))))
+    if (
+      rank(r) > rank(cur) ||
+      (rank(r) === rank(cur) && (r.createtime > cur.createtime || (r.createtime === cur.createtime && r.follow_id > cur.follow_id)))
+    )
       best.set(r.customer_id, r)
   }
   return best
@@ -161,7 +164,12 @@ function contentWarnings(c: BroadcastContent): string[] {
 
 // ---- compose, edit, schedule, cancel ----
 
-export async function createBroadcast(deps: Deps, orgId: number, userId: number | null, input: BroadcastSaveInput): Promise<{ id: number }> {
+export async function createBroadcast(
+  deps: Deps,
+  orgId: number,
+  userId: number | null,
+  input: BroadcastSaveInput,
+): Promise<{ id: number }> {
   const now = deps.clock.now()
   if (input.scheduledAt !== null && input.scheduledAt <= now) throw new InvalidInputError('定时发送时间必须晚于现在')
   const id = await insertBroadcast(deps.db, {
@@ -341,7 +349,12 @@ export async function dispatchBroadcast(
     await markSubmitted(deps, claimed, res.msgid, res.fail_list ?? [], false)
   }
   const now = deps.clock.now()
-  await updateBroadcastIn(deps.db, orgId, id, ['sending'], { status: 'sent', submitted_at: now, poll_until: now + POLL_WINDOW_MS, updated_at: now })
+  await updateBroadcastIn(deps.db, orgId, id, ['sending'], {
+    status: 'sent',
+    submitted_at: now,
+    poll_until: now + POLL_WINDOW_MS,
+    updated_at: now,
+  })
   return { batches: batches.length, calls }
 }
 
@@ -401,13 +414,17 @@ async function resolveTargets(deps: Deps, b: BroadcastRow): Promise<void> {
   })
 }
 
-async function markSubmitted(deps: Deps, batch: BroadcastBatchRow, msgid: string, failList: string[] | null, reconciled: boolean): Promise<void> {
+async function markSubmitted(
+  deps: Deps,
+  batch: BroadcastBatchRow,
+  msgid: string,
+  failList: string[] | null,
+  reconciled: boolean,
+): Promise<void> {
   const now = deps.clock.now()
   await writeTransaction(deps.db, async (trx) => {
     await setTargetStatus(trx, batch.org_id, batch.id, 'not_sent', now, { onlyStatus: 'pending' })
-    const failed = failList?.length
-      ? await setTargetStatus(trx, batch.org_id, batch.id, 'invalid', now, { externalUserids: failList })
-      : 0
+    const failed = failList?.length ? await setTargetStatus(trx, batch.org_id, batch.id, 'invalid', now, { externalUserids: failList }) : 0
     await updateBatch(trx, batch.org_id, batch.id, {
       status: 'submitted',
       msgid,
@@ -509,7 +526,11 @@ export async function pollBroadcastResults(deps: Deps, orgId: number, id: number
     const rows: { external_userid: string; status: TargetStatus; send_time: number | null }[] = []
     for await (const r of client.groupMsg.iterateSendResult({ msgid: batch.msgid, userid: batch.sender, limit: 1000 })) {
       if (!r.external_userid) continue
-      rows.push({ external_userid: r.external_userid, status: RESULT_STATUS[r.status] ?? 'not_sent', send_time: r.send_time ? r.send_time * 1000 : null })
+      rows.push({
+        external_userid: r.external_userid,
+        status: RESULT_STATUS[r.status] ?? 'not_sent',
+        send_time: r.send_time ? r.send_time * 1000 : null,
+      })
     }
     await writeTransaction(deps.db, async (trx) => {
       await applyResults(trx, orgId, batch.id, rows, now)
