@@ -328,8 +328,13 @@ export async function dispatchBroadcast(
         continue
       }
     }
-    if (!(await claimBatchCall(deps.db, orgId, batch.id, { status: batch.status, calledAt: batch.called_at }, deps.clock.now()))) continue
+    const won = await claimBatchCall(deps.db, orgId, batch.id, { status: batch.status, calledAt: batch.called_at }, deps.clock.now())
     const claimed = (await findBatch(deps.db, orgId, batch.id)) as BroadcastBatchRow
+    if (!won) {
+      // Another worker took it in between: done is done, anything else is its call in flight.
+      if (claimed.status === 'submitted' || claimed.status === 'failed') continue
+      throw new BatchInFlightError(`batch ${batch.id} was taken by another worker`)
+    }
     await hooks.beforeCall?.(claimed)
     calls++
     let res: AddMsgTemplateResponse
@@ -348,6 +353,9 @@ export async function dispatchBroadcast(
     await hooks.afterCall?.(claimed, res)
     await markSubmitted(deps, claimed, res.msgid, res.fail_list ?? [], false)
   }
+  // Only when every batch is settled: a batch another worker still holds keeps the broadcast 'sending'.
+  const open = (await findBatches(deps.db, orgId, id)).filter((x) => x.status === 'pending' || x.status === 'calling')
+  if (open.length > 0) throw new BatchInFlightError(`${open.length} batches of broadcast ${id} are not settled yet`)
   const now = deps.clock.now()
   await updateBroadcastIn(deps.db, orgId, id, ['sending'], {
     status: 'sent',
