@@ -21,6 +21,7 @@ import {
   remindBroadcast,
   sendBroadcast,
   setBroadcastSettings,
+  simulateConfirm,
   updateBroadcast,
 } from './broadcasts.service'
 
@@ -39,6 +40,8 @@ export const broadcastsRouter = router({
   remind: orgAdminProcedure.input(idInput).mutation(({ ctx, input }) => remindBroadcast(ctx.deps, ctx.orgId, input.id)),
   /** 刷新结果: polls the platform now instead of waiting for the next 10-minute round. */
   refreshResults: orgAdminProcedure.input(idInput).mutation(({ ctx, input }) => pollBroadcastResults(ctx.deps, ctx.orgId, input.id)),
+  /** Sandbox only: 模拟确认 — the senders confirm in the emulated client. */
+  simulateConfirm: orgAdminProcedure.input(idInput).mutation(({ ctx, input }) => simulateConfirm(ctx.deps, ctx.orgId, input.id)),
   settings: orgProcedure.query(({ ctx }) => getBroadcastSettings(ctx.deps, ctx.orgId)),
   saveSettings: orgAdminProcedure
     .input(broadcastSettingsInput)

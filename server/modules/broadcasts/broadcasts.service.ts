@@ -3,7 +3,8 @@ import type { Deps } from '../../deps'
 import { fromJson, toJson } from '../../db/dialect'
 import { writeTransaction } from '../../db/transaction'
 import { fetchPage } from '../../db/paginate'
-import { ConflictError, InvalidInputError, notFound, PreconditionError, RateLimitedError } from '../../lib/errors'
+import { ConflictError, ForbiddenError, InvalidInputError, notFound, PreconditionError, RateLimitedError } from '../../lib/errors'
+import { findConfigByOrg } from '../wecom-config/wecom-config.repository'
 import { PlatformError } from '../../platform/errors'
 import { TransportFailure } from '../../platform/http'
 import type { AddMsgTemplateResponse, Attachment, GroupMsg } from '../../platform/wecom'
@@ -690,4 +691,27 @@ export async function pollDueBroadcasts(
     await ctx.progress?.(i + 1, due.length)
   }
   return { broadcasts: due.length, failed }
+}
+
+/** Sandbox only (模拟确认): every sender who has not confirmed does so in the emulated client, then results are read. */
+export async function simulateConfirm(deps: Deps, orgId: number, id: number): Promise<{ confirmed: number }> {
+  if (!deps.config.sandbox) throw new ForbiddenError('仅沙箱模式可以模拟员工确认')
+  const control = deps.sandbox
+  if (!control) throw new PreconditionError('沙箱未在本服务进程中运行')
+  await broadcastOrThrow(deps, orgId, id)
+  const config = await findConfigByOrg(deps.db, orgId)
+  if (!config) throw new PreconditionError('请先在「企业微信配置」中完成配置')
+  let confirmed = 0
+  for (const batch of await findBatches(deps.db, orgId, id)) {
+    if (batch.status !== 'submitted' || !batch.msgid || batch.task_status === 2) continue
+    try {
+      control.confirmGroupMsg(config.corp_id, { msgid: batch.msgid, userid: batch.sender })
+      confirmed++
+    } catch (err) {
+      // Already confirmed or canceled in the sandbox: the poll below shows what it holds.
+      deps.log.warn({ err, batchId: batch.id }, 'sandbox refused the simulated confirm')
+    }
+  }
+  await pollBroadcastResults(deps, orgId, id)
+  return { confirmed }
 }

@@ -291,6 +291,15 @@ describe('results', () => {
     }
   })
 
+  it('模拟确认 (sandbox): every sender confirms in the emulated client and the results are read at once', async () => {
+    const seeded = await seedCustomers(env, { customers: 5, userids: USERS.slice(0, 2) })
+    const id = await sendAndDispatch(draft({ targets: { kind: 'ids', customerIds: seeded.map((c) => c.id) } }))
+    expect(await env.caller.broadcasts.simulateConfirm({ id })).toEqual({ confirmed: 2 })
+    const detail = await env.caller.broadcasts.get({ id })
+    expect(detail.funnel).toEqual({ targets: 5, submitted: 5, confirmed: 5, delivered: 5 })
+    expect(await env.caller.broadcasts.simulateConfirm({ id })).toEqual({ confirmed: 0 })
+  })
+
   it('remind: 3 within 24 h, the button’s count goes down, the 4th is refused without a call; 24 h later allowed again', async () => {
     const seeded = await seedCustomers(env, { customers: 2, userids: [USERS[1]] })
     const id = await sendAndDispatch(draft({ targets: { kind: 'ids', customerIds: seeded.map((c) => c.id) } }))
@@ -381,6 +390,7 @@ describe('tenancy', () => {
         cancel: (b, id) => b.broadcasts.cancel({ id: Number(id) }),
         remind: (b, id) => b.broadcasts.remind({ id: Number(id) }),
         refreshResults: (b, id) => b.broadcasts.refreshResults({ id: Number(id) }),
+        simulateConfirm: (b, id) => b.broadcasts.simulateConfirm({ id: Number(id) }),
       },
       lists: { list: async (b) => (await b.broadcasts.list({ page: 1, pageSize: 100 })).items.map((x) => x.id) },
     })
