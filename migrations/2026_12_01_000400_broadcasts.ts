@@ -2,7 +2,7 @@
 import { MysqlAdapter, sql, type Kysely } from 'kysely'
 
 export async function up(db: Kysely<any>): Promise<void> {
-  // A selection of up to 100 000 customer ids does not fit MySQL's TEXT (64 KB).
+  // A selection of up to 100 000 customer ids, or an image as base64, does not fit MySQL's TEXT (64 KB).
   const big = db.getExecutor().adapter instanceof MysqlAdapter ? sql`mediumtext` : sql`text`
   await db.schema
     .createTable('broadcasts')
@@ -77,6 +77,19 @@ export async function up(db: Kysely<any>): Promise<void> {
     .columns(['org_id', 'customer_id', 'status', 'send_time'])
     .execute()
 
+  // Uploaded images kept so their media_id (valid 3 days) can be renewed whenever a send needs it.
+  await db.schema
+    .createTable('broadcast_media')
+    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('org_id', 'integer', (c) => c.notNull())
+    .addColumn('filename', 'varchar(128)', (c) => c.notNull())
+    .addColumn('data_base64', big, (c) => c.notNull())
+    .addColumn('media_id', 'varchar(128)')
+    .addColumn('uploaded_at', 'bigint')
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .execute()
+  await db.schema.createIndex('broadcast_media_org').on('broadcast_media').columns(['org_id', 'id']).execute()
+
   await db.schema
     .createTable('broadcast_settings')
     .addColumn('org_id', 'integer', (c) => c.primaryKey())
@@ -87,6 +100,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
 export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropTable('broadcast_settings').execute()
+  await db.schema.dropTable('broadcast_media').execute()
   await db.schema.dropTable('broadcast_targets').execute()
   await db.schema.dropTable('broadcast_batches').execute()
   await db.schema.dropTable('broadcasts').execute()

@@ -38,6 +38,7 @@ const DECLARED: Record<keyof Database, true> = {
   broadcast_batches: true,
   broadcast_targets: true,
   broadcast_settings: true,
+  broadcast_media: true,
 }
 const declared = Object.keys(DECLARED).sort()
 

@@ -17,6 +17,7 @@ import type { OaAccountsTable } from '../modules/oa-config/oa-config.table'
 import type { SmsConfigsTable } from '../modules/sms-config/sms-config.table'
 import type {
   BroadcastBatchesTable,
+  BroadcastMediaTable,
   BroadcastSettingsTable,
   BroadcastsTable,
   BroadcastTargetsTable,
@@ -52,6 +53,7 @@ export interface Database {
   broadcast_batches: BroadcastBatchesTable
   broadcast_targets: BroadcastTargetsTable
   broadcast_settings: BroadcastSettingsTable
+  broadcast_media: BroadcastMediaTable
 }
 
 export type DB = Kysely<Database>

@@ -2,7 +2,7 @@
 import { z } from 'zod'
 import { pageInput } from './common'
 import { customerListInput } from './customer'
-import { welcomeAttachment } from './contact-way'
+import { linkBody, miniprogramBody } from './contact-way'
 
 const utf8Bytes = (s: string) => new TextEncoder().encode(s).length
 
@@ -32,13 +32,43 @@ export const broadcastTargets = z.discriminatedUnion('kind', [
 ])
 export type BroadcastTargets = z.infer<typeof broadcastTargets>
 
+/** Images uploaded here carry `mediaRef` (our stored copy): its 3-day media_id is renewed at send time. */
+export const broadcastAttachment = z.discriminatedUnion('msgtype', [
+  z.object({
+    msgtype: z.literal('image'),
+    image: z
+      .object({ media_id: z.string().min(1).optional(), pic_url: z.url().optional() })
+      .refine((i) => i.media_id || i.pic_url, '图片需要 media_id 或 pic_url'),
+    mediaRef: z.number().int().positive().optional(),
+  }),
+  z.object({ msgtype: z.literal('link'), link: linkBody }),
+  z.object({ msgtype: z.literal('miniprogram'), miniprogram: miniprogramBody }),
+])
+export type BroadcastAttachment = z.infer<typeof broadcastAttachment>
+
+export const BROADCAST_IMAGE_MAX_BYTES = 2 * 1024 * 1024
+export const broadcastUploadImageInput = z.object({
+  filename: z
+    .string()
+    .trim()
+    .min(1)
+    .max(128)
+    .regex(/\.(jpe?g|png)$/i, '图片只能是 JPG 或 PNG'),
+  /** The file's bytes, base64. */
+  dataBase64: z
+    .string()
+    .min(8)
+    .max(Math.ceil((BROADCAST_IMAGE_MAX_BYTES * 4) / 3) + 4, `图片不能超过 ${BROADCAST_IMAGE_MAX_BYTES / 1024 / 1024} MB`),
+})
+export type BroadcastUploadImageInput = z.infer<typeof broadcastUploadImageInput>
+
 export const broadcastContent = z
   .object({
     text: z
       .string()
       .refine((s) => utf8Bytes(s) <= BROADCAST_TEXT_MAX_BYTES, `群发文字不能超过 ${BROADCAST_TEXT_MAX_BYTES} 字节`)
       .optional(),
-    attachments: z.array(welcomeAttachment).max(BROADCAST_ATTACHMENTS_MAX, `附件最多 ${BROADCAST_ATTACHMENTS_MAX} 个`).default([]),
+    attachments: z.array(broadcastAttachment).max(BROADCAST_ATTACHMENTS_MAX, `附件最多 ${BROADCAST_ATTACHMENTS_MAX} 个`).default([]),
   })
   .refine((c) => (c.text && c.text.trim() !== '') || c.attachments.length > 0, { message: '群发文字和附件不能都为空', path: ['text'] })
 export type BroadcastContent = z.infer<typeof broadcastContent>

@@ -406,3 +406,31 @@ export async function saveReceiveLimit(db: Executor, orgId: number, period: Rece
     await db.updateTable('broadcast_settings').set({ receive_limit: period, updated_at: now }).where('org_id', '=', orgId).execute()
   }
 }
+
+// ---- uploaded images ----
+
+export async function insertMedia(
+  db: Executor,
+  values: { org_id: number; filename: string; data_base64: string; created_at: number },
+): Promise<number> {
+  return insertedId(await db.insertInto('broadcast_media').values(values).executeTakeFirstOrThrow())
+}
+
+export function findMedia(db: Executor, orgId: number, ids: readonly number[]) {
+  if (ids.length === 0) return Promise.resolve([])
+  return db
+    .selectFrom('broadcast_media')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('id', 'in', ids as number[])
+    .execute()
+}
+
+export async function setMediaUploaded(db: Executor, orgId: number, id: number, mediaId: string, at: number): Promise<void> {
+  await db
+    .updateTable('broadcast_media')
+    .set({ media_id: mediaId, uploaded_at: at })
+    .where('org_id', '=', orgId)
+    .where('id', '=', id)
+    .execute()
+}

@@ -7,6 +7,7 @@ import {
   broadcastSettingsInput,
   broadcastTargetListInput,
   broadcastUpdateInput,
+  broadcastUploadImageInput,
 } from '../../../shared/schemas/broadcast'
 import { orgAdminProcedure, orgProcedure, router } from '../../trpc/init'
 import {
@@ -23,6 +24,7 @@ import {
   setBroadcastSettings,
   simulateConfirm,
   updateBroadcast,
+  uploadBroadcastImage,
 } from './broadcasts.service'
 
 export const broadcastsRouter = router({
@@ -42,6 +44,10 @@ export const broadcastsRouter = router({
   refreshResults: orgAdminProcedure.input(idInput).mutation(({ ctx, input }) => pollBroadcastResults(ctx.deps, ctx.orgId, input.id)),
   /** Sandbox only: 模拟确认 — the senders confirm in the emulated client. */
   simulateConfirm: orgAdminProcedure.input(idInput).mutation(({ ctx, input }) => simulateConfirm(ctx.deps, ctx.orgId, input.id)),
+  /** An image attachment: stored and uploaded (media/upload); its media_id is renewed at send time when it nears 3 days. */
+  uploadImage: orgAdminProcedure
+    .input(broadcastUploadImageInput)
+    .mutation(({ ctx, input }) => uploadBroadcastImage(ctx.deps, ctx.orgId, input)),
   settings: orgProcedure.query(({ ctx }) => getBroadcastSettings(ctx.deps, ctx.orgId)),
   saveSettings: orgAdminProcedure
     .input(broadcastSettingsInput)

@@ -11,6 +11,7 @@ import type { AddMsgTemplateResponse, Attachment, GroupMsg } from '../../platfor
 import {
   BROADCAST_BATCH_MAX,
   REMINDS_PER_DAY,
+  type BroadcastAttachment,
   type BroadcastContent,
   type BroadcastListInput,
   type BroadcastPreviewInput,
@@ -18,6 +19,7 @@ import {
   type BroadcastStatus,
   type BroadcastTargetListInput,
   type BroadcastTargets,
+  type BroadcastUploadImageInput,
   type ReceiveLimitPeriod,
   type TargetStatus,
 } from '../../../shared/schemas/broadcast'
@@ -35,6 +37,7 @@ import {
   findBatches,
   findBroadcast,
   findDueScheduled,
+  findMedia,
   findPolling,
   findReceiveLimit,
   findSenderCandidates,
@@ -42,10 +45,12 @@ import {
   findTakenMsgids,
   insertBatch,
   insertBroadcast,
+  insertMedia,
   insertTargets,
   listBroadcastsFiltered,
   periodStart,
   saveReceiveLimit,
+  setMediaUploaded,
   setTargetStatus,
   swapRemindTimes,
   targetsFiltered,
@@ -135,7 +140,7 @@ export async function previewBroadcast(deps: Deps, orgId: number, input: Broadca
   if (chosen.size === 0) warnings.push('没有可发送的客户：所选客户都没有正常跟进的员工')
   if (matched > chosen.size) warnings.push(`${matched - chosen.size} 位客户已没有正常跟进的员工，将不会收到`)
   if (atLimit > 0) warnings.push(`${atLimit} 位客户本${periodLabel(period)}已收到 ${perPeriod} 条群发，企业微信将不再发送（超出接收上限）`)
-  if (input.content) warnings.push(...contentWarnings(input.content))
+  if (input.content) warnings.push(...(await contentWarnings(deps, orgId, input.content)))
   return {
     matched,
     recipients: chosen.size,
@@ -153,14 +158,74 @@ function preferredSender(t: BroadcastTargets): string | undefined {
   return t.kind === 'filter' ? t.filter.followUserid : undefined
 }
 
-/** What the schema cannot see: attachments the platform will not accept as they are. */
-function contentWarnings(c: BroadcastContent): string[] {
+/** What the schema cannot see: media the platform will not accept as they are. */
+async function contentWarnings(deps: Deps, orgId: number, c: BroadcastContent): Promise<string[]> {
   const out: string[] = []
+  const refs = mediaRefs(c.attachments)
+  const known = new Set((await findMedia(deps.db, orgId, refs)).map((m) => m.id))
   for (const [i, a] of c.attachments.entries()) {
-    if (a.msgtype === 'image' && !a.image.media_id && a.image.pic_url && !/^https?:\/\//.test(a.image.pic_url))
-      out.push(`第 ${i + 1} 个附件的图片地址不是 http(s) 链接`)
+    if (a.msgtype !== 'image') continue
+    if (a.mediaRef !== undefined && !known.has(a.mediaRef)) out.push(`第 ${i + 1} 个附件的图片已不存在，请重新上传`)
+    else if (a.mediaRef === undefined && a.image.media_id)
+      out.push(`第 ${i + 1} 个附件是手填的 media_id：临时素材 3 天后失效且无法自动续传，建议改为上传图片`)
   }
   return out
+}
+
+const mediaRefs = (atts: readonly BroadcastAttachment[]) =>
+  atts.flatMap((a) => (a.msgtype === 'image' && a.mediaRef !== undefined ? [a.mediaRef] : []))
+
+/** A temp media_id lives 3 days; renewed when less than this is left, so a send never carries one about to lapse. */
+export const MEDIA_TTL_MS = 3 * 24 * 3600_000
+const MEDIA_RENEW_MARGIN_MS = 2 * 3600_000
+
+/** Stores the image and uploads it at once (media/upload), so the composer can show it and the send can renew it. */
+export async function uploadBroadcastImage(
+  deps: Deps,
+  orgId: number,
+  input: BroadcastUploadImageInput,
+): Promise<{ mediaRef: number; mediaId: string; expiresAt: number }> {
+  const bytes = Buffer.from(input.dataBase64, 'base64')
+  if (bytes.length < 6) throw new InvalidInputError('图片文件为空或已损坏')
+  const now = deps.clock.now()
+  const mediaRef = await insertMedia(deps.db, { org_id: orgId, filename: input.filename, data_base64: input.dataBase64, created_at: now })
+  const client = await deps.wecom.for(orgId, 'contact')
+  const res = await client.media.uploadImage(bytes, input.filename)
+  await setMediaUploaded(deps.db, orgId, mediaRef, res.media_id, now)
+  return { mediaRef, mediaId: res.media_id, expiresAt: now + MEDIA_TTL_MS }
+}
+
+/** The attachments as add_msg_template takes them: uploaded images with a media_id valid for a while yet. */
+async function platformAttachments(
+  deps: Deps,
+  orgId: number,
+  client: Awaited<ReturnType<Deps['wecom']['for']>>,
+  atts: readonly BroadcastAttachment[],
+): Promise<Attachment[]> {
+  const media = new Map((await findMedia(deps.db, orgId, mediaRefs(atts))).map((m) => [m.id, m]))
+  const out: Attachment[] = []
+  for (const a of atts) {
+    if (a.msgtype !== 'image' || a.mediaRef === undefined) {
+      const { mediaRef: _drop, ...rest } = a as BroadcastAttachment & { mediaRef?: number }
+      out.push(rest as Attachment)
+      continue
+    }
+    const m = media.get(a.mediaRef)
+    if (!m) throw new PreconditionError('群发中的图片已不存在，请编辑群发重新上传图片')
+    let mediaId = m.media_id
+    const now = deps.clock.now()
+    if (!mediaId || m.uploaded_at === null || Number(m.uploaded_at) + MEDIA_TTL_MS - MEDIA_RENEW_MARGIN_MS <= now) {
+      mediaId = (await client.media.uploadImage(Buffer.from(m.data_base64, 'base64'), m.filename)).media_id
+      await setMediaUploaded(deps.db, orgId, m.id, mediaId, now)
+    }
+    out.push({ msgtype: 'image', image: { media_id: mediaId } })
+  }
+  return out
+}
+
+async function checkMediaRefs(deps: Deps, orgId: number, c: BroadcastContent): Promise<void> {
+  const refs = mediaRefs(c.attachments)
+  if ((await findMedia(deps.db, orgId, refs)).length !== new Set(refs).size) throw new InvalidInputError('图片不存在，请重新上传')
 }
 
 // ---- compose, edit, schedule, cancel ----
@@ -173,6 +238,7 @@ export async function createBroadcast(
 ): Promise<{ id: number }> {
   const now = deps.clock.now()
   if (input.scheduledAt !== null && input.scheduledAt <= now) throw new InvalidInputError('定时发送时间必须晚于现在')
+  await checkMediaRefs(deps, orgId, input.content)
   const id = await insertBroadcast(deps.db, {
     org_id: orgId,
     title: input.title,
@@ -198,6 +264,7 @@ export async function updateBroadcast(deps: Deps, orgId: number, input: Broadcas
   await broadcastOrThrow(deps, orgId, input.id)
   const now = deps.clock.now()
   if (input.scheduledAt !== null && input.scheduledAt <= now) throw new InvalidInputError('定时发送时间必须晚于现在')
+  await checkMediaRefs(deps, orgId, input.content)
   const n = await updateBroadcastIn(deps.db, orgId, input.id, ['draft', 'scheduled'], {
     title: input.title,
     text: input.content.text ?? null,
@@ -313,6 +380,8 @@ export async function dispatchBroadcast(
   }
   const client = await deps.wecom.for(orgId, 'contact')
   const content = contentOf(b)
+  // Built at the first call only: renewing an image's media_id is an upload.
+  let attachments: Attachment[] | null = null
   let calls = 0
   const batches = await findBatches(deps.db, orgId, id)
   for (const batch of batches) {
@@ -345,7 +414,9 @@ export async function dispatchBroadcast(
         sender: batch.sender,
         external_userid: await findBatchExternalUserids(deps.db, orgId, batch.id),
         ...(content.text ? { text: { content: content.text } } : {}),
-        ...(content.attachments.length ? { attachments: content.attachments as Attachment[] } : {}),
+        ...(content.attachments.length
+          ? { attachments: (attachments ??= await platformAttachments(deps, orgId, client, content.attachments)) }
+          : {}),
       })
     } catch (err) {
       await settleFailedCall(deps, claimed, err)

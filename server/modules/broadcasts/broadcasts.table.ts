@@ -76,6 +76,17 @@ export interface BroadcastTargetsTable {
   updated_at: number
 }
 
+export interface BroadcastMediaTable {
+  id: Generated<number>
+  org_id: number
+  filename: string
+  data_base64: string
+  media_id: string | null
+  /** When media_id was issued (ms); it lives 3 days from then. */
+  uploaded_at: number | null
+  created_at: number
+}
+
 export interface BroadcastSettingsTable {
   org_id: number
   receive_limit: ReceiveLimitPeriod

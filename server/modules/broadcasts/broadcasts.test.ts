@@ -365,6 +365,34 @@ describe('schedule, edit, cancel', () => {
     expect(await codeOf(env.caller.broadcasts.cancel({ id: sent }))).toBe('CONFLICT')
   })
 
+  it('an uploaded image is sent by media_id, renewed at send time once its 3 days are nearly up; another org cannot use it', async () => {
+    const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=='
+    const up = await env.caller.broadcasts.uploadImage({ filename: '活动海报.png', dataBase64: PNG })
+    const seeded = await seedCustomers(env, { customers: 2, userids: [USERS[0]] })
+    const content = {
+      text: '海报',
+      attachments: [{ msgtype: 'image' as const, image: { media_id: up.mediaId }, mediaRef: up.mediaRef }],
+    }
+    const targets = { kind: 'ids' as const, customerIds: seeded.map((c) => c.id) }
+    const uploads = () => calls('media/upload')
+    const before = uploads()
+    const first = await sendAndDispatch(draft({ content, targets }))
+    expect(uploads()).toBe(before)
+    expect((await batchesOf(env, first))[0].status).toBe('submitted')
+
+    // Three days later the stored media_id is dead on the platform: the send uploads the image again first.
+    clock.advance(3 * 24 * 3600_000)
+    const later = await sendAndDispatch(draft({ content, targets }))
+    expect(uploads()).toBe(before + 1)
+    const [b] = await batchesOf(env, later)
+    expect(b.status).toBe('submitted')
+    expect((await env.caller.broadcasts.preview({ targets, content })).warnings).toEqual([])
+
+    const { user } = await (await import('../../testing/deps')).createOrgWithUser(env.deps, 'org_admin')
+    const other = (await import('../../testing/tenant')).callerFor(env.deps, user)
+    expect(await codeOf(other.broadcasts.create(draft({ content })))).toBe('BAD_REQUEST')
+  })
+
   it('rejects content over the platform’s limits with a Chinese message', async () => {
     expect(await codeOf(env.caller.broadcasts.create(draft({ content: { text: '好'.repeat(1334), attachments: [] } })))).toBe('BAD_REQUEST')
     const link = { msgtype: 'link' as const, link: { title: '活动', url: 'https://example.com/a' } }

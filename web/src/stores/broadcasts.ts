@@ -60,11 +60,26 @@ export const useBroadcastsStore = defineStore('broadcasts', () => {
     }
   }
 
+  const uploadImage = (input: RouterInputs['broadcasts']['uploadImage']) => trpc.broadcasts.uploadImage.mutate(input)
   const send = (id: number) => act('send', id, () => trpc.broadcasts.send.mutate({ id }))
   const cancel = (id: number) => act('cancel', id, () => trpc.broadcasts.cancel.mutate({ id }))
   const remind = (id: number) => act('remind', id, () => trpc.broadcasts.remind.mutate({ id }))
   const refreshResults = (id: number) => act('refresh', id, () => trpc.broadcasts.refreshResults.mutate({ id }))
   const simulateConfirm = (id: number) => act('simulate', id, () => trpc.broadcasts.simulateConfirm.mutate({ id }))
 
-  return { ...list, detail, detailLoading, acting, loadDetail, preview, save, send, cancel, remind, refreshResults, simulateConfirm }
+  return {
+    ...list,
+    detail,
+    detailLoading,
+    acting,
+    loadDetail,
+    preview,
+    save,
+    uploadImage,
+    send,
+    cancel,
+    remind,
+    refreshResults,
+    simulateConfirm,
+  }
 })

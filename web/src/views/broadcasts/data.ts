@@ -51,10 +51,28 @@ export interface AttachmentForm {
   page: string
   pic_media_id: string
   pic_url: string
+  /** An uploaded image: our stored copy and its current media_id (renewed by the server when it nears 3 days). */
+  mediaRef: number | null
+  media_id: string
+  /** data: URL of the uploaded file, for the preview only. */
+  preview: string
 }
 
 export function emptyAttachment(msgtype: AttachmentForm['msgtype']): AttachmentForm {
-  return { msgtype, title: '', url: '', desc: '', picurl: '', appid: '', page: '', pic_media_id: '', pic_url: '' }
+  return {
+    msgtype,
+    title: '',
+    url: '',
+    desc: '',
+    picurl: '',
+    appid: '',
+    page: '',
+    pic_media_id: '',
+    pic_url: '',
+    mediaRef: null,
+    media_id: '',
+    preview: '',
+  }
 }
 
 export function emptyComposer() {
@@ -107,6 +125,7 @@ export function contentOf(f: ComposerForm): BroadcastSaveInput['content'] {
           msgtype: 'miniprogram' as const,
           miniprogram: { title: a.title, appid: a.appid, page: a.page, pic_media_id: a.pic_media_id },
         }
+      if (a.mediaRef !== null) return { msgtype: 'image' as const, image: { media_id: a.media_id }, mediaRef: a.mediaRef }
       return { msgtype: 'image' as const, image: { pic_url: a.pic_url } }
     }),
   }
