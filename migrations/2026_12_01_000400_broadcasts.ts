@@ -90,6 +90,30 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute()
   await db.schema.createIndex('broadcast_media_org').on('broadcast_media').columns(['org_id', 'id']).execute()
 
+  // Tracking links: one token per (batch, link attachment), since a batch's customers all receive the same content.
+  await db.schema
+    .createTable('broadcast_links')
+    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('org_id', 'integer', (c) => c.notNull())
+    .addColumn('broadcast_id', 'integer', (c) => c.notNull())
+    .addColumn('batch_id', 'integer', (c) => c.notNull())
+    .addColumn('position', 'integer', (c) => c.notNull())
+    .addColumn('token', 'varchar(32)', (c) => c.notNull().unique())
+    .addColumn('url', 'varchar(2048)', (c) => c.notNull())
+    .addColumn('clicks', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .addUniqueConstraint('broadcast_links_slot', ['batch_id', 'position'])
+    .execute()
+  await db.schema.createIndex('broadcast_links_broadcast').on('broadcast_links').columns(['org_id', 'broadcast_id']).execute()
+  await db.schema
+    .createTable('broadcast_link_visitors')
+    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('link_id', 'integer', (c) => c.notNull())
+    .addColumn('visitor', 'varchar(64)', (c) => c.notNull())
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .addUniqueConstraint('broadcast_link_visitors_once', ['link_id', 'visitor'])
+    .execute()
+
   await db.schema
     .createTable('broadcast_settings')
     .addColumn('org_id', 'integer', (c) => c.primaryKey())
@@ -101,6 +125,8 @@ export async function up(db: Kysely<any>): Promise<void> {
 export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropTable('broadcast_settings').execute()
   await db.schema.dropTable('broadcast_media').execute()
+  await db.schema.dropTable('broadcast_link_visitors').execute()
+  await db.schema.dropTable('broadcast_links').execute()
   await db.schema.dropTable('broadcast_targets').execute()
   await db.schema.dropTable('broadcast_batches').execute()
   await db.schema.dropTable('broadcasts').execute()

@@ -39,6 +39,8 @@ const DECLARED: Record<keyof Database, true> = {
   broadcast_targets: true,
   broadcast_settings: true,
   broadcast_media: true,
+  broadcast_links: true,
+  broadcast_link_visitors: true,
 }
 const declared = Object.keys(DECLARED).sort()
 

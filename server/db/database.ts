@@ -17,6 +17,8 @@ import type { OaAccountsTable } from '../modules/oa-config/oa-config.table'
 import type { SmsConfigsTable } from '../modules/sms-config/sms-config.table'
 import type {
   BroadcastBatchesTable,
+  BroadcastLinksTable,
+  BroadcastLinkVisitorsTable,
   BroadcastMediaTable,
   BroadcastSettingsTable,
   BroadcastsTable,
@@ -54,6 +56,8 @@ export interface Database {
   broadcast_targets: BroadcastTargetsTable
   broadcast_settings: BroadcastSettingsTable
   broadcast_media: BroadcastMediaTable
+  broadcast_links: BroadcastLinksTable
+  broadcast_link_visitors: BroadcastLinkVisitorsTable
 }
 
 export type DB = Kysely<Database>

@@ -128,3 +128,10 @@ export const RECEIVE_LIMIT_LABELS: Record<ReceiveLimitPeriod, string> = {
 }
 export const broadcastSettingsInput = z.object({ receiveLimit: z.enum(RECEIVE_LIMIT_PERIODS) })
 export type BroadcastSettingsInput = z.infer<typeof broadcastSettingsInput>
+
+export const broadcastConversionInput = z.object({
+  id: z.number().int().positive(),
+  /** Local tag id the conversion is measured by. */
+  tagId: z.number().int().positive(),
+  days: z.number().int().min(1).max(90).default(7),
+})

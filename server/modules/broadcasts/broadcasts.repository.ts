@@ -434,3 +434,87 @@ export async function setMediaUploaded(db: Executor, orgId: number, id: number, 
     .where('id', '=', id)
     .execute()
 }
+
+// ---- tracking links ----
+
+export async function insertLinks(
+  db: Executor,
+  rows: readonly {
+    org_id: number
+    broadcast_id: number
+    batch_id: number
+    position: number
+    token: string
+    url: string
+    created_at: number
+  }[],
+): Promise<void> {
+  if (rows.length)
+    await db
+      .insertInto('broadcast_links')
+      .values(rows as never)
+      .execute()
+}
+
+export function findBatchLinks(db: Executor, orgId: number, batchId: number) {
+  return db
+    .selectFrom('broadcast_links')
+    .select(['position', 'token'])
+    .where('org_id', '=', orgId)
+    .where('batch_id', '=', batchId)
+    .execute()
+}
+
+/** Counts a click; the link's target, or undefined for an unknown token. Works across orgs: the token alone names the link. */
+export async function recordClick(db: Executor, token: string, visitor: string, now: number): Promise<string | undefined> {
+  const link = await db.selectFrom('broadcast_links').select(['id', 'url']).where('token', '=', token).executeTakeFirst()
+  if (!link) return undefined
+  await db
+    .updateTable('broadcast_links')
+    .set((eb) => ({ clicks: eb('clicks', '+', 1) }))
+    .where('id', '=', link.id)
+    .execute()
+  await db.insertInto('broadcast_link_visitors').values({ link_id: link.id, visitor, created_at: now }).ignore().execute()
+  return link.url
+}
+
+export async function countClicks(db: Executor, orgId: number, broadcastId: number): Promise<{ clicks: number; clickers: number }> {
+  const c = await db
+    .selectFrom('broadcast_links')
+    .select((eb) => eb.fn.sum<number>('clicks').as('n'))
+    .where('org_id', '=', orgId)
+    .where('broadcast_id', '=', broadcastId)
+    .executeTakeFirstOrThrow()
+  const u = await db
+    .selectFrom('broadcast_link_visitors as v')
+    .innerJoin('broadcast_links as l', 'l.id', 'v.link_id')
+    .select((eb) => eb.fn.count<number>('v.visitor').distinct().as('n'))
+    .where('l.org_id', '=', orgId)
+    .where('l.broadcast_id', '=', broadcastId)
+    .executeTakeFirstOrThrow()
+  return { clicks: num(c.n), clickers: num(u.n) }
+}
+
+/** Delivered targets who got the tag within the window after delivery: the broadcast's conversion. */
+export async function countConverted(db: Executor, orgId: number, broadcastId: number, tagRef: number, windowMs: number): Promise<number> {
+  const r = await db
+    .selectFrom('broadcast_targets as t')
+    .select((eb) => eb.fn.count<number>('t.customer_id').distinct().as('n'))
+    .where('t.org_id', '=', orgId)
+    .where('t.broadcast_id', '=', broadcastId)
+    .where('t.status', '=', 'sent')
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('customer_tags as ct')
+          .select('ct.id')
+          .whereRef('ct.customer_id', '=', 't.customer_id')
+          .where('ct.org_id', '=', orgId)
+          .where('ct.tag_ref', '=', tagRef)
+          .whereRef('ct.created_at', '>=', 't.send_time')
+          .where((e2) => e2('ct.created_at', '<=', e2(e2.ref('t.send_time'), '+', windowMs))),
+      ),
+    )
+    .executeTakeFirstOrThrow()
+  return num(r.n)
+}

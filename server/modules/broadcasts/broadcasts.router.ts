@@ -1,6 +1,7 @@
 // broadcasts.*: 群发 to customers through add_msg_template — compose, count, schedule, send, remind, cancel, results.
 import { idInput } from '../../../shared/schemas/common'
 import {
+  broadcastConversionInput,
   broadcastListInput,
   broadcastPreviewInput,
   broadcastSaveInput,
@@ -11,6 +12,7 @@ import {
 } from '../../../shared/schemas/broadcast'
 import { orgAdminProcedure, orgProcedure, router } from '../../trpc/init'
 import {
+  broadcastConversion,
   cancelBroadcast,
   createBroadcast,
   getBroadcast,
@@ -48,6 +50,8 @@ export const broadcastsRouter = router({
   uploadImage: orgAdminProcedure
     .input(broadcastUploadImageInput)
     .mutation(({ ctx, input }) => uploadBroadcastImage(ctx.deps, ctx.orgId, input)),
+  /** 转化: delivered targets who got the chosen tag within N days. */
+  conversion: orgProcedure.input(broadcastConversionInput).query(({ ctx, input }) => broadcastConversion(ctx.deps, ctx.orgId, input)),
   settings: orgProcedure.query(({ ctx }) => getBroadcastSettings(ctx.deps, ctx.orgId)),
   saveSettings: orgAdminProcedure
     .input(broadcastSettingsInput)

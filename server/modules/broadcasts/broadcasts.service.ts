@@ -1,4 +1,5 @@
 // Broadcasts (群发): compose, count, schedule, and dispatch exactly once — batch rows before each add_msg_template, reconcile after a crash.
+import { randomBytes } from 'node:crypto'
 import type { Deps } from '../../deps'
 import { fromJson, toJson } from '../../db/dialect'
 import { writeTransaction } from '../../db/transaction'
@@ -29,11 +30,14 @@ import {
   applyResults,
   claimBatchCall,
   countAtReceiveLimit,
+  countClicks,
+  countConverted,
   countMatching,
   countTargetsBySender,
   countTargetsByStatus,
   findBatch,
   findBatchExternalUserids,
+  findBatchLinks,
   findBatches,
   findBroadcast,
   findDueScheduled,
@@ -45,9 +49,11 @@ import {
   findTakenMsgids,
   insertBatch,
   insertBroadcast,
+  insertLinks,
   insertMedia,
   insertTargets,
   listBroadcastsFiltered,
+  recordClick,
   periodStart,
   saveReceiveLimit,
   setMediaUploaded,
@@ -415,7 +421,13 @@ export async function dispatchBroadcast(
         external_userid: await findBatchExternalUserids(deps.db, orgId, batch.id),
         ...(content.text ? { text: { content: content.text } } : {}),
         ...(content.attachments.length
-          ? { attachments: (attachments ??= await platformAttachments(deps, orgId, client, content.attachments)) }
+          ? {
+              attachments: await trackedAttachments(
+                deps,
+                claimed,
+                (attachments ??= await platformAttachments(deps, orgId, client, content.attachments)),
+              ),
+            }
           : {}),
       })
     } catch (err) {
@@ -469,6 +481,18 @@ async function resolveTargets(deps: Deps, b: BroadcastRow): Promise<void> {
           created_at: now,
           updated_at: now,
         })
+        await insertLinks(
+          trx,
+          linkPositions(contentOf(b)).map((position) => ({
+            org_id: b.org_id,
+            broadcast_id: b.id,
+            batch_id: batchId,
+            position,
+            token: randomBytes(12).toString('base64url'),
+            url: (contentOf(b).attachments[position] as { link: { url: string } }).link.url,
+            created_at: now,
+          })),
+        )
         await insertTargets(
           trx,
           part.map((c) => ({
@@ -577,6 +601,27 @@ async function reconcileBatch(
     if (page.send_list.some((r) => r.external_userid && mine.has(r.external_userid))) return msgid
   }
   return null
+}
+
+const linkPositions = (c: BroadcastContent) => c.attachments.flatMap((a, i) => (a.msgtype === 'link' ? [i] : []))
+
+/** The batch's own tracking URL in each link: `/r/<token>` on our host, redirecting to the admin's URL. */
+async function trackedAttachments(deps: Deps, batch: BroadcastBatchRow, atts: Attachment[]): Promise<Attachment[]> {
+  const links = new Map((await findBatchLinks(deps.db, batch.org_id, batch.id)).map((l) => [l.position, l.token]))
+  return atts.map((a, i) => {
+    const token = links.get(i)
+    return a.msgtype === 'link' && token ? { ...a, link: { ...a.link, url: trackingUrl(deps, token) } } : a
+  })
+}
+
+export const trackingUrl = (deps: Deps, token: string) => `${deps.config.publicBaseUrl}/r/${token}`
+
+/** Targets delivered who got the tag within `days` of delivery. */
+export async function broadcastConversion(deps: Deps, orgId: number, input: { id: number; tagId: number; days: number }) {
+  const b = await broadcastOrThrow(deps, orgId, input.id)
+  const delivered = (await countTargetsByStatus(deps.db, orgId, b.id)).sent ?? 0
+  const converted = await countConverted(deps.db, orgId, b.id, input.tagId, input.days * DAY_MS)
+  return { delivered, converted, rate: delivered ? converted / delivered : 0 }
 }
 
 // ---- results ----
@@ -690,6 +735,7 @@ export async function getBroadcast(deps: Deps, orgId: number, id: number) {
   const confirmedTargets = batches.filter((x) => x.task_status === 2).reduce((n, x) => n + x.target_count - x.fail_count, 0)
   const submittedTargets = batches.filter((x) => x.status === 'submitted').reduce((n, x) => n + x.target_count - x.fail_count, 0)
   const counts = { ...zero(), ...byStatus }
+  const clicks = await countClicks(deps.db, orgId, id)
   return {
     ...summary(b),
     content: contentOf(b),
@@ -699,7 +745,14 @@ export async function getBroadcast(deps: Deps, orgId: number, id: number) {
     pollUntil: b.poll_until === null ? null : Number(b.poll_until),
     polledAt: b.polled_at === null ? null : Number(b.polled_at),
     counts,
-    funnel: { targets: b.target_count, submitted: submittedTargets, confirmed: confirmedTargets, delivered: counts.sent },
+    funnel: {
+      targets: b.target_count,
+      submitted: submittedTargets,
+      confirmed: confirmedTargets,
+      delivered: counts.sent,
+      clicks: clicks.clicks,
+      clickers: clicks.clickers,
+    },
     senders: [...senders.values()],
     batches: batches.map((x) => ({
       id: x.id,
@@ -785,4 +838,9 @@ export async function simulateConfirm(deps: Deps, orgId: number, id: number): Pr
   }
   await pollBroadcastResults(deps, orgId, id)
   return { confirmed }
+}
+
+/** A tracking-link click (the public /r/<token> route): the target URL, or undefined for an unknown token. */
+export function recordBroadcastClick(deps: Deps, token: string, visitor: string): Promise<string | undefined> {
+  return recordClick(deps.db, token, visitor, deps.clock.now())
 }

@@ -87,6 +87,27 @@ export interface BroadcastMediaTable {
   created_at: number
 }
 
+export interface BroadcastLinksTable {
+  id: Generated<number>
+  org_id: number
+  broadcast_id: number
+  batch_id: number
+  /** Index of the link among the broadcast's attachments. */
+  position: number
+  token: string
+  url: string
+  clicks: Generated<number>
+  created_at: number
+}
+
+/** One row per (link, visitor): unique clickers. The visitor is a hash of address and browser, never stored in clear. */
+export interface BroadcastLinkVisitorsTable {
+  id: Generated<number>
+  link_id: number
+  visitor: string
+  created_at: number
+}
+
 export interface BroadcastSettingsTable {
   org_id: number
   receive_limit: ReceiveLimitPeriod

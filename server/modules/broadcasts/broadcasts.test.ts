@@ -272,7 +272,7 @@ describe('results', () => {
         ]),
       )
       const detail = await env.caller.broadcasts.get({ id })
-      expect(detail.funnel).toEqual({ targets: 4, submitted: 4, confirmed: 4, delivered: 2 })
+      expect(detail.funnel).toEqual({ targets: 4, submitted: 4, confirmed: 4, delivered: 2, clicks: 0, clickers: 0 })
       expect(detail.senders).toEqual([
         expect.objectContaining({
           sender: USERS[0],
@@ -296,7 +296,7 @@ describe('results', () => {
     const id = await sendAndDispatch(draft({ targets: { kind: 'ids', customerIds: seeded.map((c) => c.id) } }))
     expect(await env.caller.broadcasts.simulateConfirm({ id })).toEqual({ confirmed: 2 })
     const detail = await env.caller.broadcasts.get({ id })
-    expect(detail.funnel).toEqual({ targets: 5, submitted: 5, confirmed: 5, delivered: 5 })
+    expect(detail.funnel).toEqual({ targets: 5, submitted: 5, confirmed: 5, delivered: 5, clicks: 0, clickers: 0 })
     expect(await env.caller.broadcasts.simulateConfirm({ id })).toEqual({ confirmed: 0 })
   })
 
@@ -325,6 +325,50 @@ describe('results', () => {
     expect(outcomes.filter((o) => o === null)).toHaveLength(1)
     const [b] = await batchesOf(env, id)
     expect(groupMsgs().find((m) => m.msgid === b.msgid)?.reminders).toBe(3)
+  })
+})
+
+describe('tracking links and conversion', () => {
+  it('each batch’s link points at its own /r/<token>: a 302 to the URL, clicks and unique clickers counted; conversion by tag within N days', async () => {
+    const seeded = await seedCustomers(env, { customers: 4, userids: USERS.slice(0, 2) })
+    const target = 'https://clinic.example.com/december?from=broadcast'
+    const id = await sendAndDispatch(
+      draft({
+        content: { text: '活动', attachments: [{ msgtype: 'link', link: { title: '十二月活动', url: target } }] },
+        targets: { kind: 'ids', customerIds: seeded.map((c) => c.id) },
+      }),
+    )
+    const corp = env.sandbox.state.corps.get(env.corpid)!
+    const urls = (await batchesOf(env, id)).map((b) => {
+      const att = corp.groupMsgs.get(b.msgid!)!.attachments[0] as { link: { url: string } }
+      return att.link.url
+    })
+    expect(urls).toHaveLength(2)
+    expect(new Set(urls).size).toBe(2)
+    for (const u of urls) expect(u).toMatch(new RegExp(`^${env.baseUrl}/r/[A-Za-z0-9_-]{16}$`))
+
+    const click = (u: string, ua: string) => fetch(u, { redirect: 'manual', headers: { 'user-agent': ua } })
+    const r = await click(urls[0], 'phone-a')
+    expect(r.status).toBe(302)
+    expect(r.headers.get('location')).toBe(target)
+    await click(urls[0], 'phone-a')
+    await click(urls[1], 'phone-b')
+    expect((await fetch(`${env.baseUrl}/r/unknownToken123`, { redirect: 'manual' })).status).toBe(404)
+    expect((await env.caller.broadcasts.get({ id })).funnel).toMatchObject({ clicks: 3, clickers: 2 })
+
+    await env.caller.broadcasts.simulateConfirm({ id })
+    const tags = await createCrmTags(env, [`已预约${id}`])
+    const tagRef = Object.values(tags)[0]
+    const day = 24 * 3600_000
+    const at = async (customerId: number, ms: number) =>
+      env.deps.db
+        .insertInto('customer_tags')
+        .values({ org_id: env.orgId, customer_id: customerId, tag_ref: tagRef, userid: '', created_at: ms })
+        .execute()
+    await at(seeded[0].id, clock.now() + 2 * day)
+    await at(seeded[1].id, clock.now() + 10 * day)
+    expect(await env.caller.broadcasts.conversion({ id, tagId: tagRef, days: 7 })).toEqual({ delivered: 4, converted: 1, rate: 0.25 })
+    expect((await env.caller.broadcasts.conversion({ id, tagId: tagRef, days: 14 })).converted).toBe(2)
   })
 })
 
@@ -419,6 +463,7 @@ describe('tenancy', () => {
         remind: (b, id) => b.broadcasts.remind({ id: Number(id) }),
         refreshResults: (b, id) => b.broadcasts.refreshResults({ id: Number(id) }),
         simulateConfirm: (b, id) => b.broadcasts.simulateConfirm({ id: Number(id) }),
+        conversion: (b, id) => b.broadcasts.conversion({ id: Number(id), tagId: 1, days: 7 }),
       },
       lists: { list: async (b) => (await b.broadcasts.list({ page: 1, pageSize: 100 })).items.map((x) => x.id) },
     })

@@ -60,6 +60,7 @@ export const useBroadcastsStore = defineStore('broadcasts', () => {
     }
   }
 
+  const conversion = (input: RouterInputs['broadcasts']['conversion']) => trpc.broadcasts.conversion.query(input)
   const uploadImage = (input: RouterInputs['broadcasts']['uploadImage']) => trpc.broadcasts.uploadImage.mutate(input)
   const send = (id: number) => act('send', id, () => trpc.broadcasts.send.mutate({ id }))
   const cancel = (id: number) => act('cancel', id, () => trpc.broadcasts.cancel.mutate({ id }))
@@ -76,6 +77,7 @@ export const useBroadcastsStore = defineStore('broadcasts', () => {
     preview,
     save,
     uploadImage,
+    conversion,
     send,
     cancel,
     remind,

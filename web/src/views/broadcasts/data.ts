@@ -140,13 +140,14 @@ export function toInput(f: ComposerForm): BroadcastSaveInput {
   }
 }
 
-/** targets → submitted → confirmed by staff → delivered, as horizontal bars. */
+/** targets → submitted → confirmed by staff → delivered → clicked (unique visitors of the tracking links), as horizontal bars. */
 export function funnelOption(d: BroadcastDetail): ChartOption {
   const steps = [
     ['目标客户', d.funnel.targets],
     ['已提交', d.funnel.submitted],
     ['员工已确认', d.funnel.confirmed],
     ['已送达', d.funnel.delivered],
+    ['点击人数', d.funnel.clickers],
   ] as const
   return {
     // Drawn at once: the numbers change under a live poll, and a growing bar reads as a wrong count.
