@@ -13,6 +13,7 @@ import { employeesRouter } from '../modules/employees/employees.router'
 import { oaConfigRouter } from '../modules/oa-config/oa-config.router'
 import { smsConfigRouter } from '../modules/sms-config/sms-config.router'
 import { broadcastsRouter } from '../modules/broadcasts/broadcasts.router'
+import { staffMessagesRouter } from '../modules/staff-messages/staff-messages.router'
 import { createCallerFactory, router } from './init'
 
 export const appRouter = router({
@@ -30,6 +31,7 @@ export const appRouter = router({
   oaConfig: oaConfigRouter,
   smsConfig: smsConfigRouter,
   broadcasts: broadcastsRouter,
+  staffMessages: staffMessagesRouter,
 })
 
 export type AppRouter = typeof appRouter

@@ -19,6 +19,7 @@ import {
   getBroadcastSettings,
   listBroadcasts,
   listBroadcastTargets,
+  nudgeUnconfirmed,
   pollBroadcastResults,
   previewBroadcast,
   remindBroadcast,
@@ -52,6 +53,8 @@ export const broadcastsRouter = router({
     .mutation(({ ctx, input }) => uploadBroadcastImage(ctx.deps, ctx.orgId, input)),
   /** 转化: delivered targets who got the chosen tag within N days. */
   conversion: orgProcedure.input(broadcastConversionInput).query(({ ctx, input }) => broadcastConversion(ctx.deps, ctx.orgId, input)),
+  /** 通知员工: an app message to the senders who have not confirmed. */
+  notifyUnconfirmed: orgAdminProcedure.input(idInput).mutation(({ ctx, input }) => nudgeUnconfirmed(ctx.deps, ctx.orgId, input.id)),
   settings: orgProcedure.query(({ ctx }) => getBroadcastSettings(ctx.deps, ctx.orgId)),
   saveSettings: orgAdminProcedure
     .input(broadcastSettingsInput)

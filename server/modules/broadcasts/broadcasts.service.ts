@@ -6,6 +6,7 @@ import { writeTransaction } from '../../db/transaction'
 import { fetchPage } from '../../db/paginate'
 import { ConflictError, ForbiddenError, InvalidInputError, notFound, PreconditionError, RateLimitedError } from '../../lib/errors'
 import { findConfigByOrg } from '../wecom-config/wecom-config.repository'
+import { sendStaffMessage, type StaffMessageResult } from '../staff-messages/staff-messages.service'
 import { PlatformError } from '../../platform/errors'
 import { TransportFailure } from '../../platform/http'
 import type { AddMsgTemplateResponse, Attachment, GroupMsg } from '../../platform/wecom'
@@ -843,4 +844,20 @@ export async function simulateConfirm(deps: Deps, orgId: number, id: number): Pr
 /** A tracking-link click (the public /r/<token> route): the target URL, or undefined for an unknown token. */
 export function recordBroadcastClick(deps: Deps, token: string, visitor: string): Promise<string | undefined> {
   return recordClick(deps.db, token, visitor, deps.clock.now())
+}
+
+/** 通知员工: a textcard to every sender who has not confirmed yet, pointing them to the pending 群发 in their client. */
+export async function nudgeUnconfirmed(deps: Deps, orgId: number, id: number): Promise<StaffMessageResult> {
+  const b = await broadcastOrThrow(deps, orgId, id)
+  if (b.status !== 'sent') throw new PreconditionError('群发提交完成后才能通知员工')
+  const senders = [
+    ...new Set((await findBatches(deps.db, orgId, id)).filter((x) => x.status === 'submitted' && x.task_status !== 2).map((x) => x.sender)),
+  ]
+  if (senders.length === 0) throw new PreconditionError('所有员工都已确认发送，无需通知')
+  return sendStaffMessage(deps, orgId, {
+    userids: senders,
+    title: '有待发送的客户群发',
+    description: `「${b.title}」等待你确认发送。请在企业微信「客户联系 - 群发助手」中确认。`,
+    url: `${deps.config.publicBaseUrl}/web/broadcasts`,
+  })
 }

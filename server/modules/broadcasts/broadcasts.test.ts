@@ -300,6 +300,24 @@ describe('results', () => {
     expect(await env.caller.broadcasts.simulateConfirm({ id })).toEqual({ confirmed: 0 })
   })
 
+  it('通知员工: a textcard to the senders who have not confirmed, refused once all have', async () => {
+    await env.caller.wecomConfig.test()
+    const seeded = await seedCustomers(env, { customers: 4, userids: USERS.slice(0, 2) })
+    const id = await sendAndDispatch(draft({ targets: { kind: 'ids', customerIds: seeded.map((c) => c.id) } }))
+    const [first] = await batchesOf(env, id)
+    env.sandbox.control.confirmGroupMsg(env.corpid, { msgid: first.msgid!, userid: first.sender })
+    await env.caller.broadcasts.refreshResults({ id })
+    const cards = () => env.sandbox.control.logs({ kind: 'app_messages', corpid: env.corpid }).items as Record<string, any>[]
+    const before = cards().length
+    expect(await env.caller.broadcasts.notifyUnconfirmed({ id })).toEqual({ sent: 1, invalid: [] })
+    const sent = cards().slice(before)
+    expect(sent).toHaveLength(1)
+    const other = (await batchesOf(env, id)).find((b) => b.sender !== first.sender)!.sender
+    expect(sent[0]).toMatchObject({ msgtype: 'textcard', touser: [other.toLowerCase()] })
+    await env.caller.broadcasts.simulateConfirm({ id })
+    expect(await codeOf(env.caller.broadcasts.notifyUnconfirmed({ id }))).toBe('PRECONDITION_FAILED')
+  })
+
   it('remind: 3 within 24 h, the button’s count goes down, the 4th is refused without a call; 24 h later allowed again', async () => {
     const seeded = await seedCustomers(env, { customers: 2, userids: [USERS[1]] })
     const id = await sendAndDispatch(draft({ targets: { kind: 'ids', customerIds: seeded.map((c) => c.id) } }))
@@ -463,6 +481,7 @@ describe('tenancy', () => {
         remind: (b, id) => b.broadcasts.remind({ id: Number(id) }),
         refreshResults: (b, id) => b.broadcasts.refreshResults({ id: Number(id) }),
         simulateConfirm: (b, id) => b.broadcasts.simulateConfirm({ id: Number(id) }),
+        notifyUnconfirmed: (b, id) => b.broadcasts.notifyUnconfirmed({ id: Number(id) }),
         conversion: (b, id) => b.broadcasts.conversion({ id: Number(id), tagId: 1, days: 7 }),
       },
       lists: { list: async (b) => (await b.broadcasts.list({ page: 1, pageSize: 100 })).items.map((x) => x.id) },

@@ -66,6 +66,7 @@ export const useBroadcastsStore = defineStore('broadcasts', () => {
   const cancel = (id: number) => act('cancel', id, () => trpc.broadcasts.cancel.mutate({ id }))
   const remind = (id: number) => act('remind', id, () => trpc.broadcasts.remind.mutate({ id }))
   const refreshResults = (id: number) => act('refresh', id, () => trpc.broadcasts.refreshResults.mutate({ id }))
+  const notifyUnconfirmed = (id: number) => act('notify', id, () => trpc.broadcasts.notifyUnconfirmed.mutate({ id }))
   const simulateConfirm = (id: number) => act('simulate', id, () => trpc.broadcasts.simulateConfirm.mutate({ id }))
 
   return {
@@ -83,5 +84,6 @@ export const useBroadcastsStore = defineStore('broadcasts', () => {
     remind,
     refreshResults,
     simulateConfirm,
+    notifyUnconfirmed,
   }
 })
