@@ -10,6 +10,7 @@ import * as m0050 from './2026_12_01_000050_oa_accounts'
 import * as m0060 from './2026_12_01_000060_employees'
 import * as m0070 from './2026_12_01_000070_sms_configs'
 import * as m0400 from './2026_12_01_000400_broadcasts'
+import * as m0410 from './2026_12_01_000410_welcome_templates'
 
 const migrations: Record<string, Migration> = {
   '2026_11_21_000001_foundation': m0001,
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   '2026_12_01_000060_employees': m0060,
   '2026_12_01_000070_sms_configs': m0070,
   '2026_12_01_000400_broadcasts': m0400,
+  '2026_12_01_000410_welcome_templates': m0410,
 }
 
 export const migrationProvider: MigrationProvider = {

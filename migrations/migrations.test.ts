@@ -41,6 +41,8 @@ const DECLARED: Record<keyof Database, true> = {
   broadcast_media: true,
   broadcast_links: true,
   broadcast_link_visitors: true,
+  welcome_templates: true,
+  welcome_template_uses: true,
 }
 const declared = Object.keys(DECLARED).sort()
 

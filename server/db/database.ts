@@ -24,6 +24,7 @@ import type {
   BroadcastsTable,
   BroadcastTargetsTable,
 } from '../modules/broadcasts/broadcasts.table'
+import type { WelcomeTemplatesTable, WelcomeTemplateUsesTable } from '../modules/welcome-templates/welcome-templates.table'
 
 export interface Database {
   orgs: OrgsTable
@@ -58,6 +59,8 @@ export interface Database {
   broadcast_media: BroadcastMediaTable
   broadcast_links: BroadcastLinksTable
   broadcast_link_visitors: BroadcastLinkVisitorsTable
+  welcome_templates: WelcomeTemplatesTable
+  welcome_template_uses: WelcomeTemplateUsesTable
 }
 
 export type DB = Kysely<Database>

@@ -14,6 +14,7 @@ import { oaConfigRouter } from '../modules/oa-config/oa-config.router'
 import { smsConfigRouter } from '../modules/sms-config/sms-config.router'
 import { broadcastsRouter } from '../modules/broadcasts/broadcasts.router'
 import { staffMessagesRouter } from '../modules/staff-messages/staff-messages.router'
+import { welcomeTemplatesRouter } from '../modules/welcome-templates/welcome-templates.router'
 import { createCallerFactory, router } from './init'
 
 export const appRouter = router({
@@ -32,6 +33,7 @@ export const appRouter = router({
   smsConfig: smsConfigRouter,
   broadcasts: broadcastsRouter,
   staffMessages: staffMessagesRouter,
+  welcomeTemplates: welcomeTemplatesRouter,
 })
 
 export type AppRouter = typeof appRouter
