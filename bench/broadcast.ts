@@ -54,7 +54,15 @@ async function run(kind: 'sqlite' | 'mysql', sandbox: SandboxProcess): Promise<R
     drop = async () => rmSync(dir, { recursive: true, force: true })
   }
   await sandbox.api('DELETE', '/faults')
-  const clinic = await setUpClinic(url, sandbox, STAFF)
+  // The clinic's contact way takes at most 100 members; the rest join the corp afterwards (the sync picks them up).
+  const clinic = await setUpClinic(url, sandbox, Math.min(STAFF, 100))
+  if (STAFF > 100) {
+    const more = Array.from({ length: STAFF - 100 }, (_, i) => ({
+      userid: `staff${String(i + 101).padStart(3, '0')}`,
+      name: `员工${i + 101}`,
+    }))
+    await sandbox.api('POST', `/corps/${clinic.corpid}/members`, { members: more })
+  }
   await sandbox.api('POST', `/corps/${clinic.corpid}/tag-change`, {
     change_type: 'create',
     tag_type: 'tag_group',
@@ -78,7 +86,12 @@ async function run(kind: 'sqlite' | 'mysql', sandbox: SandboxProcess): Promise<R
     await syncCustomers(deps, clinic.orgId)
     const syncMs = Date.now() - syncStarted
 
-    const tag = await handle.db.selectFrom('tags').select('id').where('org_id', '=', clinic.orgId).where('name', '=', 'A级意向').executeTakeFirstOrThrow()
+    const tag = await handle.db
+      .selectFrom('tags')
+      .select('id')
+      .where('org_id', '=', clinic.orgId)
+      .where('name', '=', 'A级意向')
+      .executeTakeFirstOrThrow()
     const filter = { kind: 'filter' as const, filter: { tagIds: [tag.id], tagMode: 'any' as const } }
     const resolveStarted = Date.now()
     const chosen = pickSenders(await findSenderCandidates(handle.db, clinic.orgId, { kind: 'filter', filter: filter.filter }))
@@ -91,7 +104,10 @@ async function run(kind: 'sqlite' | 'mysql', sandbox: SandboxProcess): Promise<R
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 25)
     const { id } = await createBroadcast(deps, clinic.orgId, null, {
       title: '压测群发',
-      content: { text: '十二月会员日，护理项目八折', attachments: [{ msgtype: 'link', link: { title: '活动', url: 'https://example.com/a' } }] },
+      content: {
+        text: '十二月会员日，护理项目八折',
+        attachments: [{ msgtype: 'link', link: { title: '活动', url: 'https://example.com/a' } }],
+      },
       targets: { kind: 'all' },
       scheduledAt: null,
     })
@@ -143,7 +159,8 @@ async function main() {
   const sandbox = await startSandboxProcess()
   const rows: Row[] = []
   try {
-    for (const kind of which === 'both' ? (['sqlite', 'mysql'] as const) : [which as 'sqlite' | 'mysql']) rows.push(await run(kind, sandbox))
+    for (const kind of which === 'both' ? (['sqlite', 'mysql'] as const) : [which as 'sqlite' | 'mysql'])
+      rows.push(await run(kind, sandbox))
   } finally {
     await sandbox.stop()
   }
