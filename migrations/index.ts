@@ -11,6 +11,7 @@ import * as m0060 from './2026_12_01_000060_employees'
 import * as m0070 from './2026_12_01_000070_sms_configs'
 import * as m0400 from './2026_12_01_000400_broadcasts'
 import * as m0410 from './2026_12_01_000410_welcome_templates'
+import * as m0420 from './2026_12_01_000420_broadcast_rules'
 
 const migrations: Record<string, Migration> = {
   '2026_11_21_000001_foundation': m0001,
@@ -24,6 +25,7 @@ const migrations: Record<string, Migration> = {
   '2026_12_01_000070_sms_configs': m0070,
   '2026_12_01_000400_broadcasts': m0400,
   '2026_12_01_000410_welcome_templates': m0410,
+  '2026_12_01_000420_broadcast_rules': m0420,
 }
 
 export const migrationProvider: MigrationProvider = {

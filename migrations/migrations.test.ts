@@ -43,6 +43,9 @@ const DECLARED: Record<keyof Database, true> = {
   broadcast_link_visitors: true,
   welcome_templates: true,
   welcome_template_uses: true,
+  broadcast_rules: true,
+  broadcast_rule_sends: true,
+  customer_birthdays: true,
 }
 const declared = Object.keys(DECLARED).sort()
 

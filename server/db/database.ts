@@ -24,6 +24,7 @@ import type {
   BroadcastsTable,
   BroadcastTargetsTable,
 } from '../modules/broadcasts/broadcasts.table'
+import type { BroadcastRuleSendsTable, BroadcastRulesTable, CustomerBirthdaysTable } from '../modules/broadcast-rules/broadcast-rules.table'
 import type { WelcomeTemplatesTable, WelcomeTemplateUsesTable } from '../modules/welcome-templates/welcome-templates.table'
 
 export interface Database {
@@ -61,6 +62,9 @@ export interface Database {
   broadcast_link_visitors: BroadcastLinkVisitorsTable
   welcome_templates: WelcomeTemplatesTable
   welcome_template_uses: WelcomeTemplateUsesTable
+  broadcast_rules: BroadcastRulesTable
+  broadcast_rule_sends: BroadcastRuleSendsTable
+  customer_birthdays: CustomerBirthdaysTable
 }
 
 export type DB = Kysely<Database>

@@ -1,5 +1,6 @@
 // Broadcast jobs: start scheduled broadcasts whose time has come (each once across instances), poll results for 3 days.
 import { pollDueBroadcasts, startDueBroadcasts } from '../modules/broadcasts/broadcasts.service'
+import { runDueRules } from '../modules/broadcast-rules/broadcast-rules.service'
 import { defineJob } from './scheduler'
 
 export const startScheduledBroadcastsJob = defineJob({
@@ -20,5 +21,16 @@ export const pollBroadcastResultsJob = defineJob({
   timeoutMs: 9 * 60_000,
   async run({ deps, log, signal, progress }) {
     return pollDueBroadcasts(deps, { log, signal, progress })
+  },
+})
+
+export const broadcastRulesJob = defineJob({
+  name: 'broadcast-rules',
+  title: '自动群发规则',
+  // Morning, before the clinics open their chats (Beijing time).
+  schedule: '30 9 * * *',
+  timeoutMs: 30 * 60_000,
+  async run({ deps }) {
+    return runDueRules(deps)
   },
 })

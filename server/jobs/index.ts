@@ -1,10 +1,10 @@
 // Every scheduled job, in one list: adding a job is one import and one entry.
-import { pollBroadcastResultsJob, startScheduledBroadcastsJob } from './broadcasts'
+import { broadcastRulesJob, pollBroadcastResultsJob, startScheduledBroadcastsJob } from './broadcasts'
 import { purgeQueueJob } from './purge-queue'
 import { refreshTokensJob } from './refresh-tokens'
 import { syncCustomersJob } from './sync-customers'
 import type { JobDefinition } from './scheduler'
 
 export function allJobs(): JobDefinition[] {
-  return [purgeQueueJob, refreshTokensJob, syncCustomersJob, startScheduledBroadcastsJob, pollBroadcastResultsJob]
+  return [purgeQueueJob, refreshTokensJob, syncCustomersJob, startScheduledBroadcastsJob, pollBroadcastResultsJob, broadcastRulesJob]
 }

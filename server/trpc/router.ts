@@ -15,6 +15,7 @@ import { smsConfigRouter } from '../modules/sms-config/sms-config.router'
 import { broadcastsRouter } from '../modules/broadcasts/broadcasts.router'
 import { staffMessagesRouter } from '../modules/staff-messages/staff-messages.router'
 import { welcomeTemplatesRouter } from '../modules/welcome-templates/welcome-templates.router'
+import { broadcastRulesRouter } from '../modules/broadcast-rules/broadcast-rules.router'
 import { createCallerFactory, router } from './init'
 
 export const appRouter = router({
@@ -34,6 +35,7 @@ export const appRouter = router({
   broadcasts: broadcastsRouter,
   staffMessages: staffMessagesRouter,
   welcomeTemplates: welcomeTemplatesRouter,
+  broadcastRules: broadcastRulesRouter,
 })
 
 export type AppRouter = typeof appRouter
