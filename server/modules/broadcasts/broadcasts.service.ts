@@ -75,6 +75,8 @@ export const POLL_WINDOW_MS = 3 * 24 * 3600_000
 /** get_groupmsg_list_v2 window around the call: clocks of the two sides may differ a little. */
 const LIST_WINDOW_S = 10 * 60
 const DAY_MS = 24 * 3600_000
+/** Batches whose results are read at once; well inside the platform's per-minute budget. */
+const POLL_CONCURRENCY = 4
 
 // ---- content and targets ----
 
@@ -638,17 +640,17 @@ export async function pollBroadcastResults(deps: Deps, orgId: number, id: number
   const client = await deps.wecom.for(orgId, 'contact')
   let polled = 0
   let confirmed = 0
-  for (const batch of await findBatches(deps.db, orgId, id)) {
-    if (batch.status !== 'submitted' || !batch.msgid) continue
+  const pollOne = async (batch: BroadcastBatchRow): Promise<void> => {
+    if (batch.status !== 'submitted' || !batch.msgid) return
     if (batch.results_at !== null) {
       confirmed++
-      continue
+      return
     }
     polled++
     let task: { status: number; send_time?: number } | undefined
     for await (const t of client.groupMsg.iterateTask({ msgid: batch.msgid, limit: 1000 })) if (t.userid === batch.sender) task = t
     const now = deps.clock.now()
-    if (!task || task.status !== 2) continue
+    if (!task || task.status !== 2) return
     const rows: { external_userid: string; status: TargetStatus; send_time: number | null }[] = []
     for await (const r of client.groupMsg.iterateSendResult({ msgid: batch.msgid, userid: batch.sender, limit: 1000 })) {
       if (!r.external_userid) continue
@@ -658,17 +660,25 @@ export async function pollBroadcastResults(deps: Deps, orgId: number, id: number
         send_time: r.send_time ? r.send_time * 1000 : null,
       })
     }
+    const sendTime = task.send_time
     await writeTransaction(deps.db, async (trx) => {
       await applyResults(trx, orgId, batch.id, rows, now)
       await updateBatch(trx, orgId, batch.id, {
         task_status: 2,
-        confirmed_at: task?.send_time ? task.send_time * 1000 : now,
+        confirmed_at: sendTime ? sendTime * 1000 : now,
         results_at: now,
         updated_at: now,
       })
     })
     confirmed++
   }
+  // A few batches at a time: 200 senders one after the other would spend most of the round waiting on the network.
+  const queue = await findBatches(deps.db, orgId, id)
+  await Promise.all(
+    Array.from({ length: Math.min(POLL_CONCURRENCY, queue.length) }, async () => {
+      for (let b = queue.shift(); b; b = queue.shift()) await pollOne(b)
+    }),
+  )
   const now = deps.clock.now()
   await updateBroadcastIn(deps.db, orgId, id, ['sent', 'canceled'], { polled_at: now, updated_at: now })
   return { batches: polled, confirmed }
