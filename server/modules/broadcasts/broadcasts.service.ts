@@ -439,6 +439,11 @@ export async function dispatchBroadcast(
     }
     await hooks.afterCall?.(claimed, res)
     await markSubmitted(deps, claimed, res.msgid, res.fail_list ?? [], false)
+    // Canceled while this call was out: cancel found no msgid to stop, so this task is stopped here.
+    if ((await findBroadcast(deps.db, orgId, id))?.status === 'canceled') {
+      await client.groupMsg.cancel(res.msgid)
+      return { batches: batches.length, calls }
+    }
   }
   // Only when every batch is settled: a batch another worker still holds keeps the broadcast 'sending'.
   const open = (await findBatches(deps.db, orgId, id)).filter((x) => x.status === 'pending' || x.status === 'calling')

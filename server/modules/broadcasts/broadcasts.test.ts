@@ -455,6 +455,23 @@ describe('schedule, edit, cancel', () => {
     expect(await codeOf(other.broadcasts.create(draft({ content })))).toBe('BAD_REQUEST')
   })
 
+  it('canceled while a batch’s call is out: that task is canceled too and no further batch is sent', async () => {
+    const seeded = await seedCustomers(env, { customers: 4, userids: USERS.slice(0, 2) })
+    const { id } = await env.caller.broadcasts.create(draft({ targets: { kind: 'ids', customerIds: seeded.map((c) => c.id) } }))
+    await env.caller.broadcasts.send({ id })
+    const before = calls('externalcontact/add_msg_template')
+    await dispatchBroadcast(env.deps, env.orgId, id, {
+      async afterCall() {
+        expect(await env.caller.broadcasts.cancel({ id })).toEqual({ canceledTasks: 0 })
+      },
+    })
+    expect(calls('externalcontact/add_msg_template') - before).toBe(1)
+    const batches = await batchesOf(env, id)
+    expect(batches.map((b) => b.status)).toEqual(['submitted', 'pending'])
+    expect(groupMsgs().find((m) => m.msgid === batches[0].msgid)?.canceled).toBe(true)
+    expect((await env.caller.broadcasts.get({ id })).status).toBe('canceled')
+  })
+
   it('rejects content over the platform’s limits with a Chinese message', async () => {
     expect(await codeOf(env.caller.broadcasts.create(draft({ content: { text: '好'.repeat(1334), attachments: [] } })))).toBe('BAD_REQUEST')
     const link = { msgtype: 'link' as const, link: { title: '活动', url: 'https://example.com/a' } }
