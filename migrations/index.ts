@@ -13,6 +13,9 @@ import * as m0080 from './2026_12_01_000080_h5_binding'
 import * as m0100 from './2026_12_01_000100_notify_inputs'
 import * as m0300 from './2026_12_01_000300_customer_sync'
 import * as m0200 from './2026_12_01_000200_notifications'
+import * as m0400 from './2026_12_01_000400_broadcasts'
+import * as m0410 from './2026_12_01_000410_welcome_templates'
+import * as m0420 from './2026_12_01_000420_broadcast_rules'
 
 const migrations: Record<string, Migration> = {
   '2026_11_21_000001_foundation': m0001,
@@ -28,6 +31,9 @@ const migrations: Record<string, Migration> = {
   '2026_12_01_000100_notify_inputs': m0100,
   '2026_12_01_000300_customer_sync': m0300,
   '2026_12_01_000200_notifications': m0200,
+  '2026_12_01_000400_broadcasts': m0400,
+  '2026_12_01_000410_welcome_templates': m0410,
+  '2026_12_01_000420_broadcast_rules': m0420,
 }
 
 export const migrationProvider: MigrationProvider = {

@@ -51,6 +51,18 @@ const DECLARED: Record<keyof Database, true> = {
   notification_deliveries: true,
   inbox_messages: true,
   announcements: true,
+  broadcasts: true,
+  broadcast_batches: true,
+  broadcast_targets: true,
+  broadcast_settings: true,
+  broadcast_media: true,
+  broadcast_links: true,
+  broadcast_link_visitors: true,
+  welcome_templates: true,
+  welcome_template_uses: true,
+  broadcast_rules: true,
+  broadcast_rule_sends: true,
+  customer_birthdays: true,
 }
 const declared = Object.keys(DECLARED).sort()
 

@@ -14,8 +14,8 @@ import type { OaClients } from './modules/oa-config/oa-client'
 import type { SmsClients } from './modules/sms-config/sms-client'
 import type { Control } from './sandbox/index'
 
-/** What the product asks of an in-process sandbox: acting as a customer who scans a QR code (模拟扫码). */
-export type SandboxControl = Pick<Control, 'scan'>
+/** What the product asks of an in-process sandbox: a customer who scans a QR code (模拟扫码), staff confirming a broadcast (模拟确认). */
+export type SandboxControl = Pick<Control, 'scan' | 'confirmGroupMsg'>
 
 export interface Deps {
   config: Config

@@ -25,6 +25,7 @@ import { registerWorkers } from './workers'
 import { createSandbox, DEMO_CORP_NAME } from './sandbox/index'
 import { linkDemoOrg } from './sandbox-link'
 import { createContactWayQrRouter } from './modules/contact-ways/contact-ways.qr.route'
+import { createBroadcastRedirectRouter } from './modules/broadcasts/broadcasts.redirect.route'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -85,7 +86,7 @@ export async function startServer(envOverrides: Record<string, string | undefine
     deps,
     metrics,
     distDir: join(ROOT, 'dist'),
-    rawRoutes: [callbacks.router(), oaCallbacks.router(), createContactWayQrRouter(deps)],
+    rawRoutes: [callbacks.router(), oaCallbacks.router(), createContactWayQrRouter(deps), createBroadcastRedirectRouter(deps)],
     sandboxRouter: sandbox?.router,
   })
   // WeCom's POSTs are acked without Express (see WecomCallbackReceiver.fastPath); everything else is the app.

@@ -2,8 +2,10 @@
 import type { Deps } from './deps'
 import { registerCallbackWorker } from './modules/callbacks/dispatch'
 import { registerNotificationWorkers } from './modules/notifications/notifications.workers'
+import { registerBroadcastWorker } from './modules/broadcasts/broadcasts.worker'
 
 export function registerWorkers(deps: Deps): void {
   registerCallbackWorker(deps)
   registerNotificationWorkers(deps)
+  registerBroadcastWorker(deps)
 }

@@ -37,6 +37,17 @@ import type {
   NotifyFactsTable,
   NotifySettingsTable,
 } from '../modules/notifications/notifications.table'
+import type {
+  BroadcastBatchesTable,
+  BroadcastLinksTable,
+  BroadcastLinkVisitorsTable,
+  BroadcastMediaTable,
+  BroadcastSettingsTable,
+  BroadcastsTable,
+  BroadcastTargetsTable,
+} from '../modules/broadcasts/broadcasts.table'
+import type { BroadcastRuleSendsTable, BroadcastRulesTable, CustomerBirthdaysTable } from '../modules/broadcast-rules/broadcast-rules.table'
+import type { WelcomeTemplatesTable, WelcomeTemplateUsesTable } from '../modules/welcome-templates/welcome-templates.table'
 
 export interface Database {
   orgs: OrgsTable
@@ -81,6 +92,18 @@ export interface Database {
   notification_deliveries: NotificationDeliveriesTable
   inbox_messages: InboxMessagesTable
   announcements: AnnouncementsTable
+  broadcasts: BroadcastsTable
+  broadcast_batches: BroadcastBatchesTable
+  broadcast_targets: BroadcastTargetsTable
+  broadcast_settings: BroadcastSettingsTable
+  broadcast_media: BroadcastMediaTable
+  broadcast_links: BroadcastLinksTable
+  broadcast_link_visitors: BroadcastLinkVisitorsTable
+  welcome_templates: WelcomeTemplatesTable
+  welcome_template_uses: WelcomeTemplateUsesTable
+  broadcast_rules: BroadcastRulesTable
+  broadcast_rule_sends: BroadcastRuleSendsTable
+  customer_birthdays: CustomerBirthdaysTable
 }
 
 export type DB = Kysely<Database>

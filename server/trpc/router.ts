@@ -18,6 +18,10 @@ import { pushConfigsRouter } from '../modules/push-configs/push-configs.router'
 import { leadsRouter } from '../modules/leads/leads.router'
 import { apiKeysRouter } from '../modules/api-keys/api-keys.router'
 import { ingestRouter } from '../modules/ingest/ingest.router'
+import { broadcastsRouter } from '../modules/broadcasts/broadcasts.router'
+import { staffMessagesRouter } from '../modules/staff-messages/staff-messages.router'
+import { welcomeTemplatesRouter } from '../modules/welcome-templates/welcome-templates.router'
+import { broadcastRulesRouter } from '../modules/broadcast-rules/broadcast-rules.router'
 import { createCallerFactory, router } from './init'
 
 export const appRouter = router({
@@ -40,6 +44,10 @@ export const appRouter = router({
   leads: leadsRouter,
   apiKeys: apiKeysRouter,
   ingest: ingestRouter,
+  broadcasts: broadcastsRouter,
+  staffMessages: staffMessagesRouter,
+  welcomeTemplates: welcomeTemplatesRouter,
+  broadcastRules: broadcastRulesRouter,
 })
 
 export type AppRouter = typeof appRouter

@@ -8,6 +8,7 @@ import type { WelcomeMessage } from '../../../shared/schemas/contact-way'
 import type { ContactWayRow } from '../contact-ways/contact-ways.table'
 import type { CallbackEventRow, WelcomeStatus } from './callbacks.table'
 import { claimWelcomeSend, finishWelcomeSend } from './callbacks.repository'
+import { resolveWelcome } from '../welcome-templates/welcome-templates.service'
 
 /** A welcome_code lives this long after the add event (send_welcome_msg, doc 92137). */
 export const WELCOME_CODE_TTL_MS = 20_000
@@ -39,7 +40,8 @@ export async function sendWelcomeOnce(
   client: Pick<WecomClient, 'welcome'>,
   input: WelcomeInput,
 ): Promise<WelcomeStatus | null> {
-  const message = welcomeOf(input.way)
+  // The way's template, its own text, or the org default: one lookup.
+  const message = await resolveWelcome(deps, input.orgId, input.way?.id ?? null, welcomeOf(input.way))
   if (!message) return null
   const claim = {
     orgId: input.orgId,

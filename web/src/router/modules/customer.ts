@@ -1,7 +1,6 @@
 // 客户运营: customers, corp tags and broadcasts (群发).
 import type { RouteRecordRaw } from 'vue-router'
 import { CollectionTag, Promotion, User } from '@element-plus/icons-vue'
-import { comingSoon } from '../meta'
 
 const section = '客户运营'
 
@@ -21,7 +20,7 @@ export const customerRoutes: RouteRecordRaw[] = [
   {
     path: 'broadcasts',
     name: 'CustomerBroadcasts',
-    component: comingSoon,
+    component: () => import('../../views/broadcasts/list.vue'),
     meta: { title: '群发', section, icon: Promotion, needsOrg: true },
   },
 ]

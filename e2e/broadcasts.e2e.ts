@@ -1,0 +1,86 @@
+// The 群发 page in a real browser against the real server and the mounted sandbox: compose text + a link to a tag filter,
+// see the recipient count, send, confirm as staff in the sandbox (模拟确认), and see the results and the funnel update.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { openSession, screenshot, type BrowserSession, type TestServer, apiCaller, menuItem, signInAsAdmin, toast } from './harness'
+
+let server: TestServer
+let page: Page
+let consoleWatch: BrowserSession['console']
+let session: BrowserSession | undefined
+
+beforeAll(async () => {
+  session = await openSession()
+  ;({ server, page, console: consoleWatch } = session)
+})
+afterAll(async () => session?.close())
+afterEach(() => expect(consoleWatch.unexpected()).toEqual([]))
+
+const trpc = apiCaller(() => ({ page, baseUrl: server.url }))
+
+interface TagGroupView {
+  name: string
+  tags: { id: number; name: string; customerCount: number }[]
+}
+
+/** The demo corp's staff, tags and customers in the org's tables (what the nightly sync would have done). */
+async function syncDemo(): Promise<void> {
+  await trpc('mutation', 'wecomConfig.test')
+  await trpc('mutation', 'tags.refresh')
+  await trpc('mutation', 'jobs.runNow', { name: 'sync-customers' })
+  for (let i = 0; i < 150; i++) {
+    const runs = await trpc<{ items: { status: string }[] }>('query', 'jobs.runs', { jobName: 'sync-customers', pageSize: 5 })
+    if (runs.items.some((r) => r.status === 'succeeded')) return
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  throw new Error('the demo customers were not synced')
+}
+
+describe('群发', () => {
+  it('composes text + link to a tag filter, shows the count, sends, and shows results after the staff confirm', async () => {
+    await signInAsAdmin(page, server)
+    await syncDemo()
+    const groups = await trpc<TagGroupView[]>('query', 'tags.list')
+    const tag = groups.flatMap((g) => g.tags).sort((a, b) => b.customerCount - a.customerCount)[0]
+    expect(tag?.customerCount).toBeGreaterThan(0)
+    const expected = await trpc<{ recipients: number; senders: number }>('query', 'broadcasts.preview', {
+      targets: { kind: 'filter', filter: { tagIds: [tag.id], tagMode: 'any' } },
+    })
+    expect(expected.recipients).toBeGreaterThan(0)
+
+    await menuItem(page, '群发').click()
+    await page.waitForURL(/\/web\/broadcasts$/)
+    await page.getByTestId('create-broadcast').click()
+    const composer = page.getByTestId('broadcast-composer')
+    await composer.getByTestId('broadcast-title').fill('浏览器群发')
+    await composer.getByTestId('broadcast-text').fill('十二月会员日，护理项目八折')
+    await composer.getByTestId('add-link').click()
+    await composer.getByTestId('attachment-title').fill('活动详情')
+    await composer.getByTestId('attachment-url').fill('https://example.com/december')
+    await composer.getByTestId('broadcast-preview').getByText('活动详情').waitFor()
+
+    await composer.getByTestId('target-tags').click()
+    await page.getByRole('option', { name: tag.name, exact: true }).click()
+    await composer.getByTestId('broadcast-title').click()
+    await composer.getByTestId('recipient-count').getByText(`${expected.recipients} 位客户`).waitFor()
+    await composer.getByTestId('broadcast-submit').click()
+    await toast(page, '已开始发送').waitFor()
+
+    const detail = page.getByTestId('broadcast-detail')
+    await detail.getByTestId('detail-status').getByText('已提交').waitFor({ timeout: 15_000 })
+    await detail.getByTestId('count-not_sent').getByText(String(expected.recipients), { exact: true }).waitFor()
+    await detail.getByTestId('broadcast-remind').getByText('剩余 3 次').waitFor()
+    await detail.getByTestId('broadcast-simulate-confirm').click()
+    await toast(page, '沙箱员工已确认发送').waitFor()
+
+    const { items } = await trpc<{ items: { id: number; title: string }[] }>('query', 'broadcasts.list', { pageSize: 10 })
+    const id = items.find((b) => b.title === '浏览器群发')!.id
+    const after = await trpc<{ funnel: { confirmed: number; delivered: number } }>('query', 'broadcasts.get', { id })
+    expect(after.funnel.confirmed).toBe(expected.recipients)
+    expect(after.funnel.delivered).toBeGreaterThan(0)
+    await detail.getByTestId('count-sent').getByText(String(after.funnel.delivered), { exact: true }).waitFor()
+    await detail.getByTestId('broadcast-senders').getByText('已确认').first().waitFor()
+    await detail.getByTestId('broadcast-funnel').locator('canvas').waitFor()
+    await screenshot(page, 'broadcasts')
+  })
+})
