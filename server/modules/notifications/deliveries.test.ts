@@ -196,7 +196,9 @@ describe('template and SMS deliveries', () => {
   it('43004: the employee is marked as not following, the delivery fails, the admin is warned', async () => {
     const { env: e, appid, fan, employeeId, legacy } = await setup()
     await configure(e, { recharge: { templateId: legacy, sms: false } })
-    e.sandbox.control.unfollowOa(appid, fan.openid, { wait: false })
+    // The unsubscribe event never reaches us (else it would unbind the employee first): only 43004 tells.
+    e.sandbox.control.setOaCallback(appid, null)
+    await e.sandbox.control.unfollowOa(appid, fan.openid, { wait: true })
     await emit(e, recharge(100, 300))
     const [d] = await e.waitFor(async () => {
       const r = await deliveries(e, 'template')
