@@ -1,6 +1,6 @@
 // Benchmark P5: N intent events through the signed ingest route → template messages, the server and the sandbox (+50 ms) each in their own process, on MariaDB.
 //
-//   npx tsx bench/notify.ts [--events=10000] [--latency=50] [--employees=4] [--concurrency=2] [--kill]
+//   npx tsx bench/notify.ts [--events=10000] [--latency=50] [--employees=4] [--concurrency=2] [--queue-concurrency=16] [--kill]
 //
 // Prints ingest accepted events/s, template sends/s (the sandbox's count over time), 45009s, the exactly-once check
 // (sandbox template count = template delivery rows = N, no client_msg_id twice) and the server process's CPU per event.
@@ -38,6 +38,7 @@ const EVENTS = opt('events', 10_000)
 const LATENCY = opt('latency', 50)
 const EMPLOYEES = opt('employees', 4)
 const CONCURRENCY = opt('concurrency', 2)
+const QUEUE_CONCURRENCY = opt('queue-concurrency', 16)
 const KILL = args.includes('--kill')
 const PER_REQUEST = 1000
 const STALL_MS = 60_000
@@ -183,7 +184,12 @@ try {
     databaseUrl: database.url,
     sandboxUrl: sandbox.url,
     port,
-    env: { OA_API_BASE: `${sandbox.url}/oa`, SMS_API_BASE: `${sandbox.url}/sms`, SCHEDULER: '0' },
+    env: {
+      OA_API_BASE: `${sandbox.url}/oa`,
+      SMS_API_BASE: `${sandbox.url}/sms`,
+      SCHEDULER: '0',
+      QUEUE_CONCURRENCY: String(QUEUE_CONCURRENCY),
+    },
   }
   server = await startInstance(instanceOptions)
   await sandbox.api('PUT', '/faults', { rules: [{ latencyMs: LATENCY }] })
@@ -267,7 +273,7 @@ try {
 
   const row = (k: string, v: string | number) => console.log(`| ${k} | ${v} |`)
   console.log(
-    `\nP5: ${EVENTS} level-A call_result events, ${PER_REQUEST} per request, ${CONCURRENCY} in flight; sandbox +${LATENCY} ms; ${EMPLOYEES} employees 顺序推送; MariaDB${KILL ? '; kill -9 once' : ''}\n`,
+    `\nP5: ${EVENTS} level-A call_result events, ${PER_REQUEST} per request, ${CONCURRENCY} in flight; sandbox +${LATENCY} ms; ${EMPLOYEES} employees 顺序推送; queue concurrency ${QUEUE_CONCURRENCY}; MariaDB${KILL ? '; kill -9 once' : ''}\n`,
   )
   console.log('| measure | value |')
   console.log('|---|---|')
