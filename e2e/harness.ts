@@ -13,6 +13,8 @@ export const E2E_ADMIN_PASSWORD = 'e2e-Admin-pass-2026'
 export interface TestServer {
   url: string
   admin: { username: string; password: string }
+  /** The server's own deps, for a test's setup that no API offers (e.g. an employee already bound to a fan). */
+  deps: Awaited<ReturnType<typeof startAppServer>>['deps']
   close(): Promise<void>
 }
 
@@ -48,6 +50,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
   return {
     url: running.url,
     admin: { username: running.admin.username, password },
+    deps: running.deps,
     async close() {
       await running.close()
       rmSync(dataDir, { recursive: true, force: true })
