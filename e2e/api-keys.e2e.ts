@@ -1,19 +1,13 @@
 // The API 密钥 page in a real browser against the real server: a key's secret is shown once, and 模拟外呼 posts a signed batch through the route.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import { apiCaller, menuItem, openSession, screenshot, signInAsAdmin, toast, type BrowserSession, type TestServer } from './harness'
+import { apiCaller, menuItem, screenshot, signInAsAdmin, toast, type TestServer, sessionPerFile } from './harness'
 
 let server: TestServer
 let page: Page
-let consoleWatch: BrowserSession['console']
-let session: BrowserSession | undefined
-
-beforeAll(async () => {
-  session = await openSession()
-  ;({ server, page, console: consoleWatch } = session)
+sessionPerFile((s) => {
+  ;({ server, page } = s)
 })
-afterAll(async () => session?.close())
-afterEach(() => expect(consoleWatch.unexpected()).toEqual([]))
 
 describe('API 密钥', () => {
   it('creates a key whose secret is shown once, then runs 模拟外呼 through the signed ingest route', async () => {

@@ -1,20 +1,14 @@
 // The 群发 page in a real browser against the real server and the mounted sandbox: compose text + a link to a tag filter,
 // see the recipient count, send, confirm as staff in the sandbox (模拟确认), and see the results and the funnel update.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import { openSession, screenshot, type BrowserSession, type TestServer, apiCaller, menuItem, signInAsAdmin, toast } from './harness'
+import { screenshot, type TestServer, apiCaller, menuItem, signInAsAdmin, toast, sessionPerFile } from './harness'
 
 let server: TestServer
 let page: Page
-let consoleWatch: BrowserSession['console']
-let session: BrowserSession | undefined
-
-beforeAll(async () => {
-  session = await openSession()
-  ;({ server, page, console: consoleWatch } = session)
+sessionPerFile((s) => {
+  ;({ server, page } = s)
 })
-afterAll(async () => session?.close())
-afterEach(() => expect(consoleWatch.unexpected()).toEqual([]))
 
 const trpc = apiCaller(() => ({ page, baseUrl: server.url }))
 

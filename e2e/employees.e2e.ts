@@ -1,19 +1,13 @@
 // The 员工 page in a real browser against the real server: create an employee through the drawer and see it listed, unbound.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import { openSession, screenshot, type BrowserSession, type TestServer, menuItem, toast, signInAsAdmin } from './harness'
+import { screenshot, type TestServer, menuItem, toast, signInAsAdmin, sessionPerFile } from './harness'
 
 let server: TestServer
 let page: Page
-let consoleWatch: BrowserSession['console']
-let session: BrowserSession | undefined
-
-beforeAll(async () => {
-  session = await openSession()
-  ;({ server, page, console: consoleWatch } = session)
+sessionPerFile((s) => {
+  ;({ server, page } = s)
 })
-afterAll(async () => session?.close())
-afterEach(() => expect(consoleWatch.unexpected()).toEqual([]))
 
 const menu = (title: string) => menuItem(page, title)
 const toastOf = (text: string | RegExp) => toast(page, text)

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { afterAll, afterEach, beforeAll, expect } from 'vitest'
 import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core'
 import { startServer as startAppServer } from '../server/main'
 
@@ -136,6 +137,20 @@ export async function openSession(): Promise<BrowserSession> {
       await server.close()
     },
   }
+}
+
+/**
+ * The usual suite: one session for the whole file (handed to `onOpen` once it is up), closed after it, and every test
+ * must leave the page's console clean.
+ */
+export function sessionPerFile(onOpen: (s: BrowserSession) => void): void {
+  let session: BrowserSession | undefined
+  beforeAll(async () => {
+    session = await openSession()
+    onOpen(session)
+  })
+  afterAll(async () => session?.close())
+  afterEach(() => expect(session!.console.unexpected()).toEqual([]))
 }
 
 /**

@@ -1,23 +1,17 @@
 // An intent call end to end in Chromium: a 推送配置 made in the UI routes a signed ingest event to a bound employee's WeChat; the admin sees the badge, 站内信 and 通知记录.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { setEmployee } from '../server/modules/employees/employees.repository'
 import { INGEST_EVENTS_PATH } from '../server/modules/ingest/ingest-openapi'
 import { signIngest } from '../server/modules/ingest/ingest.service'
 import { findOrgIdBySlug } from '../server/modules/orgs/orgs.repository'
-import { apiCaller, menuItem, openSession, screenshot, toast, type BrowserSession, type TestServer } from './harness'
+import { apiCaller, menuItem, screenshot, toast, type TestServer, sessionPerFile } from './harness'
 
 let server: TestServer
 let page: Page
-let consoleWatch: BrowserSession['console']
-let session: BrowserSession | undefined
-
-beforeAll(async () => {
-  session = await openSession()
-  ;({ server, page, console: consoleWatch } = session)
+sessionPerFile((s) => {
+  ;({ server, page } = s)
 })
-afterAll(async () => session?.close())
-afterEach(() => expect(consoleWatch.unexpected()).toEqual([]))
 
 const api = apiCaller(() => ({ page, baseUrl: server.url }))
 

@@ -4,22 +4,16 @@
 // sets the 绑定手机号 menu entry on the demo account.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { DEMO_SMS } from '../server/sandbox/sms/index'
-import { openSession, screenshot, SCREENSHOT_DIR, type BrowserSession, type TestServer, menuItem, toast, signInAsAdmin } from './harness'
+import { screenshot, SCREENSHOT_DIR, type TestServer, menuItem, toast, signInAsAdmin, sessionPerFile } from './harness'
 
 let server: TestServer
 let page: Page
-let consoleWatch: BrowserSession['console']
-let session: BrowserSession | undefined
-
-beforeAll(async () => {
-  session = await openSession()
-  ;({ server, page, console: consoleWatch } = session)
+sessionPerFile((s) => {
+  ;({ server, page } = s)
 })
-afterAll(async () => session?.close())
-afterEach(() => expect(consoleWatch.unexpected()).toEqual([]))
 
 const menu = (title: string) => menuItem(page, title)
 const toastOf = (text: string | RegExp) => toast(page, text)

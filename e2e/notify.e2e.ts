@@ -1,19 +1,13 @@
 // 消息通知 in a real browser: the super admin publishes a 公告; a clinic admin sees the header badge, the 站内信 and marks it read.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import { apiCaller, menuItem, openSession, screenshot, signInAsAdmin, toast, type BrowserSession, type TestServer } from './harness'
+import { apiCaller, menuItem, screenshot, signInAsAdmin, toast, type TestServer, sessionPerFile } from './harness'
 
 let server: TestServer
 let page: Page
-let consoleWatch: BrowserSession['console']
-let session: BrowserSession | undefined
-
-beforeAll(async () => {
-  session = await openSession()
-  ;({ server, page, console: consoleWatch } = session)
+sessionPerFile((s) => {
+  ;({ server, page } = s)
 })
-afterAll(async () => session?.close())
-afterEach(() => expect(consoleWatch.unexpected()).toEqual([]))
 
 const api = apiCaller(() => ({ page, baseUrl: server.url }))
 

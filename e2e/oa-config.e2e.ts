@@ -1,25 +1,17 @@
 // 公众号配置 in a real browser against the real server and the mounted sandbox: an Official Account created through the
 // sandbox control API is saved with its demo values (and an MP_verify file picked in the browser), then 测试连接
 // succeeds and the templates table lists the seeded templates with their key types.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import { openSession, screenshot, type BrowserSession, type TestServer, menuItem, toast, signInAsAdmin } from './harness'
+import { screenshot, type TestServer, menuItem, toast, signInAsAdmin, sessionPerFile } from './harness'
 
 const VERIFY_FILE = { name: 'MP_verify_e2eTest123.txt', content: 'e2eTest123' }
 
 let server: TestServer
 let page: Page
-let consoleWatch: BrowserSession['console']
-let session: BrowserSession | undefined
-
-beforeAll(async () => {
-  session = await openSession()
-  ;({ server, page, console: consoleWatch } = session)
+sessionPerFile((s) => {
+  ;({ server, page } = s)
 })
-
-afterAll(async () => session?.close())
-
-afterEach(() => expect(consoleWatch.unexpected()).toEqual([]))
 
 const menu = (title: string) => menuItem(page, title)
 const toastOf = (text: string | RegExp) => toast(page, text)

@@ -1,19 +1,13 @@
 // The 推送配置 page in a real browser against the real server: create a config for a script template with an attached employee.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import { apiCaller, menuItem, openSession, screenshot, signInAsAdmin, toast, type BrowserSession, type TestServer } from './harness'
+import { apiCaller, menuItem, screenshot, signInAsAdmin, toast, type TestServer, sessionPerFile } from './harness'
 
 let server: TestServer
 let page: Page
-let consoleWatch: BrowserSession['console']
-let session: BrowserSession | undefined
-
-beforeAll(async () => {
-  session = await openSession()
-  ;({ server, page, console: consoleWatch } = session)
+sessionPerFile((s) => {
+  ;({ server, page } = s)
 })
-afterAll(async () => session?.close())
-afterEach(() => expect(consoleWatch.unexpected()).toEqual([]))
 
 describe('推送配置', () => {
   it('creates a push config for a template with an ordered employee and lists it', async () => {
