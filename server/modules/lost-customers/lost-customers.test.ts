@@ -2,6 +2,7 @@
 import { TRPCError } from '@trpc/server'
 import { parse } from 'csv-parse/sync'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { insertedId } from '../../db/dialect'
 import { ManualClock } from '../../lib/clock'
 import { createWecomEnv, type WecomEnv } from '../../testing/wecom-env'
 import { createOrgWithUser } from '../../testing/deps'
@@ -34,27 +35,29 @@ async function seedFollow(
 ): Promise<{ customerId: number; followId: number }> {
   const t = DAY0 - 30 * 24 * HOUR
   const ext = `wm_lost_${orgId}_${Math.random().toString(36).slice(2)}`
-  const c = await db()
-    .insertInto('customers')
-    .values({ org_id: orgId, external_userid: ext, name, created_at: t, updated_at: t })
-    .returning('id')
-    .executeTakeFirstOrThrow()
-  const f = await db()
-    .insertInto('customer_follows')
-    .values({
-      org_id: orgId,
-      customer_id: c.id,
-      userid,
-      remark_mobiles: '[]',
-      createtime: t,
-      status: end.status,
-      lost_at: end.status === 'lost' ? end.at! : null,
-      deleted_at: end.status === 'deleted' ? end.at! : null,
-      updated_at: t,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow()
-  return { customerId: c.id, followId: f.id }
+  const customerId = insertedId(
+    await db()
+      .insertInto('customers')
+      .values({ org_id: orgId, external_userid: ext, name, created_at: t, updated_at: t })
+      .executeTakeFirstOrThrow(),
+  )
+  const followId = insertedId(
+    await db()
+      .insertInto('customer_follows')
+      .values({
+        org_id: orgId,
+        customer_id: customerId,
+        userid,
+        remark_mobiles: '[]',
+        createtime: t,
+        status: end.status,
+        lost_at: end.status === 'lost' ? end.at! : null,
+        deleted_at: end.status === 'deleted' ? end.at! : null,
+        updated_at: t,
+      })
+      .executeTakeFirstOrThrow(),
+  )
+  return { customerId, followId }
 }
 
 describe('list and export', () => {
