@@ -5,8 +5,11 @@ import { isDuplicateKey, num } from '../../db/dialect'
 import type { LostFilter } from '../../../shared/schemas/lost-customer'
 import type { LostAlertMode } from './lost-customers.table'
 
-/** When the relation ended: lost_at for the customer's side and the sync, deleted_at for the staff member's. */
-const endedAt = sql<number>`coalesce(f.lost_at, f.deleted_at)`
+/**
+ * When the relation ended: deleted_at when the staff member ended it, else lost_at (the customer's side, the sync). By
+ * status, not coalesce: a relation lost, re-added and then deleted keeps its old lost_at.
+ */
+const endedAt = sql<number>`case when f.status = 'deleted' then f.deleted_at else f.lost_at end`
 
 function endedFollows(db: Executor, orgId: number, f: LostFilter) {
   let q = db.selectFrom('customer_follows as f').where('f.org_id', '=', orgId).where('f.status', 'in', ['lost', 'deleted'])

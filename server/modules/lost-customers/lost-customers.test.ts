@@ -51,7 +51,8 @@ async function seedFollow(
         remark_mobiles: '[]',
         createtime: t,
         status: end.status,
-        lost_at: end.status === 'lost' ? end.at! : null,
+        // A deleted relation that was once lost before: its old lost_at must not be taken for when it ended.
+        lost_at: end.status === 'lost' ? end.at! : end.status === 'deleted' ? end.at! - 100 * HOUR : null,
         deleted_at: end.status === 'deleted' ? end.at! : null,
         updated_at: t,
       })
