@@ -63,6 +63,8 @@ const DECLARED: Record<keyof Database, true> = {
   broadcast_rules: true,
   broadcast_rule_sends: true,
   customer_birthdays: true,
+  lost_alert_settings: true,
+  lost_alert_digests: true,
 }
 const declared = Object.keys(DECLARED).sort()
 

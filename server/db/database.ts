@@ -27,6 +27,7 @@ import type { OaAccountsTable } from '../modules/oa-config/oa-config.table'
 import type { SmsConfigsTable } from '../modules/sms-config/sms-config.table'
 import type { ApiKeysTable } from '../modules/api-keys/api-keys.table'
 import type { IngestEventsTable } from '../modules/ingest/ingest.table'
+import type { LostAlertDigestsTable, LostAlertSettingsTable } from '../modules/lost-customers/lost-customers.table'
 import type { PushConfigEmployeesTable, PushConfigsTable } from '../modules/push-configs/push-configs.table'
 import type { IntentLeadsTable } from '../modules/leads/leads.table'
 import type {
@@ -104,6 +105,8 @@ export interface Database {
   broadcast_rules: BroadcastRulesTable
   broadcast_rule_sends: BroadcastRuleSendsTable
   customer_birthdays: CustomerBirthdaysTable
+  lost_alert_settings: LostAlertSettingsTable
+  lost_alert_digests: LostAlertDigestsTable
 }
 
 export type DB = Kysely<Database>

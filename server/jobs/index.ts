@@ -1,5 +1,6 @@
 // Every scheduled job, in one list: adding a job is one import and one entry.
 import { notifyDailyJob } from './notify-daily'
+import { lostDigestJob } from './lost-digest'
 import { broadcastRulesJob, pollBroadcastResultsJob, startScheduledBroadcastsJob } from './broadcasts'
 import { purgeQueueJob } from './purge-queue'
 import { refreshTokensJob } from './refresh-tokens'
@@ -15,5 +16,6 @@ export function allJobs(): JobDefinition[] {
     startScheduledBroadcastsJob,
     pollBroadcastResultsJob,
     broadcastRulesJob,
+    lostDigestJob,
   ]
 }

@@ -10,6 +10,7 @@ import { customersRouter } from '../modules/customers/customers.router'
 import { tagsRouter } from '../modules/tags/tags.router'
 import { contactWaysRouter } from '../modules/contact-ways/contact-ways.router'
 import { employeesRouter } from '../modules/employees/employees.router'
+import { lostCustomersRouter } from '../modules/lost-customers/lost-customers.router'
 import { oaConfigRouter } from '../modules/oa-config/oa-config.router'
 import { smsConfigRouter } from '../modules/sms-config/sms-config.router'
 import { h5Router } from '../modules/h5-binding/h5-binding.router'
@@ -36,6 +37,7 @@ export const appRouter = router({
   tags: tagsRouter,
   contactWays: contactWaysRouter,
   employees: employeesRouter,
+  lostCustomers: lostCustomersRouter,
   oaConfig: oaConfigRouter,
   smsConfig: smsConfigRouter,
   h5: h5Router,

@@ -485,7 +485,7 @@ export async function setFollowEnded(
 ): Promise<void> {
   await db
     .updateTable('customer_follows')
-    .set({ status, ...(status === 'lost' ? { lost_at: atMs } : { deleted_at: atMs }), updated_at: now })
+    .set({ status, lost_by: null, ...(status === 'lost' ? { lost_at: atMs } : { deleted_at: atMs }), updated_at: now })
     .where('org_id', '=', orgId)
     .where('id', '=', followId)
     .execute()
@@ -643,7 +643,7 @@ export async function markFollowsLost(
   for (const part of chunks(follows.map((r) => r.id))) {
     await db
       .updateTable('customer_follows')
-      .set({ status: 'lost', lost_at: now, updated_at: now })
+      .set({ status: 'lost', lost_at: now, lost_by: 'sync', updated_at: now })
       .where('org_id', '=', orgId)
       .where('id', 'in', part)
       .execute()

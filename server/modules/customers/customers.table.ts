@@ -42,6 +42,8 @@ export interface CustomerFollowsTable {
   createtime: number
   status: FollowStatus
   lost_at: number | null
+  /** 'sync' when a complete pass no longer saw the relation; null when a callback ended it. */
+  lost_by: string | null
   deleted_at: number | null
   updated_at: number
 }

@@ -1,6 +1,7 @@
 // 员工 registry: CRUD, import from WeCom members, CSV export/import (UTF-8 or GB18030), unbinding from the Official Account.
 import { parse } from 'csv-parse/sync'
 import { stringify } from 'csv-stringify/sync'
+import { safeCell, shanghaiTime } from '../../lib/csv'
 import QRCode from 'qrcode'
 import type { Deps } from '../../deps'
 import type { Executor } from '../../db/database'
@@ -204,14 +205,7 @@ export async function importFromWecom(deps: Deps, orgId: number, input: Employee
   return result
 }
 
-/** A cell Excel would run as a formula is prefixed with ' (CSV injection). */
-const safeCell = (v: string) => (/^[=+\-@\t\r]/.test(v) ? `'${v}` : v)
 const yesNo = (b: boolean) => (b ? '是' : '否')
-
-function shanghaiTime(ms: number): string {
-  const d = new Date(ms + 8 * 3600_000)
-  return d.toISOString().slice(0, 19).replace('T', ' ')
-}
 
 /** CSV 导出: every employee, UTF-8 with a BOM so Excel opens it as Chinese text. */
 export async function exportEmployeesCsv(deps: Deps, orgId: number): Promise<{ filename: string; content: string }> {

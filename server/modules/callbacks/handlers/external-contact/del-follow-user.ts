@@ -1,10 +1,10 @@
-// del_follow_user: the customer removed the member; the relation is lost and the member is told (best effort).
+// del_follow_user: the customer removed the member; the relation is lost and the member is told (best effort) unless the org chose the digest or no alert.
 import { field } from '../../../../platform/xml'
 import { PermanentJobError } from '../../../../queue/queue'
 import { endFollow } from '../../../customers/customers.ingest'
 import { writeTransaction } from '../../../../db/transaction'
 import type { CallbackHandler } from '../handler'
-import { notifyStaff } from '../../staff-notice'
+import { notifyLostImmediately } from '../../../lost-customers/lost-customers.service'
 
 export const delFollowUser: CallbackHandler = async ({ deps, orgId, event, doc }) => {
   const userid = field(doc, 'UserID')
@@ -14,6 +14,6 @@ export const delFollowUser: CallbackHandler = async ({ deps, orgId, event, doc }
     endFollow(trx, { orgId, externalUserid, userid, status: 'lost', atMs: Number(event.create_time), now: deps.clock.now() }),
   )
   // Only for the run that recorded the loss: a replay tells the member nothing twice.
-  if (res?.changed) await notifyStaff(deps, orgId, { userid, content: `客户 ${res.customerName || externalUserid} 已将你删除` })
+  if (res?.changed) await notifyLostImmediately(deps, orgId, { userid, content: `客户 ${res.customerName || externalUserid} 已将你删除` })
   return res ? 'processed' : 'ignored'
 }
