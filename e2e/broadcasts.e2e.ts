@@ -94,7 +94,7 @@ describe('群发', () => {
     await page.getByTestId('broadcast-selected').click()
 
     const composer = page.getByTestId('broadcast-composer')
-    await composer.getByTestId('target-ids').getByText('所选客户（2）').waitFor()
+    await composer.getByTestId('target-ids').getByText('指定客户（2）').waitFor()
     await composer.getByTestId('broadcast-title').fill('所选客户群发')
     await composer.getByTestId('broadcast-text').fill('您好，本周六有护理体验日')
     const count = composer.getByTestId('recipient-count').locator('strong')
@@ -111,5 +111,30 @@ describe('群发', () => {
     const expected = await trpc<{ recipients: number }>('query', 'broadcasts.preview', { targets: saved.targets })
     expect(expected.recipients).toBeGreaterThan(0)
     expect(shown).toBe(expected.recipients)
+  })
+
+  it('saves a birthday in the customer drawer and shows it again when the drawer is reopened', async () => {
+    await signedInAndSynced()
+    await page.keyboard.press('Escape')
+    await menuItem(page, '客户').click()
+    await page.waitForURL(/\/web\/customers$/)
+    const firstRow = page.locator('.data-table .el-table__body tr').first()
+    const openDrawer = async () => {
+      await firstRow.locator('td').nth(2).click()
+      await page.getByTestId('customer-drawer').getByTestId('customer-birthday').waitFor()
+    }
+    await openDrawer()
+    const field = page.getByTestId('customer-drawer').getByTestId('customer-birthday')
+    await field.getByTestId('birthday-edit').click()
+    await field.locator('.el-date-editor input').click()
+    await page.locator('.el-picker__popper:visible .el-date-table td.available').getByText('15', { exact: true }).click()
+    await field.getByTestId('birthday-save').click()
+    await toast(page, '生日已保存为 1月15日').waitFor()
+    await field.getByTestId('birthday-value').getByText('1月15日').waitFor()
+
+    await page.keyboard.press('Escape')
+    await page.getByTestId('customer-drawer').waitFor({ state: 'hidden' })
+    await openDrawer()
+    await field.getByTestId('birthday-value').getByText('1月15日').waitFor()
   })
 })
