@@ -30,10 +30,13 @@ async function syncDemo(): Promise<void> {
   throw new Error('the demo customers were not synced')
 }
 
+/** Signed in with the demo corp synced, once per file whichever test runs first. */
+let ready: Promise<void> | undefined
+const signedInAndSynced = () => (ready ??= signInAsAdmin(page, server).then(syncDemo))
+
 describe('群发', () => {
   it('composes text + link to a tag filter, shows the count, sends, and shows results after the staff confirm', async () => {
-    await signInAsAdmin(page, server)
-    await syncDemo()
+    await signedInAndSynced()
     const groups = await trpc<TagGroupView[]>('query', 'tags.list')
     const tag = groups.flatMap((g) => g.tags).sort((a, b) => b.customerCount - a.customerCount)[0]
     expect(tag?.customerCount).toBeGreaterThan(0)
@@ -76,5 +79,62 @@ describe('群发', () => {
     await detail.getByTestId('broadcast-senders').getByText('已确认').first().waitFor()
     await detail.getByTestId('broadcast-funnel').locator('canvas').waitFor()
     await screenshot(page, 'broadcasts')
+  })
+
+  it('sends to the rows selected on the customers page: the composer targets exactly those ids and shows their count', async () => {
+    await signedInAndSynced()
+    await page.keyboard.press('Escape')
+    await menuItem(page, '客户').click()
+    await page.waitForURL(/\/web\/customers$/)
+    const rows = page.locator('.data-table .el-table__body tr')
+    await rows.nth(2).waitFor()
+    await expect.poll(() => page.getByTestId('broadcast-selected').isDisabled()).toBe(true)
+    for (const i of [0, 2]) await rows.nth(i).locator('.el-checkbox').click()
+    await page.getByTestId('broadcast-selected').getByText('群发给所选客户（2）').waitFor()
+    await page.getByTestId('broadcast-selected').click()
+
+    const composer = page.getByTestId('broadcast-composer')
+    await composer.getByTestId('target-ids').getByText('指定客户（2）').waitFor()
+    await composer.getByTestId('broadcast-title').fill('所选客户群发')
+    await composer.getByTestId('broadcast-text').fill('您好，本周六有护理体验日')
+    const count = composer.getByTestId('recipient-count').locator('strong')
+    await count.waitFor()
+    const shown = Number(await count.textContent())
+    await composer.getByTestId('broadcast-save-draft').click()
+    await toast(page, '已保存草稿').waitFor()
+
+    const { items } = await trpc<{ items: { id: number; title: string }[] }>('query', 'broadcasts.list', { pageSize: 10 })
+    const id = items.find((b) => b.title === '所选客户群发')!.id
+    const saved = await trpc<{ targets: { kind: string; customerIds?: number[] } }>('query', 'broadcasts.get', { id })
+    expect(saved.targets.kind).toBe('ids')
+    expect(saved.targets.customerIds).toHaveLength(2)
+    const expected = await trpc<{ recipients: number }>('query', 'broadcasts.preview', { targets: saved.targets })
+    expect(expected.recipients).toBeGreaterThan(0)
+    expect(shown).toBe(expected.recipients)
+  })
+
+  it('saves a birthday in the customer drawer and shows it again when the drawer is reopened', async () => {
+    await signedInAndSynced()
+    await page.keyboard.press('Escape')
+    await menuItem(page, '客户').click()
+    await page.waitForURL(/\/web\/customers$/)
+    const firstRow = page.locator('.data-table .el-table__body tr').first()
+    const openDrawer = async () => {
+      await firstRow.locator('td').nth(2).click()
+      await page.getByTestId('customer-drawer').getByTestId('customer-birthday').waitFor()
+    }
+    await openDrawer()
+    const field = page.getByTestId('customer-drawer').getByTestId('customer-birthday')
+    await field.getByTestId('birthday-edit').click()
+    await field.locator('.el-date-editor input').click()
+    await page.locator('.el-picker__popper:visible .el-date-table td.available').getByText('15', { exact: true }).click()
+    await field.getByTestId('birthday-save').click()
+    await toast(page, '生日已保存为 1月15日').waitFor()
+    await field.getByTestId('birthday-value').getByText('1月15日').waitFor()
+
+    await page.keyboard.press('Escape')
+    await page.getByTestId('customer-drawer').waitFor({ state: 'hidden' })
+    await openDrawer()
+    await field.getByTestId('birthday-value').getByText('1月15日').waitFor()
   })
 })

@@ -1,6 +1,6 @@
 // Automation rules that create broadcasts by themselves each day: who matches, what they get, at most once per period.
 import { z } from 'zod'
-import { broadcastContent } from './broadcast'
+import { broadcastContent, customerCsvInput } from './broadcast'
 
 export const ruleCondition = z.discriminatedUnion('kind', [
   /** Birthday (a CRM field) falls N days from today: 0 = on the day, 7 = a week ahead. */
@@ -35,3 +35,6 @@ export const customerBirthdayInput = z.object({
     .regex(/^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, '生日格式为 MM-DD')
     .nullable(),
 })
+
+/** A CSV of (external_userid or remark mobile, birthday); a dry run checks every row and writes nothing. */
+export const birthdayCsvInput = customerCsvInput.extend({ dryRun: z.boolean().default(true) })

@@ -135,3 +135,9 @@ export const broadcastConversionInput = z.object({
   tagId: z.number().int().positive(),
   days: z.number().int().min(1).max(90).default(7),
 })
+
+/** Rows per customer CSV (the most targets a broadcast takes). */
+export const CUSTOMER_CSV_MAX_ROWS = 100_000
+/** A CSV naming customers by external_userid or by a mobile in a staff remark; base64 of the file so GB18030 survives. */
+export const customerCsvInput = z.object({ base64: z.string().min(1, '请选择 CSV 文件').max(8_000_000, 'CSV 文件不能超过 6 MB') })
+export type CustomerCsvInput = z.infer<typeof customerCsvInput>

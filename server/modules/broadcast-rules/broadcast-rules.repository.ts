@@ -135,3 +135,13 @@ export async function setBirthday(db: Executor, orgId: number, customerId: numbe
     ['birthday', 'updated_at'],
   )
 }
+
+export async function findBirthday(db: Executor, orgId: number, customerId: number): Promise<string | null> {
+  const row = await db
+    .selectFrom('customer_birthdays')
+    .select('birthday')
+    .where('org_id', '=', orgId)
+    .where('customer_id', '=', customerId)
+    .executeTakeFirst()
+  return row?.birthday ?? null
+}

@@ -19,6 +19,7 @@ import {
   idsAddedBetween,
   idsSilentSince,
   idsWithBirthday,
+  findBirthday,
   idsWithTag,
   insertRule,
   listRules,
@@ -186,6 +187,11 @@ export async function updateBroadcastRule(deps: Deps, orgId: number, input: Broa
 export async function runBroadcastRuleNow(deps: Deps, orgId: number, id: number): Promise<RuleRunResult> {
   const rule = (await findRule(deps.db, orgId, id)) ?? notFound('自动群发规则', id)
   return runRule(deps, rule)
+}
+
+export async function getCustomerBirthday(deps: Deps, orgId: number, customerId: number): Promise<{ birthday: string | null }> {
+  if (!(await customerExists(deps.db, orgId, customerId))) notFound('客户', customerId)
+  return { birthday: await findBirthday(deps.db, orgId, customerId) }
 }
 
 export async function setCustomerBirthday(

@@ -518,3 +518,33 @@ export async function countConverted(db: Executor, orgId: number, broadcastId: n
     .executeTakeFirstOrThrow()
   return num(r.n)
 }
+
+/** This org's customer ids by external_userid; ids of other orgs are simply absent. */
+export async function findCustomerIdsByExternal(
+  db: Executor,
+  orgId: number,
+  externalUserids: readonly string[],
+): Promise<Map<string, number>> {
+  const out = new Map<string, number>()
+  for (const part of chunked([...new Set(externalUserids)], ID_CHUNK)) {
+    const rows = await db
+      .selectFrom('customers')
+      .select(['id', 'external_userid'])
+      .where('org_id', '=', orgId)
+      .where('external_userid', 'in', part)
+      .execute()
+    for (const r of rows) out.set(r.external_userid, r.id)
+  }
+  return out
+}
+
+/** Follow relations of this org that carry remark mobiles (JSON arrays), for matching a CSV of mobiles in memory. */
+export function findRemarkMobiles(db: Executor, orgId: number) {
+  return db
+    .selectFrom('customer_follows')
+    .select(['customer_id', 'remark_mobiles'])
+    .where('org_id', '=', orgId)
+    .where('status', '<>', 'deleted')
+    .where('remark_mobiles', '<>', '[]')
+    .execute()
+}

@@ -2,6 +2,7 @@
 import { idInput } from '../../../shared/schemas/common'
 import {
   broadcastConversionInput,
+  customerCsvInput,
   broadcastListInput,
   broadcastPreviewInput,
   broadcastSaveInput,
@@ -29,6 +30,7 @@ import {
   updateBroadcast,
   uploadBroadcastImage,
 } from './broadcasts.service'
+import { customersFromCsv } from './broadcasts.csv'
 
 export const broadcastsRouter = router({
   list: orgProcedure.input(broadcastListInput).query(({ ctx, input }) => listBroadcasts(ctx.deps, ctx.orgId, input)),
@@ -36,6 +38,8 @@ export const broadcastsRouter = router({
   targets: orgProcedure.input(broadcastTargetListInput).query(({ ctx, input }) => listBroadcastTargets(ctx.deps, ctx.orgId, input)),
   /** Recipient count and warnings before sending (mutation-free, but may read many rows: admins only). */
   preview: orgAdminProcedure.input(broadcastPreviewInput).query(({ ctx, input }) => previewBroadcast(ctx.deps, ctx.orgId, input)),
+  /** Targets from a CSV of external_userids or remark mobiles: read-only, but a mutation because the file is large. */
+  csvTargets: orgAdminProcedure.input(customerCsvInput).mutation(({ ctx, input }) => customersFromCsv(ctx.deps, ctx.orgId, input.base64)),
   create: orgAdminProcedure
     .input(broadcastSaveInput)
     .mutation(({ ctx, input }) => createBroadcast(ctx.deps, ctx.orgId, ctx.user.id, input)),

@@ -48,5 +48,26 @@ export const useBroadcastExtrasStore = defineStore('broadcast-extras', () => {
   const removeTemplate = (id: number) => run(() => trpc.welcomeTemplates.remove.mutate({ id }))
   const assignTemplate = (input: RouterInputs['welcomeTemplates']['assign']) => run(() => trpc.welcomeTemplates.assign.mutate(input))
 
-  return { rules, templates, ways, loading, saving, load, createRule, updateRule, runRule, createTemplate, removeTemplate, assignTemplate }
+  // 生日: a CRM field the birthday rules read; kept beside the rules, not in the customer profile the sync writes.
+  const birthdayOf = async (customerId: number) => (await trpc.broadcastRules.birthday.query({ id: customerId })).birthday
+  const setBirthday = (customerId: number, birthday: string | null) => trpc.broadcastRules.setBirthday.mutate({ customerId, birthday })
+  const importBirthdays = (input: RouterInputs['broadcastRules']['importBirthdays']) => trpc.broadcastRules.importBirthdays.mutate(input)
+
+  return {
+    rules,
+    templates,
+    ways,
+    loading,
+    saving,
+    load,
+    createRule,
+    updateRule,
+    runRule,
+    createTemplate,
+    removeTemplate,
+    assignTemplate,
+    birthdayOf,
+    setBirthday,
+    importBirthdays,
+  }
 })

@@ -62,6 +62,7 @@ export const useBroadcastsStore = defineStore('broadcasts', () => {
 
   const conversion = (input: RouterInputs['broadcasts']['conversion']) => trpc.broadcasts.conversion.query(input)
   const uploadImage = (input: RouterInputs['broadcasts']['uploadImage']) => trpc.broadcasts.uploadImage.mutate(input)
+  const csvTargets = (base64: string) => trpc.broadcasts.csvTargets.mutate({ base64 })
   const send = (id: number) => act('send', id, () => trpc.broadcasts.send.mutate({ id }))
   const cancel = (id: number) => act('cancel', id, () => trpc.broadcasts.cancel.mutate({ id }))
   const remind = (id: number) => act('remind', id, () => trpc.broadcasts.remind.mutate({ id }))
@@ -78,6 +79,7 @@ export const useBroadcastsStore = defineStore('broadcasts', () => {
     preview,
     save,
     uploadImage,
+    csvTargets,
     conversion,
     send,
     cancel,

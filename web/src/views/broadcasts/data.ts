@@ -81,7 +81,9 @@ export function emptyComposer() {
     title: '',
     text: '',
     attachments: [] as AttachmentForm[],
-    targetKind: 'filter' as 'all' | 'filter',
+    targetKind: 'filter' as 'all' | 'filter' | 'ids',
+    /** Customers picked on the customers page (targetKind 'ids'). */
+    customerIds: [] as number[],
     tagIds: [] as number[],
     tagMode: 'any' as 'any' | 'all',
     channel: '',
@@ -99,6 +101,7 @@ export const utf8Bytes = (s: string) => new TextEncoder().encode(s).length
 
 export function targetsOf(f: ComposerForm): BroadcastSaveInput['targets'] {
   if (f.targetKind === 'all') return { kind: 'all' }
+  if (f.targetKind === 'ids') return { kind: 'ids', customerIds: f.customerIds }
   return {
     kind: 'filter',
     filter: {
@@ -112,6 +115,11 @@ export function targetsOf(f: ComposerForm): BroadcastSaveInput['targets'] {
       gender: f.gender === '' ? undefined : f.gender,
     },
   }
+}
+
+/** A new broadcast to customers chosen by id (a selection on the customers page, or the valid rows of a CSV). */
+export function composerForCustomers(customerIds: readonly number[]): ComposerForm {
+  return { ...emptyComposer(), targetKind: 'ids', customerIds: [...new Set(customerIds)] }
 }
 
 export function contentOf(f: ComposerForm): BroadcastSaveInput['content'] {
