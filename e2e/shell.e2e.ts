@@ -140,11 +140,12 @@ describe('admin shell', () => {
     await page.locator('.el-table__body').getByText(SECOND_ORG.admin).waitFor({ state: 'detached' })
   })
 
-  it('renders a placeholder for features that are not built yet', async () => {
+  it('shows 页面不存在 for an unknown admin path, with the way back to 概览', async () => {
     await start()
-    await menuItem(page, '群发').click()
-    await page.waitForURL(/\/web\/broadcasts$/)
-    await page.getByText('即将上线').waitFor()
+    await page.goto(`${server.url}/web/no-such-page`)
+    await page.getByRole('main').getByText('页面不存在').waitFor()
+    await page.getByRole('button', { name: '返回概览' }).click()
+    await page.waitForURL(/\/web\/dashboard$/)
   })
 
   it('任务: lists the jobs and runs one now, with its run in the history', async () => {

@@ -22,6 +22,3 @@ declare module 'vue-router' {
 
 export const ADMIN_ROLES = ['super_admin', 'org_admin'] as const satisfies readonly Role[]
 export const SUPER_ADMIN = ['super_admin'] as const satisfies readonly Role[]
-
-/** The placeholder for menu items whose issue is not built yet. */
-export const comingSoon = () => import('../views/placeholder/coming-soon.vue')
