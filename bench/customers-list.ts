@@ -15,7 +15,9 @@ import { ManualClock } from '../server/lib/clock'
 import { createSandbox } from '../server/sandbox/index'
 import type { CorpTagGroup } from '../server/platform/wecom/tag.types'
 import { countCustomers, customerPageQuery, filteredCustomers, pageForm } from '../server/modules/customers/customers.repository'
-import { getCustomer, listChannels, listCustomers, listLost } from '../server/modules/customers/customers.service'
+import { getCustomer, listChannels, listCustomers } from '../server/modules/customers/customers.service'
+import { listLostCustomers } from '../server/modules/lost-customers/lost-customers.service'
+import { lostListInput } from '../shared/schemas/lost-customer'
 import { mirrorCorpTags } from '../server/modules/tags/tags.service'
 import { customerListInput, type CustomerListInput } from '../shared/schemas/customer'
 
@@ -336,7 +338,7 @@ async function runDialect(kind: DialectKind) {
           .executeTakeFirstOrThrow()
       ).id,
     )
-    await timeIt('customers.lost page 1', () => listLost(deps, orgId, { page: 1, pageSize: 20 }))
+    await timeIt('lostCustomers.list page 1', () => listLostCustomers(deps, orgId, lostListInput.parse({ page: 1, pageSize: 20 })))
     await timeIt('customers.channels', () => listChannels(deps, orgId))
     await timeIt('customers.get', () => getCustomer(deps, orgId, someId))
 

@@ -50,8 +50,6 @@ export const customerListInput = pageInput.extend({
 })
 export type CustomerListInput = z.infer<typeof customerListInput>
 
-export const customerLostInput = pageInput
-
 const mobile = z
   .string()
   .trim()

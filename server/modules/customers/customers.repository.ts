@@ -356,43 +356,6 @@ export async function findUsedChannelStates(db: Executor, orgId: number): Promis
   return rows.map((r) => r.channel_state as string)
 }
 
-export async function countLostFollows(db: Executor, orgId: number): Promise<number> {
-  const r = await db
-    .selectFrom('customer_follows')
-    .select((eb) => eb.fn.countAll().as('n'))
-    .where('org_id', '=', orgId)
-    .where('status', '=', 'lost')
-    .executeTakeFirstOrThrow()
-  return num(r.n)
-}
-
-/** Relations the customer ended, newest first (org_status index: org, status, lost_at). */
-export function findLostFollows(db: Executor, orgId: number, page: { page: number; pageSize: number }) {
-  return db
-    .selectFrom('customer_follows as f')
-    .innerJoin('customers as c', 'c.id', 'f.customer_id')
-    .leftJoin('wecom_staff as s', (j) => j.onRef('s.org_id', '=', 'f.org_id').onRef('s.userid', '=', 'f.userid'))
-    .select([
-      'f.id',
-      'f.customer_id',
-      'c.external_userid',
-      'c.name',
-      'c.avatar',
-      'f.userid',
-      's.name as staff_name',
-      'f.remark',
-      'f.createtime',
-      'f.lost_at',
-    ])
-    .where('f.org_id', '=', orgId)
-    .where('f.status', '=', 'lost')
-    .orderBy('f.lost_at', 'desc')
-    .orderBy('f.id', 'desc')
-    .limit(page.pageSize)
-    .offset((page.page - 1) * page.pageSize)
-    .execute()
-}
-
 export async function updateFollowRemark(
   db: Executor,
   orgId: number,

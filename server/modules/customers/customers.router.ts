@@ -2,7 +2,6 @@
 import { idInput } from '../../../shared/schemas/common'
 import {
   customerListInput,
-  customerLostInput,
   customerSyncSettingsInput,
   customerUpdateRemarkInput,
   customerUpdateTagsInput,
@@ -12,7 +11,6 @@ import {
   getCustomer,
   listChannels,
   listCustomers,
-  listLost,
   startSync,
   syncStatus,
   updateRemark,
@@ -27,7 +25,6 @@ export const customersRouter = router({
   updateRemark: orgProcedure.input(customerUpdateRemarkInput).mutation(({ ctx, input }) => updateRemark(ctx.deps, ctx.orgId, input)),
   updateTags: orgProcedure.input(customerUpdateTagsInput).mutation(({ ctx, input }) => updateTags(ctx.deps, ctx.orgId, input)),
   channels: orgProcedure.query(({ ctx }) => listChannels(ctx.deps, ctx.orgId)),
-  lost: orgProcedure.input(customerLostInput).query(({ ctx, input }) => listLost(ctx.deps, ctx.orgId, input)),
   /** 上次同步 and the live progress of the org's customer sync. */
   syncStatus: orgProcedure.query(({ ctx }) => syncStatus(ctx.deps, ctx.orgId)),
   // 立即同步: an admin of the org syncs their own org; one run per org at a time (409 while one runs).

@@ -9,7 +9,6 @@ import type { TagSource } from '../tags/tags.table'
 import {
   addCustomerTags,
   countCustomers,
-  countLostFollows,
   findAllFollows,
   findChannel,
   findContactWayChannels,
@@ -20,7 +19,6 @@ import {
   findFollow,
   findFollowsOf,
   findLead,
-  findLostFollows,
   findMatchingIds,
   findMessagesOf,
   findTagsOf,
@@ -339,26 +337,6 @@ export async function listChannels(deps: Deps, orgId: number): Promise<ChannelOp
     })),
     ...used.sort().map((state) => ({ value: state, state, channelName: null, external: false })),
   ]
-}
-
-/** 流失客户: relations the customer ended (deleted the staff member), newest first. */
-export async function listLost(deps: Deps, orgId: number, page: { page: number; pageSize: number }) {
-  const [total, rows] = await Promise.all([countLostFollows(deps.db, orgId), findLostFollows(deps.db, orgId, page)])
-  return {
-    total,
-    items: rows.map((r) => ({
-      followId: r.id,
-      customerId: r.customer_id,
-      externalUserid: r.external_userid,
-      name: r.name,
-      avatar: r.avatar,
-      userid: r.userid,
-      staffName: r.staff_name,
-      remark: r.remark,
-      addedAt: Number(r.createtime),
-      lostAt: r.lost_at === null ? null : Number(r.lost_at),
-    })),
-  }
 }
 
 // ---------------------------------------------------------------- sync: schedule, 立即同步, progress

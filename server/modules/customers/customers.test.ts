@@ -361,19 +361,6 @@ describe('customers.list', () => {
       { value: `way:${set.wayIds.xiaohongshu}`, state: 'xiaohongshu', channelName: '小红书', external: false },
     ])
   })
-
-  it('lists lost relations newest first', async () => {
-    const lost = set.customers
-      .flatMap((c) => c.follows.filter((f) => f.status === 'lost').map((f) => ({ c, f })))
-      .sort((a, b) => b.f.lostAt! - a.f.lostAt!)
-    const page1 = await set.caller.customers.lost({ page: 1, pageSize: 4 })
-    const page2 = await set.caller.customers.lost({ page: 2, pageSize: 4 })
-    expect(page1.total).toBe(lost.length)
-    expect([...page1.items, ...page2.items].map((i) => [i.customerId, i.userid, i.lostAt])).toEqual(
-      lost.map(({ c, f }) => [c.id, f.userid, f.lostAt]),
-    )
-    expect(page1.items[0]).toMatchObject({ name: lost[0].c.name, staffName: STAFF_NAMES[lost[0].f.userid], addedAt: lost[0].c.addedAt })
-  })
 })
 
 /** Customers that exist at the sandbox (seedBulk) and, as the ingest would leave them, locally. */
@@ -800,7 +787,6 @@ describe('tenant isolation', () => {
       lists: {
         'customers.list': async (b) => (await b.customers.list({ pageSize: 100 })).items.map((i) => i.id),
         'customers.list (q)': async (b) => (await b.customers.list({ q: '隔离' })).items.map((i) => i.id),
-        'customers.lost': async (b) => (await b.customers.lost({ page: 1, pageSize: 100 })).items.map((i) => i.customerId),
       },
     })
   })

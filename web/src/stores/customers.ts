@@ -9,7 +9,6 @@ export type CustomerRow = RouterOutputs['customers']['list']['items'][number]
 export type CustomerDetail = RouterOutputs['customers']['get']
 export type CustomerFollow = CustomerDetail['follows'][number]
 export type TimelineItem = CustomerDetail['timeline'][number]
-export type LostRow = RouterOutputs['customers']['lost']['items'][number]
 export type ChannelOption = RouterOutputs['customers']['channels'][number]
 export type CustomerSort = `${CustomerListInput['sortBy']}:${CustomerListInput['sortOrder']}`
 
@@ -46,10 +45,6 @@ export const useCustomersStore = defineStore('customers', () => {
       gender: '' as '' | 0 | 1 | 2,
       sort: 'firstAddedAt:desc' as CustomerSort,
     }),
-  )
-  const lost = usePagedList(
-    (paging) => trpc.customers.lost.query(paging),
-    () => ({}),
   )
   const channels = ref<ChannelOption[]>([])
 
@@ -101,5 +96,5 @@ export const useCustomersStore = defineStore('customers', () => {
   const updateTags = (input: RouterInputs['customers']['updateTags']) =>
     edit(`tags:${input.userid ?? 'crm'}`, input.id, () => trpc.customers.updateTags.mutate(input))
 
-  return { ...list, lost, channels, detail, detailLoading, savingKey, loadChannels, loadDetail, closeDetail, updateRemark, updateTags }
+  return { ...list, channels, detail, detailLoading, savingKey, loadChannels, loadDetail, closeDetail, updateRemark, updateTags }
 })

@@ -6,12 +6,9 @@ import { trpc } from '../trpc'
 export interface CustomerNumbers {
   total: number
   addedToday: number
-  /** Relations customers ended since Monday 00:00; `lostWeekCapped` when more than one page of them. */
+  /** Relations ended (by either side) since Monday 00:00, as the 流失客户 tab counts them. */
   lostThisWeek: number
-  lostWeekCapped: boolean
 }
-
-const LOST_SCAN = 100
 
 function startOfToday(now = new Date()): number {
   return new Date(now.getFullYear(), now.getMonth(), now.getDate()).getTime()
@@ -32,16 +29,10 @@ export const useDashboardStore = defineStore('dashboard', () => {
       const [all, today, lost] = await Promise.all([
         trpc.customers.list.query({ page: 1, pageSize: 1 }),
         trpc.customers.list.query({ page: 1, pageSize: 1, addedFrom: startOfToday() }),
-        // Newest first: the rows lost this week are at the front.
-        trpc.customers.lost.query({ page: 1, pageSize: LOST_SCAN }),
+        // The 流失客户 tab's own count (either side ending the relation) since Monday.
+        trpc.lostCustomers.list.query({ page: 1, pageSize: 1, from: weekStart }),
       ])
-      const lostThisWeek = lost.items.filter((r) => r.lostAt !== null && r.lostAt >= weekStart).length
-      numbers.value = {
-        total: all.total,
-        addedToday: today.total,
-        lostThisWeek,
-        lostWeekCapped: lostThisWeek === LOST_SCAN && lost.total > LOST_SCAN,
-      }
+      numbers.value = { total: all.total, addedToday: today.total, lostThisWeek: lost.total }
     } finally {
       loading.value = false
     }

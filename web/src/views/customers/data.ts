@@ -8,7 +8,7 @@ import {
   customerUpdateRemarkInput,
 } from '../../../../shared/schemas/customer'
 import type { TableColumn } from '../../components/table-column'
-import type { CustomerFollow, CustomerRow, CustomerSort, LostRow, TimelineItem } from '../../stores/customers'
+import type { CustomerFollow, CustomerRow, CustomerSort, TimelineItem } from '../../stores/customers'
 import { formatDateTime } from '../../utils/format'
 import { zodRules } from '../../utils/zod-rule'
 
@@ -53,16 +53,6 @@ export function customerColumns(): TableColumn<CustomerRow>[] {
     { key: 'follows', label: '跟进员工', slot: 'follows', minWidth: 200 },
     { key: 'status', label: '状态', slot: 'status', width: 90 },
     { key: 'firstAddedAt', label: '添加时间', formatter: (r) => formatDateTime(r.firstAddedAt), width: 170 },
-  ]
-}
-
-export function lostColumns(): TableColumn<LostRow>[] {
-  return [
-    { key: 'customer', label: '客户', slot: 'customer', minWidth: 200 },
-    { key: 'staff', label: '被删除的员工', formatter: (r) => r.staffName ?? r.userid, minWidth: 140 },
-    { key: 'remark', label: '员工备注', prop: 'remark', minWidth: 140 },
-    { key: 'addedAt', label: '添加时间', formatter: (r) => formatDateTime(r.addedAt), width: 170 },
-    { key: 'lostAt', label: '流失时间', formatter: (r) => formatDateTime(r.lostAt), width: 170 },
   ]
 }
 
