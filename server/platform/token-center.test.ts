@@ -232,6 +232,30 @@ describe('TokenCenter.invalidate', () => {
     expect(await a.get(ORG, APP, fetcher)).toBe('tok-2')
     expect(fetcher.calls).toBe(2)
   })
+  it('a read that raced the invalidation never brings the refused token back, not even to a caller joining it', async () => {
+    const fetcher = countingFetcher(5)
+    await a.get(ORG, APP, fetcher)
+    a.forget(ORG, APP)
+    // This get reads the row while tok-1 is still stored; the invalidation starts before that read returns.
+    const raced = a.get(ORG, APP, fetcher)
+    const joined = a.get(ORG, APP, fetcher)
+    const invalidated = a.invalidate(ORG, APP, 'tok-1')
+    expect(await raced).toBe('tok-2')
+    expect(await joined).toBe('tok-2')
+    await invalidated
+    expect(await a.get(ORG, APP, fetcher)).toBe('tok-2')
+    expect(fetcher.calls).toBe(2)
+  })
+
+  it('accepts a refused token again when the platform itself hands it back', async () => {
+    let calls = 0
+    const same: TokenFetcher = async () => ({ token: `same-${Math.min(++calls, 1)}`, expiresIn: 7200 })
+    await a.get(ORG, APP, same)
+    await a.invalidate(ORG, APP, 'same-1')
+    expect(await a.get(ORG, APP, same)).toBe('same-1')
+    expect(await a.get(ORG, APP, same)).toBe('same-1')
+    expect(calls).toBe(2)
+  })
 })
 
 describe('TokenCenter.forget', () => {

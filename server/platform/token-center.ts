@@ -70,6 +70,8 @@ export class TokenCenter {
   private readonly sleep: Sleep
   private readonly cache = new Map<string, Lifetime & { token: string }>()
   private readonly inflight = new Map<string, Promise<string>>()
+  /** Per key, the last token the platform refused: one entry per (org, app), so bounded by the stored rows. */
+  private readonly refused = new Map<string, string>()
 
   constructor(opts: TokenCenterOptions) {
     this.db = opts.db
@@ -90,10 +92,18 @@ export class TokenCenter {
     const minValidity = Math.max(this.marginMs, opts.minValidityMs ?? 0)
     const cached = this.cache.get(key)
     if (cached && this.isFresh(cached, minValidity)) return cached.token
-    // Joining a refresh that is already running is safe for any minValidity: it yields the newest token there is.
+    // Joining a refresh that is already running is safe for any minValidity: it yields the newest token there is,
+    // unless it read the stored row before a call saw that token refused; then this caller needs a refresh of its own.
     const running = this.inflight.get(key)
-    if (running) return running
-    const refresh = this.obtain(orgId, app, fetcher, minValidity).finally(() => this.inflight.delete(key))
+    if (running) {
+      const token = await running
+      if (this.refused.get(key) !== token) return token
+      if (this.inflight.get(key) === running) this.inflight.delete(key)
+      return this.get(orgId, app, fetcher, opts)
+    }
+    const refresh = this.obtain(orgId, app, fetcher, minValidity).finally(() => {
+      if (this.inflight.get(key) === refresh) this.inflight.delete(key)
+    })
     this.inflight.set(key, refresh)
     return refresh
   }
@@ -104,6 +114,8 @@ export class TokenCenter {
    */
   async invalidate(orgId: number, app: string, failedToken: string): Promise<boolean> {
     const key = cacheKey(orgId, app)
+    // Remembered so that a read racing this one (here or on a peer not yet done deleting it) cannot bring it back.
+    this.refused.set(key, failedToken)
     if (this.cache.get(key)?.token === failedToken) this.cache.delete(key)
     const row = await this.read(orgId, app)
     if (!row || row.token !== failedToken) return false
@@ -132,12 +144,12 @@ export class TokenCenter {
     const maxPolls = Math.ceil((2 * this.leaseTtlMs) / this.pollMs)
     for (let polls = 0; ; polls++) {
       const row = await this.read(orgId, app)
-      if (row && this.isFresh(row, minValidity)) return this.remember(orgId, app, row)
+      if (row && this.usable(orgId, app, row, minValidity)) return this.remember(orgId, app, row)
       if (await tryAcquireLease(this.db, lease, this.instanceId, this.leaseTtlMs, this.clock.now())) {
         try {
           // A peer may have stored a token between our read and our lease.
           const again = await this.read(orgId, app)
-          if (again && this.isFresh(again, minValidity)) return this.remember(orgId, app, again)
+          if (again && this.usable(orgId, app, again, minValidity)) return this.remember(orgId, app, again)
           return await this.fetchAndStore(orgId, app, fetcher)
         } finally {
           await releaseLease(this.db, lease, this.instanceId, this.clock.now())
@@ -154,10 +166,17 @@ export class TokenCenter {
     const now = this.clock.now()
     const expiresAt = now + expiresIn * 1000
     await saveToken(this.db, { orgId, app, sealed: this.secrets.seal(token), expiresAt, refreshedAt: now })
+    // What the platform hands out now is the newest token there is, even one refused before (WeCom repeats tokens).
+    if (this.refused.get(cacheKey(orgId, app)) === token) this.refused.delete(cacheKey(orgId, app))
     this.cache.set(cacheKey(orgId, app), { token, expiresAt, refreshedAt: now })
     this.log.info({ orgId, app, expiresAt }, 'platform token refreshed')
     // Returned even if expiresIn is shorter than the margin: it is the newest token there is, and still valid.
     return token
+  }
+
+  /** A stored token is taken unless it is stale or a call of ours has just seen the platform refuse it. */
+  private usable(orgId: number, app: string, row: Stored, minValidity: number): boolean {
+    return this.isFresh(row, minValidity) && this.refused.get(cacheKey(orgId, app)) !== row.token
   }
 
   private isFresh(t: Lifetime, minValidity: number): boolean {

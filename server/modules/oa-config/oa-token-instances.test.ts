@@ -2,6 +2,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { DbHandle } from '../../db/connect'
 import type { Deps } from '../../deps'
+import { silentLogger } from '../../lib/logger'
+import { TokenCenter } from '../../platform/token-center'
 import { linkDemoOa } from '../../sandbox-link'
 import { createTestDeps } from '../../testing/deps'
 import { openSecondHandle } from '../../testing/test-db'
@@ -24,7 +26,9 @@ describe('OA access token on two instances', () => {
     const appid = await linkDemoOa(env.deps, env.sandbox, env.orgId)
     second = await openSecondHandle(env.handle)
     const a: Deps = env.deps
-    const b: Deps = createTestDeps(second, { config: env.deps.config, clock: env.deps.clock, sandbox: env.sandbox.control }) as Deps
+    // Its own token center under its own instance id, as a second process has: its own cache, lease owner and pool.
+    const tokens = new TokenCenter({ db: second.db, clock: a.clock, secrets: a.secrets, log: silentLogger, instanceId: 'second' })
+    const b: Deps = createTestDeps(second, { config: a.config, clock: a.clock, sandbox: env.sandbox.control, tokens }) as Deps
     const account = () => env!.sandbox.context.state.oa.accounts.get(appid)!
     const tokenCalls = () => env!.sandbox.control.getCounters().endpoints[TOKEN_PATH]?.calls ?? 0
 
