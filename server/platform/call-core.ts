@@ -1,7 +1,7 @@
 // The retry loop every platform client shares: token injection, errcode → PlatformError, backoff, rate waits, one token renewal.
 import type { z } from 'zod'
 import type { Logger } from '../lib/logger'
-import { rateWaitsAllowed } from './call-context'
+import { CallAbortedError, callSignal, isInteractive, rateWaitsAllowed } from './call-context'
 import { PlatformError, type PlatformName } from './errors'
 import { backoffDelay, buildUrl, requestJson, TransportFailure, type FetchLike, type RetryPolicy, type Sleep } from './http'
 import type { RateLimiter } from './rate-limiter'
@@ -58,6 +58,30 @@ export interface CoreSettings {
 
 const BUSY = -1
 
+/** A person waits for an interactive call: its backoff sleeps stay under this in total, each under the cap. */
+export const INTERACTIVE_BACKOFF_BUDGET_MS = 2000
+const INTERACTIVE_BACKOFF_CAP_MS = 1000
+/** Past this much time spent on an interactive call no further attempt starts (a timed-out attempt already cost it). */
+export const INTERACTIVE_TOTAL_BUDGET_MS = 4000
+
+const PLATFORM_NAMES: Record<PlatformName, string> = { wecom: '企业微信', oa: '公众号', sms: '短信' }
+
+/**
+ * A rate-limit refusal an admin's request surfaced instead of waiting out (the queue keeps waiting): the hint says what
+ * happened and when to try again, e.g. 「企业微信接口调用过于频繁，请约 60 秒后再试」.
+ */
+export class PlatformRateLimitedError extends PlatformError {
+  declare readonly hint: string
+  readonly retryAfterSec: number
+  constructor(err: PlatformError, retryAfterMs: number) {
+    super(err.platform, err.endpoint, err.errcode, err.errmsg)
+    this.retryAfterMs = retryAfterMs
+    this.retryAfterSec = Math.max(1, Math.ceil(retryAfterMs / 1000))
+    this.hint = `${PLATFORM_NAMES[err.platform]}接口调用过于频繁，请约 ${this.retryAfterSec} 秒后再试`
+    this.message = `${err.endpoint}: ${err.errcode} ${this.hint}`
+  }
+}
+
 type Decision = 'backoff' | 'rate-wait' | 'renew-token' | 'surface'
 
 function decide(s: CoreSettings, err: unknown, once: boolean): Decision {
@@ -81,9 +105,20 @@ export function createCoreCall<P extends string>(s: CoreSettings): <T>(spec: Cor
     let backoffs = 0
     let rateWaits = 0
     let tokenRenewed = false
+    const interactive = isInteractive()
+    // The token exchange is shared with whoever joined it, so one departed caller must not cancel it for the others.
+    const signal = spec.auth === false ? undefined : callSignal()
+    const started = Date.now()
+    let sleptMs = 0
+    const checkAbort = () => {
+      if (signal?.aborted) throw new CallAbortedError(endpoint)
+    }
     for (;;) {
+      checkAbort()
       const token = spec.auth === false ? undefined : await s.getToken()
       if (s.limiter) await s.limiter.acquire(s.limiterKey, endpoint)
+      // Checked again right before sending: the token fetch or the limiter may have taken a while.
+      checkAbort()
       try {
         const raw = await requestJson({
           platform,
@@ -99,10 +134,20 @@ export function createCoreCall<P extends string>(s: CoreSettings): <T>(spec: Cor
       } catch (err) {
         const decision = decide(s, err, spec.once ?? false)
         if (decision === 'backoff' && backoffs < policy.maxRetries) {
-          const delayMs = backoffDelay(backoffs++, policy, s.random)
+          const delayMs = interactive
+            ? backoffDelay(backoffs, { ...policy, maxDelayMs: Math.min(policy.maxDelayMs, INTERACTIVE_BACKOFF_CAP_MS) }, s.random)
+            : backoffDelay(backoffs, policy, s.random)
+          const spent = Math.max(Date.now() - started, sleptMs)
+          if (interactive && (sleptMs + delayMs > INTERACTIVE_BACKOFF_BUDGET_MS || spent + delayMs > INTERACTIVE_TOTAL_BUDGET_MS)) throw err
+          backoffs++
+          sleptMs += delayMs
           log.warn({ endpoint, retry: backoffs, delayMs, reason: (err as Error).message }, `${platform} call failed, backing off`)
           await s.sleep(delayMs)
           continue
+        }
+        if (decision === 'rate-wait' && interactive) {
+          // Nobody should watch a spinner for a minute: say so at once, with the pause the platform asks for.
+          throw new PlatformRateLimitedError(err as PlatformError, s.rateLimitWaitMs)
         }
         if (decision === 'rate-wait' && !rateWaitsAllowed()) {
           // In a queue job: hand the slot back; the queue runs the job again after the pause.

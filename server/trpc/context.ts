@@ -17,6 +17,8 @@ export interface Context {
   reqId: string
   /** Sets a response header (Retry-After); a no-op without HTTP. */
   setHeader: (name: string, value: string) => void
+  /** Aborts when the browser gives up on the request (dialog closed, page left); platform calls stop before the next attempt. */
+  signal?: AbortSignal
 }
 
 export interface InnerContextInput {
@@ -28,6 +30,7 @@ export interface InnerContextInput {
   cookies?: SessionCookieWriter
   reqId?: string
   setHeader?: (name: string, value: string) => void
+  signal?: AbortSignal
 }
 
 const noCookies: SessionCookieWriter = { set: () => {}, clear: () => {}, token: null }
@@ -42,6 +45,7 @@ export function createContextInner(input: InnerContextInput): Context {
     cookies: input.cookies ?? noCookies,
     reqId: input.reqId ?? 'test',
     setHeader: input.setHeader ?? (() => {}),
+    signal: input.signal,
   }
 }
 
@@ -59,5 +63,18 @@ export async function createExpressContext(deps: Deps, req: Request, res: Respon
     setHeader: (name, value) => {
       if (!res.headersSent) res.setHeader(name, value)
     },
+    signal: abandonSignal(res),
   })
+}
+
+/**
+ * Aborts when the connection closes before the answer was written: the browser left. (The request's own 'close' fires
+ * once its body has been read, so the response is the one to watch.)
+ */
+export function abandonSignal(res: Response): AbortSignal {
+  const controller = new AbortController()
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort()
+  })
+  return controller.signal
 }

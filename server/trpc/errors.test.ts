@@ -12,6 +12,8 @@ import {
 import { PlatformError, PlatformTransportError, SmsError } from '../platform/errors'
 import { isPermanent, PermanentJobError } from '../queue/queue'
 import { toTrpcError } from './errors'
+import { CallAbortedError } from '../platform/call-context'
+import { PlatformRateLimitedError } from '../platform/call-core'
 
 describe('toTrpcError', () => {
   it('maps every domain error kind and keeps its Chinese message', () => {
@@ -38,6 +40,13 @@ describe('toTrpcError', () => {
     expect(busy.code).toBe('BAD_GATEWAY')
     expect(busy.message).toContain('错误码 -1')
     expect(toTrpcError(new PlatformTransportError('wecom', 'gettoken', 'timeout')).message).toContain('无法连接企业微信')
+  })
+
+  it('maps a rate limit an admin hit to 429 with when to retry, and an abandoned call to 499', () => {
+    const limited = toTrpcError(new PlatformRateLimitedError(new PlatformError('wecom', 'tag/add', 45009, 'freq'), 60_000))
+    expect(limited.code).toBe('TOO_MANY_REQUESTS')
+    expect(limited.message).toBe('企业微信接口调用过于频繁，请约 60 秒后再试（错误码 45009）')
+    expect(toTrpcError(new CallAbortedError('tag/add')).code).toBe('CLIENT_CLOSED_REQUEST')
   })
 
   it('maps SMS refusals by kind, with the platform code in the message', () => {

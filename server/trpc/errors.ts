@@ -2,6 +2,8 @@
 import { TRPCError } from '@trpc/server'
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc'
 import { DomainError, type DomainErrorKind } from '../lib/errors'
+import { CallAbortedError } from '../platform/call-context'
+import { PlatformRateLimitedError } from '../platform/call-core'
 import { isCallerError, PlatformError, PlatformTransportError, SmsError } from '../platform/errors'
 
 const CODES: Record<DomainErrorKind, TRPC_ERROR_CODE_KEY> = {
@@ -18,7 +20,10 @@ const CODES: Record<DomainErrorKind, TRPC_ERROR_CODE_KEY> = {
 export function toTrpcError(err: unknown): TRPCError {
   if (err instanceof TRPCError) {
     const inner = err.cause
-    return inner instanceof DomainError || inner instanceof PlatformError || inner instanceof PlatformTransportError
+    return inner instanceof DomainError ||
+      inner instanceof PlatformError ||
+      inner instanceof PlatformTransportError ||
+      inner instanceof CallAbortedError
       ? toTrpcError(inner)
       : err
   }
@@ -27,6 +32,13 @@ export function toTrpcError(err: unknown): TRPCError {
     // Tencent Cloud's codes are names, not numbers; a frequency limit is the sender's to wait out, not a gateway fault.
     const code = err.kind === 'rate_limited' ? 'TOO_MANY_REQUESTS' : err.kind === 'platform' ? 'BAD_GATEWAY' : 'BAD_REQUEST'
     return new TRPCError({ code, message: `${err.hint}（${err.code}）`, cause: err })
+  }
+  if (err instanceof PlatformRateLimitedError) {
+    return new TRPCError({ code: 'TOO_MANY_REQUESTS', message: `${err.hint}（错误码 ${err.errcode}）`, cause: err })
+  }
+  if (err instanceof CallAbortedError) {
+    // Nobody reads this answer (the browser has gone); the code says so in the logs.
+    return new TRPCError({ code: 'CLIENT_CLOSED_REQUEST', message: '请求已取消，未发送到平台', cause: err })
   }
   if (err instanceof PlatformError) {
     return new TRPCError({

@@ -6,6 +6,8 @@ import { toTrpcError } from './errors'
 import { writeAudit } from '../modules/audit/audit.service'
 import { ForbiddenError, RateLimitedError, UnauthorizedError } from '../lib/errors'
 import { PlatformError, SmsError } from '../platform/errors'
+import { asInteractive } from '../platform/call-context'
+import { PlatformRateLimitedError } from '../platform/call-core'
 
 const t = initTRPC.context<Context>().create({
   errorFormatter({ shape, error, ctx }) {
@@ -52,11 +54,13 @@ export const middleware = t.middleware
 
 /** Every procedure: domain and platform errors become their tRPC codes here and nowhere else. */
 const mapErrors = t.middleware(async ({ ctx, next }) => {
-  const result = await next()
+  // Someone waits for every procedure: platform calls in it fail fast on rate limits and stop once the browser leaves.
+  const result = await asInteractive(ctx.signal, () => next())
   if (result.ok) return result
   const cause = result.error.cause ?? result.error
   if (cause instanceof RateLimitedError) ctx.setHeader('Retry-After', String(cause.retryAfterSec))
   if (cause instanceof SmsError && cause.retryAfterSec) ctx.setHeader('Retry-After', String(cause.retryAfterSec))
+  if (cause instanceof PlatformRateLimitedError) ctx.setHeader('Retry-After', String(cause.retryAfterSec))
   const mapped = toTrpcError(result.error)
   if (mapped === result.error) return result
   throw mapped

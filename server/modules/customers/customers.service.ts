@@ -33,6 +33,7 @@ import { findActiveConfiguredOrgIds } from '../wecom-config/wecom-config.reposit
 import { isLeaseHeld } from '../../db/lease'
 import { DEFAULT_SYNC_HOUR, type CustomerSyncSettingsInput } from '../../../shared/schemas/customer'
 import { orgSyncLease, startOrgSync } from './customers.sync'
+import { detached } from '../../platform/call-context'
 import {
   ensureSyncSettings,
   findAllSyncSettings,
@@ -366,7 +367,8 @@ export async function dueOrgSyncs(deps: Deps, all: boolean): Promise<number[]> {
 export async function startSync(deps: Deps, orgId: number): Promise<{ started: true }> {
   // An org without a WeCom configuration is told so now, not through a failed run later.
   await deps.wecom.for(orgId)
-  const { finished } = await startOrgSync(deps, orgId, { trigger: 'manual' })
+  // The pass outlives this request: background work, not something the admin waits for.
+  const { finished } = await detached(() => startOrgSync(deps, orgId, { trigger: 'manual' }))
   // Its outcome is on the run row; the page polls syncStatus.
   finished.catch((err) => deps.log.warn({ err, orgId }, 'customer sync failed'))
   return { started: true }
