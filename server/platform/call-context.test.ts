@@ -56,7 +56,9 @@ const followUsers = (core: ReturnType<typeof wecom>) => core.call({ method: 'GET
 const calls = (endpoint: string) => t.control.getCounters().endpoints[endpoint]?.calls ?? 0
 
 describe('WeCom rate limit', () => {
-  beforeEach(() => t.control.setFaults({ rules: [{ endpoint: 'externalcontact/get_follow_user_list', errorRate: 1, errorCodes: [45009] }] }))
+  beforeEach(() =>
+    t.control.setFaults({ rules: [{ endpoint: 'externalcontact/get_follow_user_list', errorRate: 1, errorCodes: [45009] }] }),
+  )
 
   it('an admin’s request fails at once with when to retry, in Chinese', async () => {
     const e = await asInteractive(undefined, () => followUsers(wecom())).catch((err: unknown) => err)

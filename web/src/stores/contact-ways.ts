@@ -32,10 +32,11 @@ export const useContactWaysStore = defineStore('contactWays', () => {
     presets.value = await trpc.contactWays.presets.query()
   }
 
-  async function create(input: RouterInputs['contactWays']['create']): Promise<ContactWayRow> {
+  /** `signal`: the dialog was closed while WeCom was being asked; the server sends nothing more once it aborts. */
+  async function create(input: RouterInputs['contactWays']['create'], signal?: AbortSignal): Promise<ContactWayRow> {
     saving.value = true
     try {
-      const way = await trpc.contactWays.create.mutate(input)
+      const way = await trpc.contactWays.create.mutate(input, { signal })
       await list.search()
       return way
     } finally {
@@ -43,10 +44,10 @@ export const useContactWaysStore = defineStore('contactWays', () => {
     }
   }
 
-  async function update(input: RouterInputs['contactWays']['update']): Promise<ContactWayRow> {
+  async function update(input: RouterInputs['contactWays']['update'], signal?: AbortSignal): Promise<ContactWayRow> {
     saving.value = true
     try {
-      const way = await trpc.contactWays.update.mutate(input)
+      const way = await trpc.contactWays.update.mutate(input, { signal })
       await list.load({ silent: true })
       return way
     } finally {

@@ -1,4 +1,6 @@
 // Chinese date-time formatting for the epoch-millisecond timestamps every procedure returns.
+import { relativeTime, timeUntil } from '../../../shared/time-words'
+
 const pad = (n: number) => String(n).padStart(2, '0')
 
 /** 2026-11-21 20:51:03 in the browser's time zone; '—' for null. */
@@ -20,16 +22,14 @@ export function formatDuration(fromMs: number | null | undefined, toMs: number |
   return h ? `${h} 小时 ${m} 分` : `${m} 分 ${s % 60} 秒`
 }
 
-/** "3 分钟后" / "2 小时前" relative to now; '—' for null. */
+/** "3 分钟前" / "2 小时后" relative to now, 刚刚 within a minute either way (clock skew); '—' for null. */
 export function formatRelative(ms: number | null | undefined, now = Date.now()): string {
-  if (ms == null) return '—'
-  const diff = ms - now
-  const abs = Math.abs(diff)
-  const suffix = diff >= 0 ? '后' : '前'
-  if (abs < 60_000) return diff >= 0 ? '即将' : '刚刚'
-  if (abs < 3600_000) return `${Math.round(abs / 60_000)} 分钟${suffix}`
-  if (abs < 86400_000) return `${Math.round(abs / 3600_000)} 小时${suffix}`
-  return `${Math.round(abs / 86400_000)} 天${suffix}`
+  return relativeTime(ms, now)
+}
+
+/** For times meant to be ahead (next run, expiry): 「1 分钟内」 when that close. */
+export function formatUntil(ms: number | null | undefined, now = Date.now()): string {
+  return timeUntil(ms, now)
 }
 
 /** Pretty-prints JSON text (audit input summaries, job summaries); returns the text unchanged if it is not JSON. */

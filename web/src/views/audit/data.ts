@@ -1,20 +1,15 @@
-// 审计日志: table columns and readable names for the recorded procedure paths.
+// 审计日志: table columns and the filter's action choices (names from shared/labels.ts).
+import { AUDIT_ACTION_LABELS, auditActionLabel } from '../../../../shared/labels'
 import type { TableColumn } from '../../components/table-column'
 import type { AuditRow } from '../../stores/audit'
 import { formatDateTime } from '../../utils/format'
 
-/** Known actions; anything else shows its procedure path only. */
-export const ACTION_LABELS: Record<string, string> = {
-  'auth.login': '登录',
-  'orgs.create': '新建机构',
-  'orgs.update': '修改机构',
-  'users.create': '新建用户',
-  'users.update': '修改用户',
-  'users.resetPassword': '重置密码',
-  'queue.retry': '重试队列任务',
-  'queue.retryAllDead': '重试全部失败任务',
-  'jobs.runNow': '立即执行任务',
-}
+/** The audit filter's choices: every action the log can hold, by its Chinese name (sorted by that name). */
+export const ACTION_OPTIONS = Object.entries(AUDIT_ACTION_LABELS)
+  .map(([value, label]) => ({ value, label }))
+  .sort((a, b) => a.label.localeCompare(b.label, 'zh-CN'))
+
+export { auditActionLabel }
 
 export const RESULT_LABELS = { ok: '成功', error: '失败' } as const
 

@@ -31,12 +31,6 @@ export function progressPercent(run: { status: string; progressDone: number; pro
   return run.status === 'running' ? 0 : 100
 }
 
-/** "k: v" pairs of a run's summary counters. */
-export function summaryPairs(summary: Record<string, unknown> | null): Array<[string, string]> {
-  if (!summary) return []
-  return Object.entries(summary).map(([k, v]) => [k, typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)])
-}
-
 export function runColumns(jobTitle: (name: string) => string): TableColumn<JobRunRow>[] {
   return [
     { key: 'id', label: 'ID', prop: 'id', width: 80 },

@@ -1,10 +1,13 @@
 // 队列: table columns, status options and colours.
 import { QUEUE_STATUSES, QUEUE_STATUS_LABELS } from '../../../../shared/enums'
+import { QUEUE_KIND_LABELS, queueKindLabel } from '../../../../shared/labels'
 import type { TableColumn } from '../../components/table-column'
 import type { QueueRow, QueueStatus } from '../../stores/queue'
 import { formatDateTime } from '../../utils/format'
 
-export { QUEUE_STATUS_LABELS }
+export { QUEUE_STATUS_LABELS, queueKindLabel }
+/** The kind filter's choices, by Chinese name. */
+export const KIND_OPTIONS = Object.entries(QUEUE_KIND_LABELS).map(([value, label]) => ({ value, label }))
 export const STATUS_OPTIONS = QUEUE_STATUSES.map((value) => ({ value, label: QUEUE_STATUS_LABELS[value] }))
 export const STATUS_TAG: Record<QueueStatus, 'warning' | 'primary' | 'success' | 'danger'> = {
   pending: 'warning',
