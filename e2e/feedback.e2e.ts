@@ -197,6 +197,9 @@ describe('Chinese everywhere', () => {
       for (const hit of leftovers(text)) found.push(`${path}: ${hit}`)
     }
     expect(found).toEqual([])
+    // The scan saw real entries: the audit log names the connection test in Chinese, and its filter offers that name.
+    await page.goto(`${server.url}/web/audit`)
+    await page.locator('.el-table__body').getByText('测试企业微信连接').first().waitFor()
     await page.goto(`${server.url}/web/jobs`)
     await page.getByText('每天 03:30').first().waitFor()
     await page

@@ -204,8 +204,9 @@ describe('admin shell', () => {
     await menuItem(page, '审计日志').click()
     await page.waitForURL(/\/web\/audit$/)
     const body = page.locator('.el-table__body')
-    await body.getByText('orgs.create').first().waitFor()
-    const row = body.locator('tr', { hasText: 'users.create' }).first()
+    // Actions by their Chinese names (shared/labels.ts), never the procedure path.
+    await body.getByText('新建机构', { exact: true }).first().waitFor()
+    const row = body.locator('tr', { hasText: '新建用户' }).first()
     await row.locator('.el-table__expand-icon').click()
     await page.getByText('"username": "audit_probe"').waitFor()
     await page.getByText('"password": "[redacted]"').waitFor()
@@ -218,7 +219,7 @@ describe('admin shell', () => {
     await page.goto(`${server.url}/web/audit`)
     await headerTitle(page).getByText('审计日志').waitFor()
     // The sign-in that start() made is a row of its own.
-    await page.locator('.el-table__body').getByText('auth.login').first().waitFor()
+    await page.locator('.el-table__body').getByText('登录', { exact: true }).first().waitFor()
     await page.reload()
     await headerTitle(page).getByText('审计日志').waitFor()
     expect(page.url()).toBe(`${server.url}/web/audit`)
@@ -266,7 +267,7 @@ describe('admin shell', () => {
     expect(await menuItem(page, '组织管理').count()).toBe(0)
 
     await menuItem(page, '审计日志').click()
-    const loginRow = page.locator('.el-table__body tr', { hasText: 'auth.login' }).first()
+    const loginRow = page.locator('.el-table__body tr', { hasText: '登录' }).first()
     await loginRow.waitFor()
     expect(await loginRow.textContent()).toContain(ORG_LEAD.username)
     expect(await loginRow.textContent()).toContain('成功')
