@@ -272,7 +272,16 @@ describe('results', () => {
         ]),
       )
       const detail = await env.caller.broadcasts.get({ id })
-      expect(detail.funnel).toEqual({ targets: 4, submitted: 4, confirmed: 4, delivered: 2, clicks: 0, clickers: 0 })
+      expect(detail.funnel).toEqual({
+        targets: 4,
+        submitted: 4,
+        confirmed: 4,
+        delivered: 2,
+        clicks: 0,
+        clickers: 0,
+        leadConverted: 0,
+        leadConversionDays: 7,
+      })
       expect(detail.senders).toEqual([
         expect.objectContaining({
           sender: USERS[0],
@@ -296,7 +305,16 @@ describe('results', () => {
     const id = await sendAndDispatch(draft({ targets: { kind: 'ids', customerIds: seeded.map((c) => c.id) } }))
     expect(await env.caller.broadcasts.simulateConfirm({ id })).toEqual({ confirmed: 2 })
     const detail = await env.caller.broadcasts.get({ id })
-    expect(detail.funnel).toEqual({ targets: 5, submitted: 5, confirmed: 5, delivered: 5, clicks: 0, clickers: 0 })
+    expect(detail.funnel).toEqual({
+      targets: 5,
+      submitted: 5,
+      confirmed: 5,
+      delivered: 5,
+      clicks: 0,
+      clickers: 0,
+      leadConverted: 0,
+      leadConversionDays: 7,
+    })
     expect(await env.caller.broadcasts.simulateConfirm({ id })).toEqual({ confirmed: 0 })
   })
 
