@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { pageInput } from './common'
 import { customerListInput } from './customer'
 import { linkBody, miniprogramBody } from './contact-way'
+import { LEAD_STATUSES, type LeadStatus } from './lead'
 
 const utf8Bytes = (s: string) => new TextEncoder().encode(s).length
 
@@ -129,12 +130,23 @@ export const RECEIVE_LIMIT_LABELS: Record<ReceiveLimitPeriod, string> = {
 export const broadcastSettingsInput = z.object({ receiveLimit: z.enum(RECEIVE_LIMIT_PERIODS) })
 export type BroadcastSettingsInput = z.infer<typeof broadcastSettingsInput>
 
-export const broadcastConversionInput = z.object({
-  id: z.number().int().positive(),
-  /** Local tag id the conversion is measured by. */
-  tagId: z.number().int().positive(),
-  days: z.number().int().min(1).max(90).default(7),
-})
+/** Days after delivery a conversion counts in, when the admin has not chosen (the funnel's 转化 stage). */
+export const CONVERSION_DAYS_DEFAULT = 7
+/** The lead status that counts as a conversion unless another is chosen. */
+export const CONVERTED_LEAD_STATUS: LeadStatus = 'converted'
+
+export const broadcastConversionInput = z
+  .object({
+    id: z.number().int().positive(),
+    /** 'tag': the customer got the tag; 'lead': a 线索 with the customer's remark mobile reached the status. */
+    by: z.enum(['tag', 'lead']).default('tag'),
+    /** Local tag id the conversion is measured by (by = 'tag'). */
+    tagId: z.number().int().positive().optional(),
+    leadStatus: z.enum(LEAD_STATUSES).default(CONVERTED_LEAD_STATUS),
+    days: z.number().int().min(1).max(90).default(CONVERSION_DAYS_DEFAULT),
+  })
+  .refine((v) => v.by !== 'tag' || v.tagId !== undefined, { message: '请选择用于统计转化的标签', path: ['tagId'] })
+export type BroadcastConversionInput = z.infer<typeof broadcastConversionInput>
 
 /** Rows per customer CSV (the most targets a broadcast takes). */
 export const CUSTOMER_CSV_MAX_ROWS = 100_000

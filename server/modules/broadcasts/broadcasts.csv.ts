@@ -26,7 +26,7 @@ const EXTERNAL_RE = /^w[mo][0-9A-Za-z_-]{6,}$/
 const HEADER_WORDS = new Set(['external_userid', 'externaluserid', '客户id', '客户', '手机号', '手机', 'mobile', '备注手机号'])
 
 /** Strips spaces, dashes, a +86 / 86 prefix and the apostrophe spreadsheets put before long numbers. */
-function normalize(v: string): string {
+export function normalizeMobile(v: string): string {
   const s = v.replace(/^'/, '').replace(/[\s-]/g, '')
   return /^\+?86\d{11}$/.test(s) ? s.slice(-11) : s
 }
@@ -51,7 +51,7 @@ export async function matchCustomerCsv(deps: Deps, orgId: number, base64: string
   type Row = CustomerCsvRow & { key: string; kind: 'external' | 'mobile' | null }
   const rows: Row[] = records.map(({ record, info }): Row => {
     const value = record[0] ?? ''
-    const key = normalize(value)
+    const key = normalizeMobile(value)
     const kind = EXTERNAL_RE.test(key) ? 'external' : /^\d+$/.test(key) ? 'mobile' : null
     const row: Row = { line: info.lines, value, extra: (record[1] ?? '').trim(), customerIds: [], errors: [], key, kind }
     if (key === '') row.errors.push('第一列为空')
@@ -78,7 +78,7 @@ export async function matchCustomerCsv(deps: Deps, orgId: number, base64: string
   if (wanted.some((r) => r.kind === 'mobile')) {
     for (const f of await findRemarkMobiles(deps.db, orgId)) {
       for (const m of fromJson<string[]>(f.remark_mobiles, [])) {
-        const key = normalize(String(m))
+        const key = normalizeMobile(String(m))
         let ids = byMobile.get(key)
         if (!ids) byMobile.set(key, (ids = new Set()))
         ids.add(f.customer_id)

@@ -519,6 +519,23 @@ export async function countConverted(db: Executor, orgId: number, broadcastId: n
   return num(r.n)
 }
 
+/**
+ * Delivered targets with the remark mobiles of the customer's relations (JSON arrays; one row per relation that has
+ * any): matched in memory against leads' phones, since the two dialects read JSON arrays differently.
+ */
+export function findDeliveredTargetMobiles(db: Executor, orgId: number, broadcastId: number) {
+  return db
+    .selectFrom('broadcast_targets as t')
+    .innerJoin('customer_follows as f', (j) => j.onRef('f.customer_id', '=', 't.customer_id').on('f.org_id', '=', orgId))
+    .select(['t.customer_id', 't.send_time', 'f.remark_mobiles'])
+    .where('t.org_id', '=', orgId)
+    .where('t.broadcast_id', '=', broadcastId)
+    .where('t.status', '=', 'sent')
+    .where('f.status', '<>', 'deleted')
+    .where('f.remark_mobiles', '<>', '[]')
+    .execute()
+}
+
 /** This org's customer ids by external_userid; ids of other orgs are simply absent. */
 export async function findCustomerIdsByExternal(
   db: Executor,

@@ -12,7 +12,10 @@ import { TransportFailure } from '../../platform/http'
 import type { AddMsgTemplateResponse, Attachment, GroupMsg } from '../../platform/wecom'
 import {
   BROADCAST_BATCH_MAX,
+  CONVERSION_DAYS_DEFAULT,
+  CONVERTED_LEAD_STATUS,
   REMINDS_PER_DAY,
+  type BroadcastConversionInput,
   type BroadcastAttachment,
   type BroadcastContent,
   type BroadcastListInput,
@@ -26,6 +29,9 @@ import {
   type TargetStatus,
 } from '../../../shared/schemas/broadcast'
 import type { Page } from '../../../shared/schemas/common'
+import type { LeadStatus } from '../../../shared/schemas/lead'
+import { findLeadsInStatusBetween } from '../leads/leads.repository'
+import { normalizeMobile } from './broadcasts.csv'
 import type { BroadcastBatchRow, BroadcastRow } from './broadcasts.table'
 import {
   applyResults,
@@ -41,6 +47,7 @@ import {
   findBatchLinks,
   findBatches,
   findBroadcast,
+  findDeliveredTargetMobiles,
   findDueScheduled,
   findMedia,
   findPolling,
@@ -624,12 +631,52 @@ async function trackedAttachments(deps: Deps, batch: BroadcastBatchRow, atts: At
 
 export const trackingUrl = (deps: Deps, token: string) => `${deps.config.publicBaseUrl}/r/${token}`
 
-/** Targets delivered who got the tag within `days` of delivery. */
-export async function broadcastConversion(deps: Deps, orgId: number, input: { id: number; tagId: number; days: number }) {
+/**
+ * Delivered targets who converted within `days` of delivery: by tag, those who got the tag; by lead status, those
+ * whose remark mobile is the phone of a 线索 in that status (已转化 unless chosen) created or last changed in the window.
+ */
+export async function broadcastConversion(deps: Deps, orgId: number, input: BroadcastConversionInput) {
   const b = await broadcastOrThrow(deps, orgId, input.id)
   const delivered = (await countTargetsByStatus(deps.db, orgId, b.id)).sent ?? 0
-  const converted = await countConverted(deps.db, orgId, b.id, input.tagId, input.days * DAY_MS)
+  const windowMs = input.days * DAY_MS
+  let converted: number
+  if (input.by === 'lead') converted = await countLeadConverted(deps, b, input.leadStatus, windowMs)
+  else if (input.tagId !== undefined) converted = await countConverted(deps.db, orgId, b.id, input.tagId, windowMs)
+  else throw new InvalidInputError('请选择用于统计转化的标签')
   return { delivered, converted, rate: delivered ? converted / delivered : 0 }
+}
+
+/**
+ * Customers matched by mobile: leads carry a phone, customers carry mobiles in their relations' remarks. A target
+ * without its own send time (results not read per customer) counts from the broadcast's submission.
+ */
+async function countLeadConverted(deps: Deps, b: BroadcastRow, status: LeadStatus, windowMs: number): Promise<number> {
+  const byMobile = new Map<string, { customerId: number; sentAt: number }[]>()
+  let first = Infinity
+  let last = -Infinity
+  for (const r of await findDeliveredTargetMobiles(deps.db, b.org_id, b.id)) {
+    const sentAt = Number(r.send_time ?? b.submitted_at ?? NaN)
+    if (!Number.isFinite(sentAt)) continue
+    first = Math.min(first, sentAt)
+    last = Math.max(last, sentAt)
+    for (const m of fromJson<unknown[]>(r.remark_mobiles, [])) {
+      const key = normalizeMobile(String(m))
+      let list = byMobile.get(key)
+      if (!list) byMobile.set(key, (list = []))
+      list.push({ customerId: r.customer_id, sentAt })
+    }
+  }
+  if (byMobile.size === 0) return 0
+  const converted = new Set<number>()
+  for (const lead of await findLeadsInStatusBetween(deps.db, b.org_id, status, first, last + windowMs)) {
+    const created = Number(lead.created_at)
+    const changed = Number(lead.updated_at)
+    for (const t of byMobile.get(normalizeMobile(lead.phone)) ?? []) {
+      const within = (at: number) => at >= t.sentAt && at <= t.sentAt + windowMs
+      if (within(created) || within(changed)) converted.add(t.customerId)
+    }
+  }
+  return converted.size
 }
 
 // ---- results ----
@@ -752,6 +799,8 @@ export async function getBroadcast(deps: Deps, orgId: number, id: number) {
   const submittedTargets = batches.filter((x) => x.status === 'submitted').reduce((n, x) => n + x.target_count - x.fail_count, 0)
   const counts = { ...zero(), ...byStatus }
   const clicks = await countClicks(deps.db, orgId, id)
+  // 线索转化 with the defaults once something was delivered; the conversion tool measures other statuses and windows.
+  const leadConverted = counts.sent > 0 ? await countLeadConverted(deps, b, CONVERTED_LEAD_STATUS, CONVERSION_DAYS_DEFAULT * DAY_MS) : 0
   return {
     ...summary(b),
     content: contentOf(b),
@@ -768,6 +817,9 @@ export async function getBroadcast(deps: Deps, orgId: number, id: number) {
       delivered: counts.sent,
       clicks: clicks.clicks,
       clickers: clicks.clickers,
+      /** Delivered targets with a 已转化 线索 (by mobile) within CONVERSION_DAYS_DEFAULT days of delivery. */
+      leadConverted,
+      leadConversionDays: CONVERSION_DAYS_DEFAULT,
     },
     senders: [...senders.values()],
     batches: batches.map((x) => ({

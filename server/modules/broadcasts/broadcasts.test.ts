@@ -272,7 +272,16 @@ describe('results', () => {
         ]),
       )
       const detail = await env.caller.broadcasts.get({ id })
-      expect(detail.funnel).toEqual({ targets: 4, submitted: 4, confirmed: 4, delivered: 2, clicks: 0, clickers: 0 })
+      expect(detail.funnel).toEqual({
+        targets: 4,
+        submitted: 4,
+        confirmed: 4,
+        delivered: 2,
+        clicks: 0,
+        clickers: 0,
+        leadConverted: 0,
+        leadConversionDays: 7,
+      })
       expect(detail.senders).toEqual([
         expect.objectContaining({
           sender: USERS[0],
@@ -296,7 +305,16 @@ describe('results', () => {
     const id = await sendAndDispatch(draft({ targets: { kind: 'ids', customerIds: seeded.map((c) => c.id) } }))
     expect(await env.caller.broadcasts.simulateConfirm({ id })).toEqual({ confirmed: 2 })
     const detail = await env.caller.broadcasts.get({ id })
-    expect(detail.funnel).toEqual({ targets: 5, submitted: 5, confirmed: 5, delivered: 5, clicks: 0, clickers: 0 })
+    expect(detail.funnel).toEqual({
+      targets: 5,
+      submitted: 5,
+      confirmed: 5,
+      delivered: 5,
+      clicks: 0,
+      clickers: 0,
+      leadConverted: 0,
+      leadConversionDays: 7,
+    })
     expect(await env.caller.broadcasts.simulateConfirm({ id })).toEqual({ confirmed: 0 })
   })
 
@@ -387,6 +405,56 @@ describe('tracking links and conversion', () => {
     await at(seeded[1].id, clock.now() + 10 * day)
     expect(await env.caller.broadcasts.conversion({ id, tagId: tagRef, days: 7 })).toEqual({ delivered: 4, converted: 1, rate: 0.25 })
     expect((await env.caller.broadcasts.conversion({ id, tagId: tagRef, days: 14 })).converted).toBe(2)
+  })
+})
+
+describe('conversion by lead status', () => {
+  it('a 线索 in the chosen status whose phone is a delivered customer’s remark mobile, created or changed within N days of delivery', async () => {
+    const seeded = await seedCustomers(env, { customers: 5, userids: [USERS[1]] })
+    const mobile = (c: MirroredCustomer) => `139${String(c.id).padStart(8, '0')}`
+    for (const [i, c] of seeded.entries()) {
+      // The remark as staff type it: with a +86 and spaces on one of them.
+      const m = i === 0 ? `+86 ${mobile(c).slice(0, 3)} ${mobile(c).slice(3)}` : mobile(c)
+      await env.deps.db
+        .updateTable('customer_follows')
+        .set({ remark_mobiles: JSON.stringify([m]) })
+        .where('customer_id', '=', c.id)
+        .execute()
+    }
+    // The fifth is not a target: its lead must not count.
+    const id = await sendAndDispatch(draft({ targets: { kind: 'ids', customerIds: seeded.slice(0, 4).map((c) => c.id) } }))
+    await env.caller.broadcasts.simulateConfirm({ id })
+    const sentAt = Number((await targetsOf(env, id))[0].send_time)
+    const day = 24 * 3600_000
+    const lead = (c: MirroredCustomer, status: string, created: number, updated = created) =>
+      env.deps.db
+        .insertInto('intent_leads')
+        .values({
+          org_id: env.orgId,
+          employee_id: null,
+          call_id: `bcast-${id}-${c.id}`,
+          phone: mobile(c),
+          customer_name: '客户',
+          intention_level: null,
+          detail_url: null,
+          status: status as 'converted',
+          created_at: created,
+          updated_at: updated,
+        })
+        .execute()
+    await lead(seeded[0], 'converted', sentAt + day)
+    // Created before the broadcast, converted after it: counts by its change.
+    await lead(seeded[1], 'converted', sentAt - 5 * day, sentAt + 3 * day)
+    await lead(seeded[2], 'converted', sentAt + 10 * day)
+    await lead(seeded[3], 'following', sentAt + day)
+    await lead(seeded[4], 'converted', sentAt + day)
+
+    expect(await env.caller.broadcasts.conversion({ id, by: 'lead', days: 7 })).toEqual({ delivered: 4, converted: 2, rate: 0.5 })
+    expect((await env.caller.broadcasts.conversion({ id, by: 'lead', days: 14 })).converted).toBe(3)
+    expect((await env.caller.broadcasts.conversion({ id, by: 'lead', leadStatus: 'following', days: 7 })).converted).toBe(1)
+    expect((await env.caller.broadcasts.get({ id })).funnel).toMatchObject({ delivered: 4, leadConverted: 2, leadConversionDays: 7 })
+    // By tag without a tag is refused with a message, not counted as zero.
+    expect(await codeOf(env.caller.broadcasts.conversion({ id, by: 'tag', days: 7 }))).toBe('BAD_REQUEST')
   })
 })
 

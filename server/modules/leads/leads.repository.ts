@@ -4,6 +4,7 @@ import type { Executor } from '../../db/database'
 import { affected, contains } from '../../db/dialect'
 import { fetchPage } from '../../db/paginate'
 import type { IntentLeadRow, IntentLeadsTable } from './leads.table'
+import type { LeadStatus } from '../../../shared/schemas/lead'
 
 export type LeadWithEmployee = IntentLeadRow & { employee_name: string | null }
 
@@ -66,4 +67,19 @@ export async function setLead(db: Executor, orgId: number, id: number, patch: Up
 
 export async function employeeInOrg(db: Executor, orgId: number, id: number): Promise<boolean> {
   return (await db.selectFrom('employees').select('id').where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst()) !== undefined
+}
+
+/**
+ * Leads in a status that were created or last changed in [from, to] (created by `to`, changed since `from`): what a
+ * broadcast's conversion by lead status matches against its delivered customers' mobiles.
+ */
+export function findLeadsInStatusBetween(db: Executor, orgId: number, status: LeadStatus, from: number, to: number) {
+  return db
+    .selectFrom('intent_leads')
+    .select(['phone', 'created_at', 'updated_at'])
+    .where('org_id', '=', orgId)
+    .where('status', '=', status)
+    .where('created_at', '<=', to)
+    .where('updated_at', '>=', from)
+    .execute()
 }

@@ -148,7 +148,10 @@ export function toInput(f: ComposerForm): BroadcastSaveInput {
   }
 }
 
-/** targets → submitted → confirmed by staff → delivered → clicked (unique visitors of the tracking links), as horizontal bars. */
+/**
+ * targets → submitted → confirmed by staff → delivered → clicked (unique visitors of the tracking links) → converted
+ * (a 已转化 线索 by mobile within the default window), as horizontal bars.
+ */
 export function funnelOption(d: BroadcastDetail): ChartOption {
   const steps = [
     ['目标客户', d.funnel.targets],
@@ -156,11 +159,12 @@ export function funnelOption(d: BroadcastDetail): ChartOption {
     ['员工已确认', d.funnel.confirmed],
     ['已送达', d.funnel.delivered],
     ['点击人数', d.funnel.clickers],
+    [`${d.funnel.leadConversionDays}天内线索转化`, d.funnel.leadConverted],
   ] as const
   return {
     // Drawn at once: the numbers change under a live poll, and a growing bar reads as a wrong count.
     animation: false,
-    grid: { left: 90, right: 40, top: 10, bottom: 20 },
+    grid: { left: 100, right: 40, top: 10, bottom: 20 },
     tooltip: { trigger: 'axis' },
     xAxis: { type: 'value' },
     yAxis: { type: 'category', inverse: true, data: steps.map((s) => s[0]) },
