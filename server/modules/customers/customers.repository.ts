@@ -6,6 +6,8 @@ import type { CustomerListInput } from '../../../shared/schemas/customer'
 import { chunks } from '../tags/tags.repository'
 import type { TagSource } from '../tags/tags.table'
 import type { CrmLeadsTable, CustomerFollowsTable, CustomersTable, FollowStatus } from './customers.table'
+import { insertCustomerEvents } from './customer-events.repository'
+import { SYSTEM, eventRow } from './customer-events'
 
 /**
  * `+col`: the org filter stays in the WHERE, but the planner may not pick an (org_id, …) index for it. Where the rows
@@ -600,9 +602,14 @@ export function findActiveFollows(db: Executor, orgId: number) {
 export async function markFollowsLost(
   db: Executor,
   orgId: number,
-  follows: readonly { id: number; customer_id: number }[],
+  follows: readonly { id: number; customer_id: number; userid?: string }[],
   now: number,
 ): Promise<void> {
+  // The timeline says the relation was found gone by the sync (who ended it is not known).
+  await insertCustomerEvents(
+    db,
+    follows.map((f) => eventRow({ orgId, customerId: f.customer_id, userid: f.userid ?? '', actor: SYSTEM, at: now, now }, 'lost', { via: 'sync' })),
+  )
   for (const part of chunks(follows.map((r) => r.id))) {
     await db
       .updateTable('customer_follows')

@@ -22,8 +22,8 @@ export const customersRouter = router({
   list: orgProcedure.input(customerListInput).query(({ ctx, input }) => listCustomers(ctx.deps, ctx.orgId, input)),
   get: orgProcedure.input(idInput).query(({ ctx, input }) => getCustomer(ctx.deps, ctx.orgId, input.id)),
   // Staff (org members) keep remarks and tags of their customers up to date, so these are not admin-only.
-  updateRemark: orgProcedure.input(customerUpdateRemarkInput).mutation(({ ctx, input }) => updateRemark(ctx.deps, ctx.orgId, input)),
-  updateTags: orgProcedure.input(customerUpdateTagsInput).mutation(({ ctx, input }) => updateTags(ctx.deps, ctx.orgId, input)),
+  updateRemark: orgProcedure.input(customerUpdateRemarkInput).mutation(({ ctx, input }) => updateRemark(ctx.deps, ctx.orgId, input, ctx.user.id)),
+  updateTags: orgProcedure.input(customerUpdateTagsInput).mutation(({ ctx, input }) => updateTags(ctx.deps, ctx.orgId, input, ctx.user.id)),
   channels: orgProcedure.query(({ ctx }) => listChannels(ctx.deps, ctx.orgId)),
   /** 上次同步 and the live progress of the org's customer sync. */
   syncStatus: orgProcedure.query(({ ctx }) => syncStatus(ctx.deps, ctx.orgId)),

@@ -29,6 +29,8 @@ import {
   type CustomerTagLite,
 } from './customers.repository'
 import type { FollowStatus } from './customers.table'
+import { findLinkRefs, insertCustomerEvents } from './customer-events.repository'
+import { adminActor, remarkEdits, tagEdits } from './customer-events'
 import { findActiveConfiguredOrgIds } from '../wecom-config/wecom-config.repository'
 import { isLeaseHeld } from '../../db/lease'
 import { DEFAULT_SYNC_HOUR, type CustomerSyncSettingsInput } from '../../../shared/schemas/customer'
@@ -234,7 +236,7 @@ async function customerAndFollow(deps: Deps, orgId: number, id: number, userid: 
 }
 
 /** externalcontact/remark first; the local relation changes only after WeCom accepted. */
-export async function updateRemark(deps: Deps, orgId: number, input: CustomerUpdateRemarkInput) {
+export async function updateRemark(deps: Deps, orgId: number, input: CustomerUpdateRemarkInput, adminId: number) {
   const { customer, follow } = await customerAndFollow(deps, orgId, input.id, input.userid)
   const client = await deps.wecom.for(orgId)
   await client.externalContact.remark({
@@ -251,7 +253,12 @@ export async function updateRemark(deps: Deps, orgId: number, input: CustomerUpd
     ...(input.remarkMobiles !== undefined ? { remark_mobiles: toJson(input.remarkMobiles) } : {}),
     updated_at: deps.clock.now(),
   }
-  await updateFollowRemark(deps.db, orgId, follow.id, set)
+  const ev = { orgId, customerId: customer.id, userid: follow.userid, actor: adminActor(adminId), at: set.updated_at, now: set.updated_at }
+  // The change and its timeline entries in one transaction: neither is kept without the other.
+  await deps.db.transaction().execute(async (trx) => {
+    await updateFollowRemark(trx, orgId, follow.id, set)
+    await insertCustomerEvents(trx, remarkEdits(ev, follow, set))
+  })
   return {
     userid: follow.userid,
     remark: set.remark ?? follow.remark,
@@ -261,7 +268,7 @@ export async function updateRemark(deps: Deps, orgId: number, input: CustomerUpd
 }
 
 /** WeCom tags through mark_tag on the staff member's relation first; CRM tags only here. */
-export async function updateTags(deps: Deps, orgId: number, input: CustomerUpdateTagsInput) {
+export async function updateTags(deps: Deps, orgId: number, input: CustomerUpdateTagsInput, adminId: number) {
   const customer = await findCustomer(deps.db, orgId, input.id)
   if (!customer) customerNotFound(input.id)
   const add = [...new Set(input.add)]
@@ -290,6 +297,9 @@ export async function updateTags(deps: Deps, orgId: number, input: CustomerUpdat
 
   const now = deps.clock.now()
   await deps.db.transaction().execute(async (trx) => {
+    // What the links were before, per relation ('' = CRM tags), so the timeline records only real changes.
+    const owners = [...new Set([userid, ''])]
+    const before = await Promise.all(owners.map((u) => findLinkRefs(trx, orgId, customer.id, u)))
     await addCustomerTags(
       trx,
       orgId,
@@ -310,6 +320,12 @@ export async function updateTags(deps: Deps, orgId: number, input: CustomerUpdat
       customer.id,
       '',
       pick(remove, 'crm').map((t) => t.id),
+    )
+    const after = await Promise.all(owners.map((u) => findLinkRefs(trx, orgId, customer.id, u)))
+    const actor = adminActor(adminId)
+    await insertCustomerEvents(
+      trx,
+      owners.flatMap((u, i) => tagEdits({ orgId, customerId: customer.id, userid: u, actor, at: now, now }, before[i], after[i])),
     )
   })
   const tags = await findTagsOf(deps.db, orgId, [customer.id])
