@@ -310,18 +310,6 @@ export function findLead(db: Executor, orgId: number, customerId: number) {
     .executeTakeFirst()
 }
 
-export function findEventsOf(db: Executor, orgId: number, externalUserid: string, limit: number) {
-  return db
-    .selectFrom('callback_events')
-    .select(['id', 'msg_type', 'event', 'change_type', 'userid', 'create_time', 'received_at', 'status'])
-    .where('org_id', '=', orgId)
-    .where('external_userid', '=', externalUserid)
-    .orderBy('create_time', 'desc')
-    .orderBy('id', 'desc')
-    .limit(limit)
-    .execute()
-}
-
 export function findMessagesOf(db: Executor, orgId: number, customerId: number, limit: number) {
   return db
     .selectFrom('messages')
@@ -608,7 +596,9 @@ export async function markFollowsLost(
   // The timeline says the relation was found gone by the sync (who ended it is not known).
   await insertCustomerEvents(
     db,
-    follows.map((f) => eventRow({ orgId, customerId: f.customer_id, userid: f.userid ?? '', actor: SYSTEM, at: now, now }, 'lost', { via: 'sync' })),
+    follows.map((f) =>
+      eventRow({ orgId, customerId: f.customer_id, userid: f.userid ?? '', actor: SYSTEM, at: now, now }, 'lost', { via: 'sync' }),
+    ),
   )
   for (const part of chunks(follows.map((r) => r.id))) {
     await db

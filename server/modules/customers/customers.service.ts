@@ -1,4 +1,4 @@
-// Customers: the filtered list, the profile with its timeline, and remark/tag edits written to WeCom first, then locally.
+// Customers: the filtered list, the profile (its timeline is customers.timeline), and remark/tag edits written to WeCom first, then locally.
 import { InvalidInputError, NotFoundError, notFound } from '../../lib/errors'
 import type { Deps } from '../../deps'
 import { fromJson, toJson } from '../../db/dialect'
@@ -15,12 +15,10 @@ import {
   findCustomer,
   findCustomerPage,
   findCustomerPageOf,
-  findEventsOf,
   findFollow,
   findFollowsOf,
   findLead,
   findMatchingIds,
-  findMessagesOf,
   findTagsOf,
   findUsedChannelStates,
   pageForm,
@@ -67,11 +65,6 @@ export interface CustomerListItem {
   tags: CustomerTagView[]
 }
 
-export type TimelineItem =
-  | { kind: 'event'; id: number; at: number; event: string; changeType: string; msgType: string; userid: string | null; status: string }
-  | { kind: 'message'; id: number; at: number; fromId: string; toId: string; msgType: string; content: string }
-
-export const TIMELINE_LIMIT = 100
 /** Up to this many matches the list reads them in one pass (ids, then the page by id); above it, count + page. */
 export const FEW_MATCHES = 1000
 
@@ -141,38 +134,12 @@ export async function listCustomers(
 export async function getCustomer(deps: Deps, orgId: number, id: number) {
   const c = await findCustomer(deps.db, orgId, id)
   if (!c) customerNotFound(id)
-  const [follows, tags, channel, lead, events, messages] = await Promise.all([
+  const [follows, tags, channel, lead] = await Promise.all([
     findAllFollows(deps.db, orgId, c.id),
     findTagsOf(deps.db, orgId, [c.id]),
     findChannel(deps.db, orgId, c.contact_way_id),
     findLead(deps.db, orgId, c.id),
-    findEventsOf(deps.db, orgId, c.external_userid, TIMELINE_LIMIT),
-    findMessagesOf(deps.db, orgId, c.id, TIMELINE_LIMIT),
   ])
-  const timeline: TimelineItem[] = [
-    ...events.map((e) => ({
-      kind: 'event' as const,
-      id: e.id,
-      at: Number(e.create_time),
-      event: e.event,
-      changeType: e.change_type,
-      msgType: e.msg_type,
-      userid: e.userid,
-      status: e.status,
-    })),
-    ...messages.map((m) => ({
-      kind: 'message' as const,
-      id: m.id,
-      at: Number(m.create_time),
-      fromId: m.from_id,
-      toId: m.to_id,
-      msgType: m.msg_type,
-      content: m.content,
-    })),
-  ]
-    // Newest first; at equal times messages after events, then by id, so the order is stable.
-    .sort((a, b) => b.at - a.at || (a.kind === b.kind ? b.id - a.id : a.kind === 'event' ? -1 : 1))
-    .slice(0, TIMELINE_LIMIT)
 
   return {
     id: c.id,
@@ -223,7 +190,6 @@ export async function getCustomer(deps: Deps, orgId: number, id: number) {
           createdAt: Number(lead.created_at),
         }
       : null,
-    timeline,
   }
 }
 
