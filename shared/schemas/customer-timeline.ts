@@ -57,7 +57,7 @@ export const TIMELINE_KIND_LABELS: Record<TimelineKind, string> = {
   mobiles: '修改手机号',
   lost: '客户删除员工',
   deleted: '员工删除客户',
-  broadcast: '收到群发',
+  broadcast: '群发消息',
   message: '消息',
 }
 

@@ -29,7 +29,12 @@ export async function findLinkRefs(db: Executor, orgId: number, customerId: numb
 /** Local tag refs of WeCom tag ids. */
 export async function findRefsOfWecomTagIds(db: Executor, orgId: number, tagIds: readonly string[]): Promise<number[]> {
   if (!tagIds.length) return []
-  const rows = await db.selectFrom('tags').select('id').where('org_id', '=', orgId).where('tag_id', 'in', [...tagIds]).execute()
+  const rows = await db
+    .selectFrom('tags')
+    .select('id')
+    .where('org_id', '=', orgId)
+    .where('tag_id', 'in', [...tagIds])
+    .execute()
   return rows.map((r) => r.id)
 }
 
@@ -79,18 +84,22 @@ export async function countWelcomeSendsOf(db: Executor, orgId: number, externalU
   return num(r.n)
 }
 
-/** The customer's broadcast targets with their broadcast's title; dated by delivery, else by the last change. */
+/** The customer's broadcast targets handed to WeCom, with their broadcast's title; dated by delivery, else by the last change. */
 export function findBroadcastTargetsOf(db: Executor, orgId: number, customerId: number, limit: number) {
-  return db
-    .selectFrom('broadcast_targets as t')
-    .innerJoin('broadcasts as b', 'b.id', 't.broadcast_id')
-    .select(['t.id', 't.sender', 't.status', 't.send_time', 't.updated_at', 'b.id as broadcast_id', 'b.title'])
-    .where('t.org_id', '=', orgId)
-    .where('t.customer_id', '=', customerId)
-    .orderBy('t.updated_at', 'desc')
-    .orderBy('t.id', 'desc')
-    .limit(limit)
-    .execute()
+  return (
+    db
+      .selectFrom('broadcast_targets as t')
+      .innerJoin('broadcasts as b', 'b.id', 't.broadcast_id')
+      .select(['t.id', 't.sender', 't.status', 't.send_time', 't.updated_at', 'b.id as broadcast_id', 'b.title'])
+      .where('t.org_id', '=', orgId)
+      .where('t.customer_id', '=', customerId)
+      // Not yet handed to WeCom: nothing has reached the customer.
+      .where('t.status', '!=', 'pending')
+      .orderBy('t.updated_at', 'desc')
+      .orderBy('t.id', 'desc')
+      .limit(limit)
+      .execute()
+  )
 }
 
 export async function countBroadcastTargetsOf(db: Executor, orgId: number, customerId: number): Promise<number> {
@@ -99,6 +108,7 @@ export async function countBroadcastTargetsOf(db: Executor, orgId: number, custo
     .select((eb) => eb.fn.countAll().as('n'))
     .where('org_id', '=', orgId)
     .where('customer_id', '=', customerId)
+    .where('status', '!=', 'pending')
     .executeTakeFirstOrThrow()
   return num(r.n)
 }
@@ -127,13 +137,22 @@ export async function findStaffNames(db: Executor, orgId: number, userids: reado
 
 export async function findAdminNames(db: Executor, ids: readonly number[]): Promise<Map<number, string>> {
   if (!ids.length) return new Map()
-  const rows = await db.selectFrom('admin_users').select(['id', 'display_name', 'username']).where('id', 'in', [...ids]).execute()
+  const rows = await db
+    .selectFrom('admin_users')
+    .select(['id', 'display_name', 'username'])
+    .where('id', 'in', [...ids])
+    .execute()
   return new Map(rows.map((r) => [r.id, r.display_name || r.username]))
 }
 
 export async function findTagNames(db: Executor, orgId: number, refs: readonly number[]): Promise<Map<number, string>> {
   if (!refs.length) return new Map()
-  const rows = await db.selectFrom('tags').select(['id', 'name']).where('org_id', '=', orgId).where('id', 'in', [...refs]).execute()
+  const rows = await db
+    .selectFrom('tags')
+    .select(['id', 'name'])
+    .where('org_id', '=', orgId)
+    .where('id', 'in', [...refs])
+    .execute()
   return new Map(rows.map((r) => [r.id, r.name]))
 }
 

@@ -2,15 +2,7 @@
 import type { Generated, Selectable } from 'kysely'
 
 export type CustomerEventKind =
-  | 'added'
-  | 're_added'
-  | 'tag_added'
-  | 'tag_removed'
-  | 'remark'
-  | 'description'
-  | 'mobiles'
-  | 'lost'
-  | 'deleted'
+  'added' | 're_added' | 'tag_added' | 'tag_removed' | 'remark' | 'description' | 'mobiles' | 'lost' | 'deleted'
 
 /** staff: a member in WeCom; admin: a user of this admin; customer: the customer themself; system: sync and automation. */
 export type CustomerEventActor = 'staff' | 'admin' | 'customer' | 'system'

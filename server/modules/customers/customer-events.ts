@@ -51,7 +51,8 @@ export interface RemarkFields {
 /** One event per edited field: 备注, 描述, 手机号. */
 export function remarkEdits(ctx: EventContext, before: RemarkFields, after: Partial<RemarkFields>): CustomerEventInsert[] {
   const out: CustomerEventInsert[] = []
-  if (after.remark !== undefined && after.remark !== before.remark) out.push(eventRow(ctx, 'remark', { from: before.remark, to: after.remark }))
+  if (after.remark !== undefined && after.remark !== before.remark)
+    out.push(eventRow(ctx, 'remark', { from: before.remark, to: after.remark }))
   if (after.description !== undefined && after.description !== before.description)
     out.push(eventRow(ctx, 'description', { from: before.description, to: after.description }))
   if (after.remark_mobiles !== undefined) {

@@ -186,7 +186,9 @@ export async function ingestContact(trx: Executor, input: IngestInput): Promise<
         contact_way_id: current.follow_contact_way_id,
       }
       const patch = changed(stored, next)
-      events.push(...remarkEdits(ev, { remark: stored.remark!, description: stored.description!, remark_mobiles: stored.remark_mobiles! }, patch))
+      events.push(
+        ...remarkEdits(ev, { remark: stored.remark!, description: stored.description!, remark_mobiles: stored.remark_mobiles! }, patch),
+      )
       if (Object.keys(patch).length > 0) {
         await updateFollow(trx, orgId, current.follow_id, { ...patch, updated_at: now })
       }
