@@ -24,6 +24,8 @@ export interface EventContext {
   now: number
   /** Per cause (e.g. one callback): each kind gets `${dedupeKey}:${kind}:${userid}`, so a replay writes nothing twice. */
   dedupeKey?: string
+  /** 'sync' when the customer sync found the change (the timeline says so). */
+  via?: 'sync'
 }
 
 export function eventRow(ctx: EventContext, kind: CustomerEventKind, detail: Record<string, unknown>): CustomerEventInsert {
@@ -34,7 +36,7 @@ export function eventRow(ctx: EventContext, kind: CustomerEventKind, detail: Rec
     userid: ctx.userid.slice(0, 64),
     actor_type: ctx.actor.type,
     actor_id: ctx.actor.id.slice(0, 64),
-    detail: toJson(detail),
+    detail: toJson(ctx.via ? { ...detail, via: ctx.via } : detail),
     dedupe_key: ctx.dedupeKey ? `${ctx.dedupeKey}:${kind}:${ctx.userid}`.slice(0, 128) : null,
     at: ctx.at,
     created_at: ctx.now,

@@ -5,6 +5,7 @@ import { processCallbackEvent } from '../callbacks/dispatch'
 import { createChannel, type Channel } from '../callbacks/callbacks.test-fixtures'
 import { syncCorpTags } from '../tags/tags.service'
 import { timelineTitle } from '../../../shared/schemas/customer-timeline'
+import { runOrgSync } from './customers.sync'
 
 let env: WecomEnv
 let channel: Channel
@@ -112,5 +113,32 @@ describe('customers.timeline', () => {
     expect(kinds).toContainEqual(['re_added', 'customer'])
     expect(t.items.findIndex((e) => e.kind === 're_added')).toBeLessThan(t.items.findIndex((e) => e.kind === 'lost'))
     expect(t.items.filter((e) => e.kind === 'added')).toHaveLength(1)
+  })
+
+  it('records the tag and remark changes a sync finds, as the system, once', async () => {
+    const scan = await env.sandbox.control.scan(env.corpid, { config_id: channel.configId })
+    const ext = scan.external_userid
+    await handled(ext, 1)
+    const customer = await env.deps.db.selectFrom('customers').select('id').where('external_userid', '=', ext).executeTakeFirstOrThrow()
+    const before = (await env.caller.customers.timeline({ id: customer.id, pageSize: 50 })).total
+    // Changed at WeCom with no callback reaching us: only the sync can see it.
+    const follow = env.sandbox.state.corps.get(env.corpid)!.findFollow(scan.userid, ext)!
+    follow.tags = []
+    follow.remark = '同步备注'
+    step()
+    await runOrgSync(env.deps, env.orgId, { usersPerCall: 10 })
+    const t = await env.caller.customers.timeline({ id: customer.id, pageSize: 50 })
+    expect(summary(t.items.slice(0, 2)).sort()).toEqual(
+      [
+        ['修改备注', 'system', '同步备注'],
+        ['移除标签', 'system', expect.stringMatching(/^A级意向/)],
+      ].sort(),
+    )
+    expect(t.items.slice(0, 2).map((e) => e.status)).toEqual(['sync', 'sync'])
+    expect(t.total).toBe(before + 2)
+    expect(t.items.filter((e) => e.kind === 'added')).toHaveLength(1)
+    // A second pass finds nothing new.
+    await runOrgSync(env.deps, env.orgId, { usersPerCall: 10 })
+    expect((await env.caller.customers.timeline({ id: customer.id, pageSize: 50 })).total).toBe(before + 2)
   })
 })

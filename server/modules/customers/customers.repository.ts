@@ -597,7 +597,7 @@ export async function markFollowsLost(
   await insertCustomerEvents(
     db,
     follows.map((f) =>
-      eventRow({ orgId, customerId: f.customer_id, userid: f.userid ?? '', actor: SYSTEM, at: now, now }, 'lost', { via: 'sync' }),
+      eventRow({ orgId, customerId: f.customer_id, userid: f.userid ?? '', actor: SYSTEM, at: now, now, via: 'sync' }, 'lost', {}),
     ),
   )
   for (const part of chunks(follows.map((r) => r.id))) {

@@ -148,7 +148,7 @@ export async function writeSyncPage(trx: Executor, ctx: PageContext, rows: reado
       createtime,
     }
     const stored = follows.get(k)
-    const ev = { orgId, customerId: c.id, userid, actor: SYSTEM, at: now, now }
+    const ev = { orgId, customerId: c.id, userid, actor: SYSTEM, at: now, now, via: 'sync' as const }
     if (!stored) {
       const way = state ? ctx.attribute(state, createtime) : null
       followInserts.push({
@@ -163,7 +163,7 @@ export async function writeSyncPage(trx: Executor, ctx: PageContext, rows: reado
         updated_at: now,
       })
       if (way) sourceTags.push({ customerId: c.id, tag: way.sourceTag })
-      events.push(eventRow({ ...ev, actor: CUSTOMER, at: createtime }, 'added', { contactWayId: way?.id ?? null, state, via: 'sync' }))
+      events.push(eventRow({ ...ev, actor: CUSTOMER, at: createtime }, 'added', { contactWayId: way?.id ?? null, state }))
     } else {
       const current = { ...stored, createtime: Number(stored.createtime) } as unknown as Record<string, unknown>
       const patch: Updateable<CustomerFollowsTable> = changed(current, fields)
@@ -171,7 +171,7 @@ export async function writeSyncPage(trx: Executor, ctx: PageContext, rows: reado
       // WeCom lists the relation: active again, unless our recorded end is newer than the relation it lists.
       if (stored.status !== 'active' && createtime >= endedAt) {
         Object.assign(patch, { status: 'active', lost_at: null, deleted_at: null })
-        events.push(eventRow({ ...ev, actor: CUSTOMER, at: createtime }, 're_added', { state, via: 'sync' }))
+        events.push(eventRow({ ...ev, actor: CUSTOMER, at: createtime }, 're_added', { state }))
       }
       events.push(...remarkEdits(ev, stored, patch))
       if (stored.contact_way_id === null) {
