@@ -30,6 +30,7 @@ const DECLARED: Record<keyof Database, true> = {
   customer_follows: true,
   crm_leads: true,
   messages: true,
+  customer_events: true,
   tag_groups: true,
   tags: true,
   customer_tags: true,

@@ -20,6 +20,7 @@ import type {
   MessagesTable,
 } from '../modules/customers/customers.table'
 import type { CustomerTagsTable, TagGroupsTable, TagsTable } from '../modules/tags/tags.table'
+import type { CustomerEventsTable } from '../modules/customers/customer-events.table'
 import type { CallbackEventsTable, WelcomeSendsTable } from '../modules/callbacks/callbacks.table'
 import type { EmployeesTable } from '../modules/employees/employees.table'
 import type { OaFollowQrcodesTable, SmsCodesTable } from '../modules/h5-binding/h5-binding.table'
@@ -68,6 +69,7 @@ export interface Database {
   customer_follows: CustomerFollowsTable
   crm_leads: CrmLeadsTable
   messages: MessagesTable
+  customer_events: CustomerEventsTable
   tag_groups: TagGroupsTable
   tags: TagsTable
   customer_tags: CustomerTagsTable

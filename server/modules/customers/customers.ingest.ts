@@ -19,6 +19,8 @@ import {
   updateFollow,
 } from './customers.repository'
 import type { CustomersTable, CustomerFollowsTable, FollowStatus } from './customers.table'
+import { findLinkRefs, insertCustomerEvents, type CustomerEventInsert } from './customer-events.repository'
+import { CUSTOMER, SYSTEM, eventRow, remarkEdits, staffActor, tagEdits, type EventActor } from './customer-events'
 
 // The callback handlers take the link writer from here, beside ingestContact.
 export { linkFollowTags }
@@ -93,6 +95,10 @@ export interface IngestInput {
   /** Set for add events: channel attribution, lead, source tag, and the relation becomes active. */
   add?: AddAttribution
   now: number
+  /** Who made the remark/tag changes this write finds (the system when not said); an add is always the customer's. */
+  actor?: EventActor
+  /** The cause's key (e.g. `cb:<callback event id>`): its events are written at most once. */
+  dedupeKey?: string
 }
 
 export interface IngestResult {
@@ -136,6 +142,8 @@ export async function ingestContact(trx: Executor, input: IngestInput): Promise<
     if (!current) throw new Error(`customer ${ext} neither inserted nor found`)
   }
   const customerId = current.id
+  const events: CustomerEventInsert[] = []
+  const ev = { orgId, customerId, userid, actor: input.actor ?? SYSTEM, at: now, now, dedupeKey: input.dedupeKey }
 
   // The relation: an add makes it active unless it ended after the relation WeCom shows was created (a late replay).
   let followActivated = false
@@ -178,12 +186,24 @@ export async function ingestContact(trx: Executor, input: IngestInput): Promise<
         contact_way_id: current.follow_contact_way_id,
       }
       const patch = changed(stored, next)
+      events.push(
+        ...remarkEdits(ev, { remark: stored.remark!, description: stored.description!, remark_mobiles: stored.remark_mobiles! }, patch),
+      )
       if (Object.keys(patch).length > 0) {
         await updateFollow(trx, orgId, current.follow_id, { ...patch, updated_at: now })
       }
       // A new createtime means WeCom has a new relation although we never saw the old one end.
       followActivated = reactivate && (stored.status !== 'active' || stored.createtime !== followFields.createtime)
       if (reactivate) followStatus = 'active'
+    }
+    if (followActivated) {
+      const at = add?.eventTimeMs ?? followFields.createtime
+      events.push(
+        eventRow({ ...ev, actor: CUSTOMER, at }, followInserted ? 'added' : 're_added', {
+          contactWayId: add?.contactWayId ?? null,
+          state: add?.state ?? followFields.state,
+        }),
+      )
     }
   }
 
@@ -222,7 +242,12 @@ export async function ingestContact(trx: Executor, input: IngestInput): Promise<
   const followTagIds = corpTagIdsOf(follow)
   // A relation written just now has no tag links to take away.
   if (follow && followInserted) await linkFollowTags(trx, orgId, customerId, userid, followTagIds, now)
-  else if (follow) await replaceFollowTags(trx, orgId, customerId, userid, followTagIds, now)
+  else if (follow) {
+    const before = await findLinkRefs(trx, orgId, customerId, userid)
+    await replaceFollowTags(trx, orgId, customerId, userid, followTagIds, now)
+    events.push(...tagEdits(ev, before, await findLinkRefs(trx, orgId, customerId, userid)))
+  }
+  await insertCustomerEvents(trx, events)
   return { customerId, customerCreated, followActivated, followTagIds }
 }
 
@@ -242,6 +267,8 @@ const NO_FOLLOW = {
 }
 
 export interface EndFollowInput {
+  /** The cause's key (e.g. `cb:<callback event id>`): its event is written at most once. */
+  dedupeKey?: string
   orgId: number
   externalUserid: string
   userid: string
@@ -271,6 +298,15 @@ export async function endFollow(trx: Executor, input: EndFollowInput): Promise<E
     return { ...base, changed: false, customerLost: row.status === 'lost' }
   }
   await setFollowEnded(trx, input.orgId, row.follow_id, input.status, input.atMs, input.now)
+  // lost: the customer removed the member; deleted: the member removed the customer.
+  const actor = input.status === 'lost' ? CUSTOMER : staffActor(input.userid)
+  await insertCustomerEvents(trx, [
+    eventRow(
+      { orgId: input.orgId, customerId: row.id, userid: input.userid, actor, at: input.atMs, now: input.now, dedupeKey: input.dedupeKey },
+      input.status,
+      {},
+    ),
+  ])
   const customerLost = !(await hasActiveFollow(trx, input.orgId, row.id))
   if (customerLost && row.status !== 'lost') await updateCustomer(trx, input.orgId, row.id, { status: 'lost', updated_at: input.now })
   return { ...base, changed: true, customerLost }

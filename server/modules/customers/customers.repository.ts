@@ -6,6 +6,8 @@ import type { CustomerListInput } from '../../../shared/schemas/customer'
 import { chunks } from '../tags/tags.repository'
 import type { TagSource } from '../tags/tags.table'
 import type { CrmLeadsTable, CustomerFollowsTable, CustomersTable, FollowStatus } from './customers.table'
+import { insertCustomerEvents } from './customer-events.repository'
+import { SYSTEM, eventRow } from './customer-events'
 
 /**
  * `+col`: the org filter stays in the WHERE, but the planner may not pick an (org_id, …) index for it. Where the rows
@@ -308,18 +310,6 @@ export function findLead(db: Executor, orgId: number, customerId: number) {
     .executeTakeFirst()
 }
 
-export function findEventsOf(db: Executor, orgId: number, externalUserid: string, limit: number) {
-  return db
-    .selectFrom('callback_events')
-    .select(['id', 'msg_type', 'event', 'change_type', 'userid', 'create_time', 'received_at', 'status'])
-    .where('org_id', '=', orgId)
-    .where('external_userid', '=', externalUserid)
-    .orderBy('create_time', 'desc')
-    .orderBy('id', 'desc')
-    .limit(limit)
-    .execute()
-}
-
 export function findMessagesOf(db: Executor, orgId: number, customerId: number, limit: number) {
   return db
     .selectFrom('messages')
@@ -600,9 +590,16 @@ export function findActiveFollows(db: Executor, orgId: number) {
 export async function markFollowsLost(
   db: Executor,
   orgId: number,
-  follows: readonly { id: number; customer_id: number }[],
+  follows: readonly { id: number; customer_id: number; userid?: string }[],
   now: number,
 ): Promise<void> {
+  // The timeline says the relation was found gone by the sync (who ended it is not known).
+  await insertCustomerEvents(
+    db,
+    follows.map((f) =>
+      eventRow({ orgId, customerId: f.customer_id, userid: f.userid ?? '', actor: SYSTEM, at: now, now, via: 'sync' }, 'lost', {}),
+    ),
+  )
   for (const part of chunks(follows.map((r) => r.id))) {
     await db
       .updateTable('customer_follows')

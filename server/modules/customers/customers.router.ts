@@ -6,6 +6,8 @@ import {
   customerUpdateRemarkInput,
   customerUpdateTagsInput,
 } from '../../../shared/schemas/customer'
+import { customerTimelineInput } from '../../../shared/schemas/customer-timeline'
+import { customerTimeline } from './customer-timeline.service'
 import { orgAdminProcedure, orgProcedure, router } from '../../trpc/init'
 import {
   getCustomer,
@@ -21,9 +23,13 @@ import {
 export const customersRouter = router({
   list: orgProcedure.input(customerListInput).query(({ ctx, input }) => listCustomers(ctx.deps, ctx.orgId, input)),
   get: orgProcedure.input(idInput).query(({ ctx, input }) => getCustomer(ctx.deps, ctx.orgId, input.id)),
+  /** The profile's timeline, paged on the server, newest first. */
+  timeline: orgProcedure.input(customerTimelineInput).query(({ ctx, input }) => customerTimeline(ctx.deps, ctx.orgId, input)),
   // Staff (org members) keep remarks and tags of their customers up to date, so these are not admin-only.
-  updateRemark: orgProcedure.input(customerUpdateRemarkInput).mutation(({ ctx, input }) => updateRemark(ctx.deps, ctx.orgId, input)),
-  updateTags: orgProcedure.input(customerUpdateTagsInput).mutation(({ ctx, input }) => updateTags(ctx.deps, ctx.orgId, input)),
+  updateRemark: orgProcedure
+    .input(customerUpdateRemarkInput)
+    .mutation(({ ctx, input }) => updateRemark(ctx.deps, ctx.orgId, input, ctx.user.id)),
+  updateTags: orgProcedure.input(customerUpdateTagsInput).mutation(({ ctx, input }) => updateTags(ctx.deps, ctx.orgId, input, ctx.user.id)),
   channels: orgProcedure.query(({ ctx }) => listChannels(ctx.deps, ctx.orgId)),
   /** 上次同步 and the live progress of the org's customer sync. */
   syncStatus: orgProcedure.query(({ ctx }) => syncStatus(ctx.deps, ctx.orgId)),

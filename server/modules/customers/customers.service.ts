@@ -1,4 +1,4 @@
-// Customers: the filtered list, the profile with its timeline, and remark/tag edits written to WeCom first, then locally.
+// Customers: the filtered list, the profile (its timeline is customers.timeline), and remark/tag edits written to WeCom first, then locally.
 import { InvalidInputError, NotFoundError, notFound } from '../../lib/errors'
 import type { Deps } from '../../deps'
 import { fromJson, toJson } from '../../db/dialect'
@@ -15,12 +15,10 @@ import {
   findCustomer,
   findCustomerPage,
   findCustomerPageOf,
-  findEventsOf,
   findFollow,
   findFollowsOf,
   findLead,
   findMatchingIds,
-  findMessagesOf,
   findTagsOf,
   findUsedChannelStates,
   pageForm,
@@ -29,6 +27,8 @@ import {
   type CustomerTagLite,
 } from './customers.repository'
 import type { FollowStatus } from './customers.table'
+import { findLinkRefs, insertCustomerEvents } from './customer-events.repository'
+import { adminActor, remarkEdits, tagEdits } from './customer-events'
 import { findActiveConfiguredOrgIds } from '../wecom-config/wecom-config.repository'
 import { isLeaseHeld } from '../../db/lease'
 import { DEFAULT_SYNC_HOUR, type CustomerSyncSettingsInput } from '../../../shared/schemas/customer'
@@ -66,11 +66,6 @@ export interface CustomerListItem {
   tags: CustomerTagView[]
 }
 
-export type TimelineItem =
-  | { kind: 'event'; id: number; at: number; event: string; changeType: string; msgType: string; userid: string | null; status: string }
-  | { kind: 'message'; id: number; at: number; fromId: string; toId: string; msgType: string; content: string }
-
-export const TIMELINE_LIMIT = 100
 /** Up to this many matches the list reads them in one pass (ids, then the page by id); above it, count + page. */
 export const FEW_MATCHES = 1000
 
@@ -140,38 +135,12 @@ export async function listCustomers(
 export async function getCustomer(deps: Deps, orgId: number, id: number) {
   const c = await findCustomer(deps.db, orgId, id)
   if (!c) customerNotFound(id)
-  const [follows, tags, channel, lead, events, messages] = await Promise.all([
+  const [follows, tags, channel, lead] = await Promise.all([
     findAllFollows(deps.db, orgId, c.id),
     findTagsOf(deps.db, orgId, [c.id]),
     findChannel(deps.db, orgId, c.contact_way_id),
     findLead(deps.db, orgId, c.id),
-    findEventsOf(deps.db, orgId, c.external_userid, TIMELINE_LIMIT),
-    findMessagesOf(deps.db, orgId, c.id, TIMELINE_LIMIT),
   ])
-  const timeline: TimelineItem[] = [
-    ...events.map((e) => ({
-      kind: 'event' as const,
-      id: e.id,
-      at: Number(e.create_time),
-      event: e.event,
-      changeType: e.change_type,
-      msgType: e.msg_type,
-      userid: e.userid,
-      status: e.status,
-    })),
-    ...messages.map((m) => ({
-      kind: 'message' as const,
-      id: m.id,
-      at: Number(m.create_time),
-      fromId: m.from_id,
-      toId: m.to_id,
-      msgType: m.msg_type,
-      content: m.content,
-    })),
-  ]
-    // Newest first; at equal times messages after events, then by id, so the order is stable.
-    .sort((a, b) => b.at - a.at || (a.kind === b.kind ? b.id - a.id : a.kind === 'event' ? -1 : 1))
-    .slice(0, TIMELINE_LIMIT)
 
   return {
     id: c.id,
@@ -222,7 +191,6 @@ export async function getCustomer(deps: Deps, orgId: number, id: number) {
           createdAt: Number(lead.created_at),
         }
       : null,
-    timeline,
   }
 }
 
@@ -235,7 +203,7 @@ async function customerAndFollow(deps: Deps, orgId: number, id: number, userid: 
 }
 
 /** externalcontact/remark first; the local relation changes only after WeCom accepted. */
-export async function updateRemark(deps: Deps, orgId: number, input: CustomerUpdateRemarkInput) {
+export async function updateRemark(deps: Deps, orgId: number, input: CustomerUpdateRemarkInput, adminId: number) {
   const { customer, follow } = await customerAndFollow(deps, orgId, input.id, input.userid)
   const client = await deps.wecom.for(orgId)
   await client.externalContact.remark({
@@ -252,7 +220,12 @@ export async function updateRemark(deps: Deps, orgId: number, input: CustomerUpd
     ...(input.remarkMobiles !== undefined ? { remark_mobiles: toJson(input.remarkMobiles) } : {}),
     updated_at: deps.clock.now(),
   }
-  await updateFollowRemark(deps.db, orgId, follow.id, set)
+  const ev = { orgId, customerId: customer.id, userid: follow.userid, actor: adminActor(adminId), at: set.updated_at, now: set.updated_at }
+  // The change and its timeline entries in one transaction: neither is kept without the other.
+  await deps.db.transaction().execute(async (trx) => {
+    await updateFollowRemark(trx, orgId, follow.id, set)
+    await insertCustomerEvents(trx, remarkEdits(ev, follow, set))
+  })
   return {
     userid: follow.userid,
     remark: set.remark ?? follow.remark,
@@ -262,7 +235,7 @@ export async function updateRemark(deps: Deps, orgId: number, input: CustomerUpd
 }
 
 /** WeCom tags through mark_tag on the staff member's relation first; CRM tags only here. */
-export async function updateTags(deps: Deps, orgId: number, input: CustomerUpdateTagsInput) {
+export async function updateTags(deps: Deps, orgId: number, input: CustomerUpdateTagsInput, adminId: number) {
   const customer = await findCustomer(deps.db, orgId, input.id)
   if (!customer) customerNotFound(input.id)
   const add = [...new Set(input.add)]
@@ -291,6 +264,9 @@ export async function updateTags(deps: Deps, orgId: number, input: CustomerUpdat
 
   const now = deps.clock.now()
   await deps.db.transaction().execute(async (trx) => {
+    // What the links were before, per relation ('' = CRM tags), so the timeline records only real changes.
+    const owners = [...new Set([userid, ''])]
+    const before = await Promise.all(owners.map((u) => findLinkRefs(trx, orgId, customer.id, u)))
     await addCustomerTags(
       trx,
       orgId,
@@ -311,6 +287,12 @@ export async function updateTags(deps: Deps, orgId: number, input: CustomerUpdat
       customer.id,
       '',
       pick(remove, 'crm').map((t) => t.id),
+    )
+    const after = await Promise.all(owners.map((u) => findLinkRefs(trx, orgId, customer.id, u)))
+    const actor = adminActor(adminId)
+    await insertCustomerEvents(
+      trx,
+      owners.flatMap((u, i) => tagEdits({ orgId, customerId: customer.id, userid: u, actor, at: now, now }, before[i], after[i])),
     )
   })
   const tags = await findTagsOf(deps.db, orgId, [customer.id])

@@ -21,6 +21,8 @@ import {
   type SyncFollowRow,
 } from './customer-sync.repository'
 import type { CustomerFollowsTable, CustomersTable } from './customers.table'
+import { insertCustomerEvents, type CustomerEventInsert } from './customer-events.repository'
+import { CUSTOMER, SYSTEM, eventRow, remarkEdits, tagEdits } from './customer-events'
 
 const cut = (s: string | undefined | null, n: number) => (s ?? '').slice(0, n)
 
@@ -125,6 +127,8 @@ export async function writeSyncPage(trx: Executor, ctx: PageContext, rows: reado
   const linkInserts: { org_id: number; customer_id: number; tag_ref: number; userid: string; created_at: number }[] = []
   const linkDeletes: { customerId: number; userid: string; refs: number[] }[] = []
   const rowKeys: string[] = []
+  // What the pass found changed, for the timeline; written with the page.
+  const events: CustomerEventInsert[] = []
 
   for (const r of rows) {
     const c = customers.get(r.external_contact.external_userid)!
@@ -144,6 +148,7 @@ export async function writeSyncPage(trx: Executor, ctx: PageContext, rows: reado
       createtime,
     }
     const stored = follows.get(k)
+    const ev = { orgId, customerId: c.id, userid, actor: SYSTEM, at: now, now, via: 'sync' as const }
     if (!stored) {
       const way = state ? ctx.attribute(state, createtime) : null
       followInserts.push({
@@ -158,12 +163,17 @@ export async function writeSyncPage(trx: Executor, ctx: PageContext, rows: reado
         updated_at: now,
       })
       if (way) sourceTags.push({ customerId: c.id, tag: way.sourceTag })
+      events.push(eventRow({ ...ev, actor: CUSTOMER, at: createtime }, 'added', { contactWayId: way?.id ?? null, state }))
     } else {
       const current = { ...stored, createtime: Number(stored.createtime) } as unknown as Record<string, unknown>
       const patch: Updateable<CustomerFollowsTable> = changed(current, fields)
       const endedAt = Math.max(Number(stored.lost_at ?? 0), Number(stored.deleted_at ?? 0))
       // WeCom lists the relation: active again, unless our recorded end is newer than the relation it lists.
-      if (stored.status !== 'active' && createtime >= endedAt) Object.assign(patch, { status: 'active', lost_at: null, deleted_at: null })
+      if (stored.status !== 'active' && createtime >= endedAt) {
+        Object.assign(patch, { status: 'active', lost_at: null, deleted_at: null })
+        events.push(eventRow({ ...ev, actor: CUSTOMER, at: createtime }, 're_added', { state }))
+      }
+      events.push(...remarkEdits(ev, stored, patch))
       if (stored.contact_way_id === null) {
         const way = state ? ctx.attribute(state, createtime) : null
         if (way) {
@@ -209,6 +219,8 @@ export async function writeSyncPage(trx: Executor, ctx: PageContext, rows: reado
     for (const ref of add) linkInserts.push({ org_id: orgId, customer_id: c.id, tag_ref: ref, userid, created_at: now })
     if (drop.length > 0) linkDeletes.push({ customerId: c.id, userid, refs: drop })
     if (add.length > 0 || drop.length > 0) touched.add(k)
+    // A relation new to us has no history to diff against.
+    if (stored) events.push(...tagEdits(ev, [...have], [...have].filter((r) => want.has(r)).concat(add)))
   }
 
   await insertFollowsIgnore(trx, followInserts)
@@ -222,6 +234,7 @@ export async function writeSyncPage(trx: Executor, ctx: PageContext, rows: reado
   }
   await insertTagLinks(trx, linkInserts)
   for (const d of linkDeletes) await deleteTagLink(trx, orgId, d.customerId, d.userid, d.refs)
+  await insertCustomerEvents(trx, events)
   for (const s of sourceTags) {
     if (!(await linkCrmTag(trx, orgId, s.customerId, s.tag, now))) {
       await ensureCrmTag(trx, orgId, s.tag.group, s.tag.name, now)

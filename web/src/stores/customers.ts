@@ -8,7 +8,6 @@ import { optionalText, usePagedList } from '../utils/paged-list'
 export type CustomerRow = RouterOutputs['customers']['list']['items'][number]
 export type CustomerDetail = RouterOutputs['customers']['get']
 export type CustomerFollow = CustomerDetail['follows'][number]
-export type TimelineItem = CustomerDetail['timeline'][number]
 export type ChannelOption = RouterOutputs['customers']['channels'][number]
 export type CustomerSort = `${CustomerListInput['sortBy']}:${CustomerListInput['sortOrder']}`
 

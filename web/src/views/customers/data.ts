@@ -8,7 +8,23 @@ import {
   customerUpdateRemarkInput,
 } from '../../../../shared/schemas/customer'
 import type { TableColumn } from '../../components/table-column'
-import type { CustomerFollow, CustomerRow, CustomerSort, TimelineItem } from '../../stores/customers'
+import type { Component } from 'vue'
+import {
+  ChatDotRound,
+  ChatLineRound,
+  CircleClose,
+  Delete,
+  EditPen,
+  Iphone,
+  PriceTag,
+  Promotion,
+  RefreshRight,
+  UserFilled,
+} from '@element-plus/icons-vue'
+import type { CustomerFollow, CustomerRow, CustomerSort } from '../../stores/customers'
+import type { RouterOutputs } from '../../trpc'
+import type { TimelineKind } from '../../../../shared/schemas/customer-timeline'
+import { TARGET_STATUS_LABELS, type TargetStatus } from '../../../../shared/schemas/broadcast'
 import { formatDateTime } from '../../utils/format'
 import { zodRules } from '../../utils/zod-rule'
 
@@ -79,56 +95,61 @@ export function remarkChanges(before: CustomerFollow, form: RemarkForm) {
 
 // ---------------------------------------------------------------- timeline
 
-/** ChangeTypes of `change_external_contact` (fact sheet B.6). */
-const CONTACT_EVENT_LABELS: Record<string, string> = {
-  add_external_contact: '添加客户',
-  add_half_external_contact: '添加客户（待员工通过）',
-  edit_external_contact: '编辑',
-  del_external_contact: '员工删除客户',
-  del_follow_user: '客户删除员工',
-  transfer_fail: '客户接替失败',
-  msg_audit_approved: '同意会话存档',
-}
-const EVENT_TYPE: Record<string, 'success' | 'danger' | 'primary' | 'warning' | 'info'> = {
-  add_external_contact: 'success',
-  add_half_external_contact: 'success',
-  del_external_contact: 'danger',
-  del_follow_user: 'danger',
-  transfer_fail: 'warning',
-  edit_external_contact: 'primary',
-}
-export const EVENT_STATUS_LABELS: Record<string, string> = {
-  pending: '处理中',
-  held: '暂存',
-  processed: '已处理',
-  ignored: '已忽略',
-  failed: '处理失败',
-}
-const MESSAGE_TYPE_LABELS: Record<string, string> = {
-  text: '文本',
-  image: '图片',
-  voice: '语音',
-  video: '视频',
-  file: '文件',
-  link: '链接',
-  location: '位置',
+export type TimelineEntry = RouterOutputs['customers']['timeline']['items'][number]
+
+const TIMELINE_ICONS: Record<TimelineKind, Component> = {
+  added: UserFilled,
+  re_added: RefreshRight,
+  welcome: ChatDotRound,
+  tag_added: PriceTag,
+  tag_removed: PriceTag,
+  remark: EditPen,
+  description: EditPen,
+  mobiles: Iphone,
+  lost: CircleClose,
+  deleted: Delete,
+  broadcast: Promotion,
+  message: ChatLineRound,
 }
 
-export function timelineLabel(item: TimelineItem): string {
-  if (item.kind === 'message') return '消息'
-  if (item.event === 'change_external_tag') return '标签变更'
-  if (item.event === 'change_external_contact') return CONTACT_EVENT_LABELS[item.changeType] ?? `客户变更（${item.changeType}）`
-  return item.event || item.msgType
+export const timelineIcon = (e: TimelineEntry): Component => TIMELINE_ICONS[e.kind]
+
+export function timelineType(e: TimelineEntry): 'success' | 'danger' | 'primary' | 'warning' | 'info' {
+  switch (e.kind) {
+    case 'added':
+    case 're_added':
+      return 'success'
+    case 'lost':
+    case 'deleted':
+      return 'danger'
+    case 'welcome':
+      return e.status === 'sent' ? 'success' : e.status === 'sending' ? 'info' : 'warning'
+    case 'broadcast':
+      return e.status === 'sent' ? 'success' : e.status === 'pending' ? 'info' : 'warning'
+    case 'message':
+      return 'info'
+    default:
+      return 'primary'
+  }
 }
 
-export function timelineType(item: TimelineItem): 'success' | 'danger' | 'primary' | 'warning' | 'info' {
-  if (item.kind === 'message') return 'info'
-  if (item.event === 'change_external_tag') return 'warning'
-  return EVENT_TYPE[item.changeType] ?? 'primary'
-}
-
-/** A message's text, or "[图片]" for media. */
-export function messageText(item: Extract<TimelineItem, { kind: 'message' }>): string {
-  if (item.msgType === 'text') return item.content
-  return `[${MESSAGE_TYPE_LABELS[item.msgType] ?? item.msgType}]${item.content && item.msgType !== 'image' ? ` ${item.content}` : ''}`
+/** The line under an entry's headline: the channel, the edit, the reason, the broadcast and its result. */
+export function timelineDetail(e: TimelineEntry): string {
+  switch (e.kind) {
+    case 'added':
+    case 're_added':
+      return [e.text ? `渠道：${e.text}` : '', e.status === 'sync' ? '同步发现' : ''].filter(Boolean).join(' · ')
+    case 'remark':
+    case 'description':
+    case 'mobiles':
+      return `${e.from || '（空）'} → ${e.to || '（空）'}`
+    case 'welcome':
+      return e.text ? `原因：${e.text}` : ''
+    case 'broadcast':
+      return `「${e.text ?? ''}」${TARGET_STATUS_LABELS[e.status as TargetStatus] ?? ''}`
+    case 'message':
+      return e.text ?? ''
+    default:
+      return e.status === 'sync' ? '同步发现' : ''
+  }
 }

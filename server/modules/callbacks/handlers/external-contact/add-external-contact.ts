@@ -7,6 +7,8 @@ import { SOURCE_TAG_GROUP, sourceTagName } from '../../../../../shared/schemas/c
 import type { ContactWayRow } from '../../../contact-ways/contact-ways.table'
 import { findContactWayByState } from '../../../contact-ways/contact-ways.repository'
 import { ingestContact, linkFollowTags } from '../../../customers/customers.ingest'
+import { SYSTEM, eventRow, staffActor } from '../../../customers/customer-events'
+import { findRefsOfWecomTagIds, insertCustomerEvents } from '../../../customers/customer-events.repository'
 import { findKnownWecomTagIds } from '../../../tags/tags.repository'
 import type { OrgWecomClient } from '../../../wecom-config/wecom-client'
 import { writeTransaction } from '../../../../db/transaction'
@@ -46,6 +48,8 @@ export const addExternalContact: CallbackHandler = async (ctx) => {
       follow,
       add: { state, contactWayId: way?.id ?? null, sourceTag, eventTimeMs: Number(event.create_time), ownerUserid: userid },
       now,
+      actor: staffActor(userid),
+      dedupeKey: `cb:${event.id}`,
     }),
   )
 
@@ -94,5 +98,11 @@ async function markWayTags(
     }
     throw err
   }
-  await linkFollowTags(deps.db, orgId, rel.customerId, rel.userid, add, deps.clock.now())
+  const now = deps.clock.now()
+  // The link and its timeline entry together; the key keeps a replay of this event from writing it twice.
+  await writeTransaction(deps.db, async (trx) => {
+    await linkFollowTags(trx, orgId, rel.customerId, rel.userid, add, now)
+    const ctx = { orgId, customerId: rel.customerId, userid: rel.userid, actor: SYSTEM, at: now, now, dedupeKey: `cb:${event.id}:way` }
+    await insertCustomerEvents(trx, [eventRow(ctx, 'tag_added', { tags: await findRefsOfWecomTagIds(trx, orgId, add), auto: true })])
+  })
 }

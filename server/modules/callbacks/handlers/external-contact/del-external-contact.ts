@@ -12,7 +12,15 @@ export const delExternalContact: CallbackHandler = async ({ deps, orgId, event, 
   // customer_follows has no column for it; the Source stays in the stored event and the log.
   const source = field(doc, 'Source')
   const res = await writeTransaction(deps.db, (trx) =>
-    endFollow(trx, { orgId, externalUserid, userid, status: 'deleted', atMs: Number(event.create_time), now: deps.clock.now() }),
+    endFollow(trx, {
+      dedupeKey: `cb:${event.id}`,
+      orgId,
+      externalUserid,
+      userid,
+      status: 'deleted',
+      atMs: Number(event.create_time),
+      now: deps.clock.now(),
+    }),
   )
   deps.log.info(
     { orgId, eventId: event.id, userid, source: source || undefined, known: !!res, changed: res?.changed },

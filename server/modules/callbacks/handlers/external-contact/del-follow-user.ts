@@ -11,7 +11,15 @@ export const delFollowUser: CallbackHandler = async ({ deps, orgId, event, doc }
   const externalUserid = field(doc, 'ExternalUserID')
   if (!userid || !externalUserid) throw new PermanentJobError('del_follow_user without UserID or ExternalUserID')
   const res = await writeTransaction(deps.db, (trx) =>
-    endFollow(trx, { orgId, externalUserid, userid, status: 'lost', atMs: Number(event.create_time), now: deps.clock.now() }),
+    endFollow(trx, {
+      dedupeKey: `cb:${event.id}`,
+      orgId,
+      externalUserid,
+      userid,
+      status: 'lost',
+      atMs: Number(event.create_time),
+      now: deps.clock.now(),
+    }),
   )
   // Only for the run that recorded the loss: a replay tells the member nothing twice.
   if (res?.changed) await notifyLostImmediately(deps, orgId, { userid, content: `客户 ${res.customerName || externalUserid} 已将你删除` })
