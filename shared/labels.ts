@@ -16,6 +16,7 @@ export const QUERY_LABELS: Record<string, string> = {
   'wecomConfig.staff': '查看企业微信成员',
   'customers.list': '查看客户列表',
   'customers.get': '查看客户详情',
+  'customers.timeline': '查看客户时间线',
   'customers.channels': '查看客户渠道',
   'customers.syncStatus': '查看客户同步状态',
   'tags.list': '查看标签',
