@@ -105,10 +105,6 @@ export function findNotification(db: Executor, orgId: number, id: number) {
   return db.selectFrom('notifications').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst()
 }
 
-export async function insertDelivery(db: Executor, row: Insertable<NotificationDeliveriesTable>): Promise<number> {
-  return insertedId(await db.insertInto('notification_deliveries').values(row).executeTakeFirstOrThrow())
-}
-
 export async function insertDeliveries(db: Executor, rows: readonly Insertable<NotificationDeliveriesTable>[]): Promise<void> {
   if (rows.length > 0) await db.insertInto('notification_deliveries').values(rows).execute()
 }
