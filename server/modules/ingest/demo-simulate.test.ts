@@ -10,7 +10,7 @@ import { callerFor } from '../../testing/tenant'
 import type { CallResultEvent } from '../../../shared/ingest-events'
 import { createPushConfig } from '../push-configs/push-configs.service'
 import { simulateCalls } from './demo-simulate'
-import { NOTIFY_EVENT_JOB } from './notify-event-job'
+import { NOTIFY_EVENTS_JOB, type NotifyEventsPayload } from './notify-event-job'
 
 let handle: DbHandle
 let deps: ReturnType<typeof createTestDeps>
@@ -62,11 +62,13 @@ describe('模拟外呼', () => {
     expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['balance', 'recharge', 'account']))
     const jobs = await deps.db
       .selectFrom('queue_jobs')
-      .select('id')
+      .select('payload')
       .where('org_id', '=', orgId)
-      .where('kind', '=', NOTIFY_EVENT_JOB)
+      .where('kind', '=', NOTIFY_EVENTS_JOB)
       .execute()
-    expect(jobs).toHaveLength(304)
+    const queued = jobs.flatMap((j) => (JSON.parse(j.payload) as NotifyEventsPayload).events.map((e) => e.eventId))
+    expect(new Set(queued).size).toBe(304)
+    expect(queued).toHaveLength(304)
     // The demo key was made for it and used.
     const key = await deps.db.selectFrom('api_keys').selectAll().where('org_id', '=', orgId).executeTakeFirstOrThrow()
     expect(key).toMatchObject({ is_demo: 1, last_used_at: deps.clock.now() })

@@ -15,7 +15,7 @@ import {
 } from '../../../shared/ingest-events'
 import { findApiKeyByKeyId, touchApiKey } from '../api-keys/api-keys.repository'
 import { findIngestEventsByKeys, insertIngestEventsIfAbsent } from './ingest.repository'
-import { NOTIFY_EVENT_JOB, notifyEventDedupeKey, type NotifyEventPayload } from './notify-event-job'
+import { NOTIFY_EVENTS_JOB, NOTIFY_EVENTS_PER_JOB, notifyEventsDedupeKey, type NotifyEventsPayload } from './notify-event-job'
 
 /** A request refused as a whole: HTTP status, a stable code for the sender's program and a Chinese message for its operator. */
 export class IngestRefused extends Error {
@@ -102,7 +102,7 @@ interface StoredResult {
 }
 
 /**
- * Stores the valid events and queues one notify.event job per newly stored one, in one transaction. INSERT IGNORE on
+ * Stores the valid events and queues their notification (notify.events jobs of up to 100 newly stored events), in one transaction. INSERT IGNORE on
  * the (org, key) unique key decides races: a concurrent identical request waits on the first one's key, then finds
  * the row stored by the other request id and only reports it.
  */
@@ -137,15 +137,20 @@ async function store(
       })),
     )
     const rows = await findIngestEventsByKeys(trx, orgId, keys)
-    const mine = rows.filter((r) => r.request_id === requestId)
-    await deps.queue.enqueueMany(
-      trx,
-      mine.map((r) => ({
-        kind: NOTIFY_EVENT_JOB,
-        payload: { orgId, eventId: r.id, event: firstOf.get(r.idempotency_key)! } satisfies NotifyEventPayload,
-        opts: { orgId, dedupeKey: notifyEventDedupeKey(r.id) },
-      })),
-    )
+    const mine = rows.filter((r) => r.request_id === requestId).sort((a, b) => a.id - b.id)
+    const jobs = []
+    for (let i = 0; i < mine.length; i += NOTIFY_EVENTS_PER_JOB) {
+      const chunk = mine.slice(i, i + NOTIFY_EVENTS_PER_JOB)
+      jobs.push({
+        kind: NOTIFY_EVENTS_JOB,
+        payload: {
+          orgId,
+          events: chunk.map((r) => ({ eventId: r.id, event: firstOf.get(r.idempotency_key)! })),
+        } satisfies NotifyEventsPayload,
+        opts: { orgId, dedupeKey: notifyEventsDedupeKey(chunk[0].id) },
+      })
+    }
+    await deps.queue.enqueueMany(trx, jobs)
     return new Map(rows.map((r) => [r.idempotency_key, r]))
   })
 

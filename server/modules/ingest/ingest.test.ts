@@ -1,4 +1,4 @@
-// Events ingest over HTTP: signature, window, key state, size caps, per-event validation, idempotency (sequential and concurrent), one job per event, OpenAPI.
+// Events ingest over HTTP: signature, window, key state, size caps, per-event validation, idempotency (sequential and concurrent), each event queued once (in batched jobs), OpenAPI.
 import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Express } from 'express'
@@ -11,7 +11,7 @@ import { createApiKey } from '../api-keys/api-keys.service'
 import { signIngest } from './ingest.service'
 import { createIngestRouter, KeyRateLimiter } from './ingest.route'
 import express from 'express'
-import { NOTIFY_EVENT_JOB, type NotifyEventPayload } from './notify-event-job'
+import { NOTIFY_EVENTS_JOB, type NotifyEventsPayload } from './notify-event-job'
 import type { IngestEventInput, IngestResponse } from '../../../shared/ingest-events'
 
 let handle: DbHandle
@@ -72,23 +72,24 @@ function call(extra: Partial<IngestEventInput & { type: 'call_result' }> = {}): 
 
 const body = (events: unknown[]) => JSON.stringify({ events })
 
+/** The queued events, one entry per event, whichever notify.events job carries it. */
 const jobsOf = async (orgId: number) =>
   (
     await deps.db
       .selectFrom('queue_jobs')
       .selectAll()
-      .where('kind', '=', NOTIFY_EVENT_JOB)
+      .where('kind', '=', NOTIFY_EVENTS_JOB)
       .where('org_id', '=', orgId)
       .orderBy('id')
       .execute()
-  ).map((j) => ({
-    ...j,
-    payload: fromJson<NotifyEventPayload | null>(j.payload, null)!,
-  }))
+  ).flatMap((j) => {
+    const p = fromJson<NotifyEventsPayload | null>(j.payload, null)!
+    return p.events.map((e) => ({ jobId: j.id, payload: { orgId: p.orgId, ...e } }))
+  })
 const eventsOf = (orgId: number) => deps.db.selectFrom('ingest_events').selectAll().where('org_id', '=', orgId).orderBy('id').execute()
 
 describe('POST /api/ingest/events', () => {
-  it('accepts a signed batch of every event type: one row and one notify.event job per event, in one answer', async () => {
+  it('accepts a signed batch of every event type: one row per event, each queued once in a notify.events job, in one answer', async () => {
     const key = await newKey()
     const events = [
       { type: 'batch_created', idempotency_key: 'b-1', batch_id: 'b1', total: 2, created_at: '2026-12-01T09:00:00+08:00' },
@@ -256,7 +257,7 @@ describe('POST /api/ingest/events', () => {
     expect(await jobsOf(other.orgId)).toHaveLength(1)
   })
 
-  it('concurrent identical requests store each event once and queue one job per event', async () => {
+  it('concurrent identical requests store each event once and queue each once', async () => {
     const key = await newKey()
     const events = Array.from({ length: 50 }, () => call())
     const b = body(events)

@@ -193,4 +193,37 @@ describe('意向客户', () => {
     expect(sent.map((m) => m.touser)).toEqual([openids[2]])
     expect(sent[0].data.keyword2).toBe('B类意向客户')
   })
+
+  it('a request of many intent calls is handled as one batch: 顺序推送 still takes turns, one template per call, all delivered', async () => {
+    const { e, appid, ids } = await setup()
+    await createPushConfig(e.deps, e.orgId, { intentionLevels: ['B'], pushMode: 'round_robin', employeeIds: ids })
+    const key = await createApiKey(e.deps, e.orgId, { name: '外呼系统' })
+    const body = JSON.stringify({ events: Array.from({ length: 4 * ids.length }, () => intent('B')) })
+    const ts = String(Math.floor(Date.now() / 1000))
+    const res = await fetch(`${e.baseUrl}/api/ingest/events`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-api-key': key.keyId,
+        'x-timestamp': ts,
+        'x-signature': signIngest(key.secret, ts, body),
+      },
+      body,
+    })
+    expect(res.status, await res.clone().text()).toBe(200)
+    await e.waitFor(
+      async () => (await deliveries(e)).filter((d) => d.channel === 'template' && d.status === 'delivered').length === 4 * ids.length,
+    )
+    const jobs = await e.deps.db.selectFrom('queue_jobs').select('kind').where('org_id', '=', e.orgId).execute()
+    expect(jobs.filter((j) => j.kind === 'notify.events')).toHaveLength(1)
+    expect(jobs.filter((j) => j.kind === 'notify.deliver-batch')).toHaveLength(1)
+    expect(jobs.filter((j) => j.kind === 'notify.deliver')).toHaveLength(0)
+    const perEmployee = new Map<number, number>()
+    for (const x of (await deliveries(e)).filter((x) => x.channel === 'template'))
+      perEmployee.set(x.recipient_id, (perEmployee.get(x.recipient_id) ?? 0) + 1)
+    expect([...perEmployee.entries()].sort()).toEqual(ids.map((id) => [id, 4]))
+    const sent = e.sandbox.control.oaSentTemplates(appid)
+    expect(sent).toHaveLength(4 * ids.length)
+    expect(new Set(sent.map((m) => m.client_msg_id)).size).toBe(4 * ids.length)
+  })
 })

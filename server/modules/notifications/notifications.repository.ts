@@ -1,5 +1,5 @@
 // Queries of the notification tables, plus the few reads of employees, admin users and orgs that choosing recipients needs.
-import type { Insertable, Updateable } from 'kysely'
+import { sql, type Insertable, type Updateable } from 'kysely'
 import type { Executor } from '../../db/database'
 import { affected, insertedId, isDuplicateKey, upsert } from '../../db/dialect'
 import { fetchPage, type PageRequest } from '../../db/paginate'
@@ -71,12 +71,95 @@ export async function insertNotificationOnce(db: Executor, row: Insertable<Notif
   }
 }
 
+/** Plain multi-row insert: the caller has checked the keys are new (a race fails the statement, not silently). */
+export async function insertNotifications(db: Executor, rows: readonly Insertable<NotificationsTable>[]): Promise<void> {
+  if (rows.length > 0) await db.insertInto('notifications').values(rows).execute()
+}
+
+export async function existingNotificationKeys(db: Executor, orgId: number, keys: readonly string[]): Promise<string[]> {
+  return (await existingNotificationIds(db, orgId, keys)).map((r) => r.dedupe_key)
+}
+
+export async function existingNotificationIds(db: Executor, orgId: number, keys: readonly string[]) {
+  const out: { id: number; dedupe_key: string }[] = []
+  for (let i = 0; i < keys.length; i += 500) {
+    const chunk = keys.slice(i, i + 500)
+    out.push(
+      ...(await db
+        .selectFrom('notifications')
+        .select(['id', 'dedupe_key'])
+        .where('org_id', '=', orgId)
+        .where('dedupe_key', 'in', chunk)
+        .execute()),
+    )
+  }
+  return out
+}
+
+export function findNotifications(db: Executor, orgId: number, ids: readonly number[]) {
+  if (ids.length === 0) return Promise.resolve([])
+  return db.selectFrom('notifications').selectAll().where('org_id', '=', orgId).where('id', 'in', ids).execute()
+}
+
 export function findNotification(db: Executor, orgId: number, id: number) {
   return db.selectFrom('notifications').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst()
 }
 
-export async function insertDelivery(db: Executor, row: Insertable<NotificationDeliveriesTable>): Promise<number> {
-  return insertedId(await db.insertInto('notification_deliveries').values(row).executeTakeFirstOrThrow())
+export async function insertDeliveries(db: Executor, rows: readonly Insertable<NotificationDeliveriesTable>[]): Promise<void> {
+  if (rows.length > 0) await db.insertInto('notification_deliveries').values(rows).execute()
+}
+
+/** The pending template / SMS deliveries of these (just raised) notifications, in id order. */
+export async function pendingSendIds(db: Executor, orgId: number, notificationIds: readonly number[]): Promise<number[]> {
+  const out: number[] = []
+  for (let i = 0; i < notificationIds.length; i += 500) {
+    const rows = await db
+      .selectFrom('notification_deliveries')
+      .select('id')
+      .where('org_id', '=', orgId)
+      .where('notification_id', 'in', notificationIds.slice(i, i + 500))
+      .where('channel', 'in', ['template', 'sms'])
+      .where('status', '=', 'pending')
+      .orderBy('id')
+      .execute()
+    out.push(...rows.map((r) => r.id))
+  }
+  return out.sort((a, b) => a - b)
+}
+
+export function findDeliveries(db: Executor, ids: readonly number[]) {
+  if (ids.length === 0) return Promise.resolve([])
+  return db.selectFrom('notification_deliveries').selectAll().where('id', 'in', ids).orderBy('id').execute()
+}
+
+/**
+ * Many sends' outcome in one statement: each delivery still pending becomes 'sent' with its own platform id (a CASE
+ * over the ids), so a batch of sends costs one write instead of one per send.
+ */
+export async function markDeliveriesSent(
+  db: Executor,
+  sent: readonly { id: number; platformId: string; attempts: number }[],
+  now: number,
+): Promise<void> {
+  if (sent.length === 0) return
+  const platformId = sql<string>`case ${sql.ref('id')} ${sql.join(
+    sent.map((s) => sql`when ${s.id} then ${s.platformId}`),
+    sql` `,
+  )} end`
+  const attempts = sql<number>`case ${sql.ref('id')} ${sql.join(
+    sent.map((s) => sql`when ${s.id} then ${s.attempts}`),
+    sql` `,
+  )} end`
+  await db
+    .updateTable('notification_deliveries')
+    .set({ status: 'sent', platform_id: platformId, attempts, error: null, updated_at: now })
+    .where(
+      'id',
+      'in',
+      sent.map((s) => s.id),
+    )
+    .where('status', '=', 'pending')
+    .execute()
 }
 
 export function findDelivery(db: Executor, id: number) {
@@ -153,6 +236,33 @@ export function deliveriesOf(db: Executor, orgId: number, notificationIds: reado
 export async function insertInboxOnce(db: Executor, row: Insertable<InboxMessagesTable>): Promise<boolean> {
   const r = await db.insertInto('inbox_messages').values(row).ignore().executeTakeFirst()
   return Number(r.numInsertedOrUpdatedRows ?? 0n) > 0
+}
+
+export async function insertInboxIgnore(db: Executor, rows: readonly Insertable<InboxMessagesTable>[]): Promise<void> {
+  if (rows.length > 0) await db.insertInto('inbox_messages').values(rows).ignore().execute()
+}
+
+/** The values of several facts (absent keys are missing from the map). */
+export async function findFacts(db: Executor, orgId: number, keys: readonly string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>()
+  for (let i = 0; i < keys.length; i += 500) {
+    const rows = await db
+      .selectFrom('notify_facts')
+      .select(['fact_key', 'value'])
+      .where('org_id', '=', orgId)
+      .where('fact_key', 'in', keys.slice(i, i + 500))
+      .execute()
+    for (const r of rows) out.set(r.fact_key, r.value)
+  }
+  return out
+}
+
+/** Writes several facts at once (insert or overwrite). */
+export async function setFacts(db: Executor, orgId: number, facts: ReadonlyMap<string, string>, now: number): Promise<void> {
+  const rows = [...facts].map(([fact_key, value]) => ({ org_id: orgId, fact_key, value, updated_at: now }))
+  for (let i = 0; i < rows.length; i += 500) {
+    await upsert(db, 'notify_facts', rows.slice(i, i + 500), ['org_id', 'fact_key'], ['value', 'updated_at'])
+  }
 }
 
 export function listInboxPage(db: Executor, orgId: number, userId: number, unreadOnly: boolean, page: PageRequest) {

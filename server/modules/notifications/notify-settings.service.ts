@@ -7,7 +7,7 @@ import { isLegacyTemplate, parseTemplateKeys, type TemplateKey } from '../../pla
 import { SCENES, type NotifySettings, type NotifySettingsSaveInput, type PreviewInput, type Scene } from '../../../shared/schemas/notify'
 import { FACT_TEMPLATE_PAUSED, templateErrorFact } from './deliver'
 import { findFact, findOrgName, updateSettings } from './notifications.repository'
-import { ensureSettingsRow, mergeSettings } from './notifications.service'
+import { ensureSettingsRow, forgetNotifySettings, mergeSettings } from './notifications.service'
 import { sceneTexts, type SceneVars } from './scene-texts'
 import { fitTemplate, SCENE_AVAILABLE, suggestedMapping, type FittedKey } from './template-fit'
 import { smsReportUrl } from './sms-report.route'
@@ -77,6 +77,7 @@ export async function getNotifySettingsView(deps: Deps, orgId: number): Promise<
 export async function saveNotifySettings(deps: Deps, orgId: number, input: NotifySettingsSaveInput): Promise<NotifySettingsView> {
   await ensureSettingsRow(deps, orgId)
   await updateSettings(deps.db, orgId, toJson(input), deps.clock.now())
+  forgetNotifySettings(deps, orgId)
   return getNotifySettingsView(deps, orgId)
 }
 

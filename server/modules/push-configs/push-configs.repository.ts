@@ -58,15 +58,18 @@ export function attachedEmployees(
     .execute()
 }
 
-/** Records a push to these employees: last time and one more in the count, atomically per row. */
-export async function markPushed(trx: Executor, configId: number, employeeIds: readonly number[], now: number): Promise<void> {
-  if (employeeIds.length === 0) return
-  await trx
-    .updateTable('push_config_employees')
-    .set({ last_pushed_at: now, push_count: sql<number>`push_count + 1` })
-    .where('config_id', '=', configId)
-    .where('employee_id', 'in', employeeIds)
-    .execute()
+/** Records pushes: last time and `count` more in each employee's count, atomically per row (one statement per distinct count). */
+export async function markPushed(trx: Executor, configId: number, counts: ReadonlyMap<number, number>, now: number): Promise<void> {
+  const byCount = new Map<number, number[]>()
+  for (const [employeeId, n] of counts) if (n > 0) byCount.set(n, [...(byCount.get(n) ?? []), employeeId])
+  for (const [n, employeeIds] of byCount) {
+    await trx
+      .updateTable('push_config_employees')
+      .set({ last_pushed_at: now, push_count: sql<number>`push_count + ${n}` })
+      .where('config_id', '=', configId)
+      .where('employee_id', 'in', employeeIds)
+      .execute()
+  }
 }
 
 export async function insertPushConfig(db: Executor, values: Insertable<PushConfigsTable>): Promise<number> {

@@ -63,39 +63,65 @@ export async function routeIntent(
   orgId: number,
   input: { scriptTemplateId: string | null; intentionLevel: string },
 ): Promise<IntentRoute | null> {
-  const found = await configFor(deps, orgId, input.scriptTemplateId)
-  if (!found || !configLevels(found).includes(input.intentionLevel)) return null
+  return (await routeIntents(deps, orgId, [input]))[0] ?? null
+}
 
-  return writeTransaction(deps.db, async (trx) => {
-    // Re-read under the row lock: the cursor (and an edit made meanwhile) must be the committed one on every instance.
-    const config = found.push_mode === 'round_robin' ? await lockPushConfig(trx, orgId, found.id) : found
-    if (!config) return null
-    const mode: PushMode = config.push_mode
-    const list = mode === 'none' ? [] : await attachedEmployees(trx, orgId, [config.id])
-    let chosen: AttachedEmployee[] = []
-    if (mode === 'fixed') chosen = list
-    else if (mode === 'random') {
+/**
+ * Routes several calls at once, in input order: one transaction per push config involved, so 顺序推送 takes its row lock
+ * once for the whole block of positions (the cursor moves by the block) instead of once per call, which is what
+ * serialised a burst of events. Fairness is the same as call by call: the picks are made in order from the committed
+ * cursor under the lock, on every instance.
+ */
+export async function routeIntents(
+  deps: Deps,
+  orgId: number,
+  inputs: readonly { scriptTemplateId: string | null; intentionLevel: string }[],
+): Promise<(IntentRoute | null)[]> {
+  const out: (IntentRoute | null)[] = inputs.map(() => null)
+  const configs = new Map<string, PushConfigRow | undefined>()
+  const byConfig = new Map<number, { config: PushConfigRow; indexes: number[] }>()
+  for (const [i, input] of inputs.entries()) {
+    const templateKey = input.scriptTemplateId?.trim() ?? ''
+    if (!configs.has(templateKey)) configs.set(templateKey, await configFor(deps, orgId, input.scriptTemplateId))
+    const found = configs.get(templateKey)
+    if (!found || !configLevels(found).includes(input.intentionLevel)) continue
+    const group = byConfig.get(found.id) ?? { config: found, indexes: [] }
+    group.indexes.push(i)
+    byConfig.set(found.id, group)
+  }
+  for (const { config: found, indexes } of byConfig.values()) {
+    const routes = await writeTransaction(deps.db, async (trx) => {
+      // Re-read under the row lock: the cursor (and an edit made meanwhile) must be the committed one on every instance.
+      const config = found.push_mode === 'round_robin' ? await lockPushConfig(trx, orgId, found.id) : found
+      if (!config) return null
+      const mode: PushMode = config.push_mode
+      const list = mode === 'none' ? [] : await attachedEmployees(trx, orgId, [config.id])
       const bound = list.filter((e) => e.openid !== null)
-      if (bound.length > 0) chosen = [bound[randomInt(bound.length)]]
-    } else if (mode === 'round_robin') {
-      const turn = nextInTurn(list, config.rr_cursor)
-      if (turn) {
-        chosen = [turn.pick]
-        await setPushCursor(trx, config.id, turn.next)
-      }
-    }
-    await markPushed(
-      trx,
-      config.id,
-      chosen.map((e) => e.employee_id),
-      deps.clock.now(),
-    )
-    return {
-      configId: config.id,
-      mode,
-      employees: chosen.map(routed),
-      addToCrm: config.add_to_crm === 1,
-      sms: { enabled: config.sms_enabled === 1, templateId: config.sms_template_id },
-    }
-  })
+      let cursor = config.rr_cursor
+      const picks: AttachedEmployee[][] = indexes.map(() => {
+        if (mode === 'fixed') return list
+        if (mode === 'random') return bound.length > 0 ? [bound[randomInt(bound.length)]] : []
+        if (mode === 'round_robin') {
+          const turn = nextInTurn(list, cursor)
+          if (!turn) return []
+          cursor = turn.next
+          return [turn.pick]
+        }
+        return []
+      })
+      if (mode === 'round_robin' && cursor !== config.rr_cursor) await setPushCursor(trx, config.id, cursor)
+      const counts = new Map<number, number>()
+      for (const p of picks) for (const e of p) counts.set(e.employee_id, (counts.get(e.employee_id) ?? 0) + 1)
+      await markPushed(trx, config.id, counts, deps.clock.now())
+      return picks.map((chosen) => ({
+        configId: config.id,
+        mode,
+        employees: chosen.map(routed),
+        addToCrm: config.add_to_crm === 1,
+        sms: { enabled: config.sms_enabled === 1, templateId: config.sms_template_id },
+      }))
+    })
+    if (routes) for (const [k, i] of indexes.entries()) out[i] = routes[k]
+  }
+  return out
 }
