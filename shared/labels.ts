@@ -175,6 +175,8 @@ export const QUEUE_KIND_LABELS: Record<string, string> = {
   'oa.callback': '公众号回调事件',
   'notify.event': '通知事件',
   'notify.deliver': '发送通知',
+  'notify.events': '通知事件（批量）',
+  'notify.deliver-batch': '批量发送通知',
   'notify.announce': '发布公告',
   'broadcast.dispatch': '提交群发',
 }
