@@ -39,7 +39,8 @@ export function buildDeps(parts: DepsParts): Deps {
   const secrets = new SecretBox(config.appSecretKey)
   const queue = parts.queue ?? new Queue({ db, clock, log, instanceId, concurrency: config.queueConcurrency })
   const tokens = parts.tokens ?? new TokenCenter({ db, clock, secrets, log, instanceId })
-  const wecomLimiter = createWecomRateLimiter({ store: rateLimitStore(config, parts.mysql, log), log })
+  const rateStore = rateLimitStore(config, parts.mysql, log)
+  const wecomLimiter = createWecomRateLimiter({ store: rateStore, log })
   const wecom = new WecomClients({ db, secrets, tokens, limiter: wecomLimiter, log, apiBase: config.wecomApiBase })
   const oa = new OaClients({ db, secrets, tokens, log, apiBase: config.oaApiBase })
   const sms = new SmsClients({ db, secrets, apiBase: config.smsApiBase })
@@ -53,6 +54,7 @@ export function buildDeps(parts: DepsParts): Deps {
     queue,
     tokens,
     wecomLimiter,
+    rateStore,
     wecom,
     oa,
     sms,

@@ -13,6 +13,7 @@ import type { WecomClients } from './modules/wecom-config/wecom-client'
 import type { OaClients } from './modules/oa-config/oa-client'
 import type { SmsClients } from './modules/sms-config/sms-client'
 import type { Control } from './sandbox/index'
+import type { RateLimitStore } from './platform/shared-rate-limiter'
 
 /** What the product asks of an in-process sandbox: a customer who scans a QR code (模拟扫码), staff confirming a broadcast (模拟确认). */
 export type SandboxControl = Pick<Control, 'scan' | 'confirmGroupMsg'>
@@ -29,6 +30,8 @@ export interface Deps {
   tokens: TokenCenter
   /** One WeCom budget per corp and endpoint for the whole process. */
   wecomLimiter: RateLimiter
+  /** Where limits shared by every instance are counted (Redis or the MySQL database); absent on SQLite (one instance). */
+  rateStore?: RateLimitStore
   /** Each org's WeCom clients: `deps.wecom.for(orgId, app)`. */
   wecom: WecomClients
   /** The Official Account client an org uses (its own account, else the platform's): `deps.oa.for(orgId)`. */

@@ -105,25 +105,59 @@ export class SharedBudget {
     const id = `${w.points}/${w.durationMs}`
     let limiter = this.limiters.get(id)
     if (!limiter) {
-      const store = this.opts.store
-      const base = { keyPrefix: `wecom:${id}`, points: w.points, duration: w.durationMs / 1000 }
-      limiter =
-        store.kind === 'mysql'
-          ? new RateLimiterMySQL({
-              ...base,
-              // 'pool': each consume runs its BEGIN…COMMIT on one connection taken from the pool.
-              storeClient: store.pool,
-              storeType: 'pool',
-              dbName: store.database,
-              tableName: RATE_LIMIT_TABLE,
-              tableCreated: true,
-              // Every limiter's sweep deletes all expired rows, so one sweeping limiter is enough.
-              clearExpiredByTimeout: this.limiters.size === 0,
-            })
-          : new RateLimiterRedis({ ...base, storeClient: store.client, rejectIfRedisNotReady: true })
+      // Every limiter's sweep deletes all expired rows, so one sweeping limiter is enough.
+      limiter = storeLimiter(this.opts.store, {
+        keyPrefix: `wecom:${id}`,
+        points: w.points,
+        durationMs: w.durationMs,
+        sweep: this.limiters.size === 0,
+      })
       this.limiters.set(id, limiter)
     }
     return limiter
+  }
+}
+
+/** A fixed-window counter in the shared store (MySQL table or Redis). */
+function storeLimiter(
+  store: RateLimitStore,
+  w: { keyPrefix: string; points: number; durationMs: number; sweep: boolean },
+): RateLimiterStoreAbstract {
+  const base = { keyPrefix: w.keyPrefix, points: w.points, duration: w.durationMs / 1000 }
+  return store.kind === 'mysql'
+    ? new RateLimiterMySQL({
+        ...base,
+        // 'pool': each consume runs its BEGIN…COMMIT on one connection taken from the pool.
+        storeClient: store.pool,
+        storeType: 'pool',
+        dbName: store.database,
+        tableName: RATE_LIMIT_TABLE,
+        tableCreated: true,
+        clearExpiredByTimeout: w.sweep,
+      })
+    : new RateLimiterRedis({ ...base, storeClient: store.client, rejectIfRedisNotReady: true })
+}
+
+/**
+ * A per-key request limit every instance counts together: `burst` requests per window of burst / perSecond seconds,
+ * so the average holds at perSecond and a sender may spend its burst at once.
+ */
+export class SharedKeyLimit {
+  private readonly limiter: RateLimiterStoreAbstract
+
+  constructor(store: RateLimitStore, keyPrefix: string, rate: { perSecond: number; burst: number }) {
+    this.limiter = storeLimiter(store, { keyPrefix, points: rate.burst, durationMs: (rate.burst / rate.perSecond) * 1000, sweep: false })
+  }
+
+  /** 0 when the request may go ahead, else whole seconds to wait; rejects when the store cannot be reached. */
+  async take(key: string): Promise<number> {
+    try {
+      await this.limiter.consume(key)
+      return 0
+    } catch (res) {
+      if (res instanceof RateLimiterRes) return Math.max(1, Math.ceil(res.msBeforeNext / 1000))
+      throw res
+    }
   }
 }
 

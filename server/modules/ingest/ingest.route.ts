@@ -2,6 +2,7 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express'
 import type { Deps } from '../../deps'
 import { INGEST_MAX_BYTES, type IngestError, type IngestErrorCode } from '../../../shared/ingest-events'
+import { SharedKeyLimit } from '../../platform/shared-rate-limiter'
 import { authenticate, ingestAuthenticated, IngestRefused } from './ingest.service'
 import { INGEST_EVENTS_PATH, INGEST_OPENAPI_PATH, ingestOpenApi } from './ingest-openapi'
 
@@ -11,8 +12,8 @@ export { INGEST_EVENTS_PATH, INGEST_OPENAPI_PATH } from './ingest-openapi'
 export const INGEST_RATE = { perSecond: 50, burst: 100 }
 
 /**
- * A token bucket per API key in this process. With N instances behind a balancer a key gets up to N times the rate;
- * it exists to stop one runaway sender from starving the others, not to meter.
+ * A token bucket per API key in this process: the limit on SQLite (one instance), and the fallback while the shared
+ * store cannot be reached. Keys are only ever proven ones, so the map is bounded by the keys that exist.
  */
 export class KeyRateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>()
@@ -48,7 +49,19 @@ const header = (req: Request, name: string) => {
 
 export function createIngestRouter(deps: Deps, opts: { rate?: { perSecond: number; burst: number } } = {}): Router {
   const r = express.Router()
-  const limiter = new KeyRateLimiter(() => deps.clock.now(), opts.rate)
+  const rate = opts.rate ?? INGEST_RATE
+  const local = new KeyRateLimiter(() => deps.clock.now(), rate)
+  // With several instances behind a balancer, the key's budget is counted where they all see it.
+  const shared = deps.rateStore ? new SharedKeyLimit(deps.rateStore, 'ingest', rate) : undefined
+  const take = async (keyId: string): Promise<number> => {
+    if (!shared) return local.take(keyId)
+    try {
+      return await shared.take(keyId)
+    } catch (err) {
+      deps.log.warn({ err }, 'shared ingest rate limit unavailable; this request uses the instance limit')
+      return local.take(keyId)
+    }
+  }
 
   r.get(INGEST_OPENAPI_PATH, (_req, res) => {
     res.json(ingestOpenApi(deps.config.publicBaseUrl))
@@ -68,7 +81,7 @@ export function createIngestRouter(deps: Deps, opts: { rate?: { perSecond: numbe
       try {
         // Rate-limited by key only once the key is proven, so nobody can exhaust another sender's budget with its key id.
         const auth = await authenticate(deps, signed)
-        const wait = limiter.take(auth.keyId)
+        const wait = await take(auth.keyId)
         if (wait > 0) return refuse(res, 429, 'rate_limited', `该 API 密钥请求过于频繁，请 ${wait} 秒后重试`, wait)
         res.json(await ingestAuthenticated(deps, auth, signed.rawBody))
       } catch (err) {

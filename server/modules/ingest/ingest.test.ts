@@ -5,7 +5,7 @@ import type { Express } from 'express'
 import { createApp } from '../../app'
 import type { DbHandle } from '../../db/connect'
 import { createOrgWithUser, createTestDeps } from '../../testing/deps'
-import { createTestDb } from '../../testing/test-db'
+import { createTestDb, openSecondHandle } from '../../testing/test-db'
 import { fromJson } from '../../db/dialect'
 import { createApiKey } from '../api-keys/api-keys.service'
 import { signIngest } from './ingest.service'
@@ -310,6 +310,40 @@ describe('ingest rate limit and OpenAPI', () => {
     expect(await eventsOf(a.orgId)).toHaveLength(2)
     deps.clock.advance(1000)
     expect((await send(a)).status).toBe(200)
+  })
+
+  it.skipIf(process.env.TEST_DB !== 'mysql')('counts a key across instances: two servers on one database share its budget', async () => {
+    const second = await openSecondHandle(handle)
+    try {
+      // A window of 200 s, so a slow machine cannot let the third request slip into the next one.
+      const rate = { perSecond: 0.01, burst: 2 }
+      const store = (h: DbHandle) => ({ kind: 'mysql' as const, pool: h.mysql!.pool, database: h.mysql!.database })
+      const one = express().use(createIngestRouter({ ...deps, rateStore: store(handle) }, { rate }))
+      const other = createTestDeps(second, { clock: deps.clock, config: deps.config })
+      const two = express().use(createIngestRouter({ ...other, rateStore: store(second) }, { rate }))
+      const key = await newKey()
+      const send = (server: express.Express) => {
+        const b = body([call()])
+        const ts = nowSec()
+        return request(server)
+          .post('/api/ingest/events')
+          .set('Content-Type', 'application/json')
+          .set('X-Api-Key', key.keyId)
+          .set('X-Timestamp', ts)
+          .set('X-Signature', signIngest(key.secret, ts, b))
+          .send(b)
+      }
+      expect((await send(one)).status).toBe(200)
+      expect((await send(two)).status).toBe(200)
+      // Each instance alone has taken one request of its burst of 2; together they have spent the key's budget.
+      const third = await send(one)
+      expect([third.status, third.body.error.code]).toEqual([429, 'rate_limited'])
+      expect(Number(third.headers['retry-after'])).toBeGreaterThan(0)
+      expect((await send(two)).status).toBe(429)
+      expect(await eventsOf(key.orgId)).toHaveLength(2)
+    } finally {
+      await second.close()
+    }
   })
 
   it('serves an OpenAPI 3.1 document generated from the event schemas', async () => {
