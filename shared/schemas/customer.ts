@@ -50,12 +50,9 @@ export const customerListInput = pageInput.extend({
 })
 export type CustomerListInput = z.infer<typeof customerListInput>
 
-const mobile = z
-  .string()
-  .trim()
-  .min(1, '手机号不能为空')
-  .max(32)
-  .regex(/^[0-9+\-() ]+$/, '手机号只能包含数字、空格和 + - ( )')
+/** A mainland mobile number: 11 digits starting 13–19 (WeCom shows and dials these; anything else would be pushed as is). */
+export const MAINLAND_MOBILE = /^1[3-9]\d{9}$/
+const mobile = z.string().trim().min(1, '手机号不能为空').regex(MAINLAND_MOBILE, '请输入 11 位中国大陆手机号（如 13812345678）')
 
 export const customerUpdateRemarkInput = z
   .object({

@@ -470,9 +470,15 @@ describe('customers.updateRemark', () => {
       { id: c.id, userid: 'zhangli', description: '字'.repeat(151) },
       { id: c.id, userid: 'zhangli' },
       { id: c.id, userid: 'zhangli', remarkMobiles: ['not a phone'] },
+      { id: c.id, userid: 'zhangli', remarkMobiles: ['12345'] },
+      { id: c.id, userid: 'zhangli', remarkMobiles: ['12812345678'] },
     ]) {
       expect((await caught(env.caller.customers.updateRemark(input))).code).toBe('BAD_REQUEST')
     }
+    // The reason is said in Chinese, naming what a valid number looks like.
+    expect((await caught(env.caller.customers.updateRemark({ id: c.id, userid: 'zhangli', remarkMobiles: ['12345'] }))).message).toContain(
+      '中国大陆手机号',
+    )
     expect((await caught(env.caller.customers.updateRemark({ id: c.id, userid: 'nobody', remark: 'x' }))).code).toBe('NOT_FOUND')
     expect(callsTo('remark')).toBe(calls)
   })
