@@ -5,7 +5,7 @@ import { PlatformError } from '../../platform/errors'
 import { createOrgWithUser } from '../../testing/deps'
 import { callerFor, expectTenantIsolation, type Caller } from '../../testing/tenant'
 import { createWecomEnv, type WecomEnv } from '../../testing/wecom-env'
-import { findCustomerPage, pageForm, PROBE_RATIO } from './customers.repository'
+import { chooseForm, DRIVE_MAX, findCustomerPage, semiJoinsOf, type FilterForm } from './customers.repository'
 import { listCustomers } from './customers.service'
 import { customerListInput } from '../../../shared/schemas/customer'
 import type { FollowStatus } from './customers.table'
@@ -224,10 +224,13 @@ describe('customers.list', () => {
     expect((await caught(set.caller.customers.list({ pageSize: 101 }))).code).toBe('BAD_REQUEST')
   })
 
-  it('reads a page the same way as a probe or as a set, whichever the count picks', async () => {
+  it('reads a page the same way in every form: probes, sets, or any one set driving the others', async () => {
     const { T1, T2, T3 } = set.tagIds
-    expect(pageForm(PROBE_RATIO * 20, 20)).toBe('probe')
-    expect(pageForm(PROBE_RATIO * 20 - 1, 20)).toBe('set')
+    expect(chooseForm([])).toBe('probe')
+    expect(chooseForm([DRIVE_MAX + 1])).toBe('probe')
+    expect(chooseForm([DRIVE_MAX])).toEqual({ drive: 0 })
+    // Several large sets may meet rarely: the smallest drives.
+    expect(chooseForm([DRIVE_MAX + 9, DRIVE_MAX + 5])).toEqual({ drive: 1 })
     const filters = [
       {},
       { q: 'VIP' },
@@ -236,18 +239,28 @@ describe('customers.list', () => {
       { tagIds: [T1, T3] },
       { tagIds: [T1, T2], tagMode: 'all' as const },
       { q: '客户', followUserid: 'zhangli', tagIds: [T2, T3], status: 'active' as const },
+      { followUserid: 'zhangli', tagIds: [T1, T2, T3], tagMode: 'all' as const, channel: 'xiaohongshu' },
     ]
     for (const f of filters) {
+      const filter = { tagMode: 'any' as const, ...f }
+      const forms: FilterForm[] = ['probe', 'set', ...semiJoinsOf(filter).map((_, i) => ({ drive: i }))]
       for (const spec of [
         { page: 1, pageSize: 100, sortBy: 'firstAddedAt' as const, sortOrder: 'desc' as const },
         { page: 2, pageSize: 3, sortBy: 'name' as const, sortOrder: 'asc' as const },
       ]) {
-        const filter = { tagMode: 'any' as const, ...f }
-        const probe = await findCustomerPage(env.deps.db, set.orgId, filter, spec, 'probe')
-        const asSet = await findCustomerPage(env.deps.db, set.orgId, filter, spec, 'set')
-        expect(asSet, JSON.stringify(f)).toEqual(probe)
+        const pages = await Promise.all(forms.map((form) => findCustomerPage(env.deps.db, set.orgId, filter, spec, form)))
+        for (const [i, p] of pages.entries()) expect(p, `${JSON.stringify(f)} ${JSON.stringify(forms[i])}`).toEqual(pages[0])
       }
     }
+  })
+
+  it('caps the count: above the cap the total reads as an estimate, and the page is still read', async () => {
+    const input = customerListInput.parse({ page: 1, pageSize: 2 })
+    const exact = await listCustomers(env.deps, set.orgId, input, 0)
+    expect(exact.totalExact).toBe(true)
+    const capped = await listCustomers(env.deps, set.orgId, input, 0, 5)
+    expect(capped).toMatchObject({ total: 6, totalExact: false })
+    expect(capped.items).toEqual(exact.items)
   })
 
   it('gives the same pages and totals whether matches are read in one pass or counted and paged', async () => {
