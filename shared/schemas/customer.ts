@@ -100,3 +100,8 @@ export const customerSyncSettingsInput = z.object({
   hour: z.number().int().min(0, '请选择 0–23 点').max(23, '请选择 0–23 点'),
 })
 export type CustomerSyncSettingsInput = z.infer<typeof customerSyncSettingsInput>
+
+/** 导出: the list's filters (no paging; the export holds every match). */
+export const customerExportFilter = customerListInput.omit({ page: true, pageSize: true, sortBy: true, sortOrder: true })
+export type CustomerExportFilter = z.infer<typeof customerExportFilter>
+export const CUSTOMER_EXPORT_FORMATS = ['csv', 'xlsx'] as const

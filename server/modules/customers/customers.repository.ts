@@ -167,6 +167,31 @@ export function chooseForm(sizes: readonly number[]): FilterForm {
   return sizes[smallest] <= DRIVE_MAX || sizes.length > 1 ? { drive: smallest } : 'probe'
 }
 
+/**
+ * The export's next batch: matching customers with id below `beforeId`, newest id first. Keyset, not OFFSET, so every
+ * batch costs the same however deep the export is.
+ */
+export function findExportBatch(db: Executor, orgId: number, f: CustomerFilter, form: FilterForm, beforeId: number | null, limit: number) {
+  let q = filteredCustomers(db, orgId, f, form)
+  if (beforeId !== null) q = q.where('c.id', '<', beforeId)
+  return q
+    .leftJoin('contact_ways as w', (j) => j.onRef('w.org_id', '=', 'c.org_id').onRef('w.id', '=', 'c.contact_way_id'))
+    .select([
+      'c.id',
+      'c.external_userid',
+      'c.name',
+      'c.gender',
+      'c.corp_name',
+      'c.channel_state',
+      'w.channel_name',
+      'c.status',
+      'c.first_added_at',
+    ])
+    .orderBy('c.id', 'desc')
+    .limit(limit)
+    .execute()
+}
+
 export interface CustomerPageSpec {
   page: number
   pageSize: number
