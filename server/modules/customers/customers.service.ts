@@ -25,6 +25,8 @@ import {
   findUsedChannelStates,
   chooseForm,
   DRIVE_MAX,
+  MYSQL_FORM,
+  mysqlPageForm,
   semiJoinSizes,
   removeCustomerTags,
   updateFollowRemark,
@@ -85,7 +87,7 @@ function customerNotFound(id: number): never {
 export const COUNT_CAP = 10_000
 
 export type CustomerListPage = Page<CustomerListItem> & {
-  /** False when `total` is COUNT_CAP + 1, meaning "more than COUNT_CAP". */
+  /** False when there are more than `total` (COUNT_CAP) matches: shown as 「10 000+」. */
   totalExact: boolean
 }
 
@@ -100,8 +102,9 @@ export async function listCustomers(
   const { page, pageSize, sortBy, sortOrder, ...filter } = input
   const spec = { page, pageSize, sortBy, sortOrder }
   const reach = page * pageSize
-  // The smallest relation/tag set drives every query below (see chooseForm).
-  const form = chooseForm(await semiJoinSizes(deps.db, orgId, filter, DRIVE_MAX + 1))
+  // SQLite: the semi-join sizes pick how every query below reads the relation/tag sets (see chooseForm).
+  const sqlite = deps.dialect === 'sqlite'
+  const form = sqlite ? chooseForm(await semiJoinSizes(deps.db, orgId, filter, DRIVE_MAX + 1)) : MYSQL_FORM
   // Few matches: one pass finds them all, which is both the count and where the page comes from.
   const few = await findMatchingIds(deps.db, orgId, filter, form, fewMatches + 1)
   let total: number
@@ -110,9 +113,10 @@ export async function listCustomers(
     total = few.length
     rows = reach - pageSize < total ? await findCustomerPageOf(deps.db, orgId, few, spec) : []
   } else {
-    // Many: count them up to the cap; past the end there is nothing to read.
+    // Many: count them up to the cap (above it the total is shown as an estimate); past the end there is nothing to read.
     total = await countCustomers(deps.db, orgId, filter, form, countCap)
-    rows = reach - pageSize < total || total > countCap ? await findCustomerPage(deps.db, orgId, filter, spec, form) : []
+    const pageForm = sqlite ? form : mysqlPageForm(total, reach)
+    rows = reach - pageSize < total || total > countCap ? await findCustomerPage(deps.db, orgId, filter, spec, pageForm) : []
   }
   const ids = rows.map((r) => r.id)
   // Two batch queries for the whole page instead of two per row.
@@ -131,7 +135,8 @@ export async function listCustomers(
     if (!m.has(t.id)) m.set(t.id, tagView(t))
   }
   return {
-    total,
+    // Above the cap: "countCap or more" (the pager then reaches the first countCap matches; narrowing the filter finds the rest).
+    total: Math.min(total, countCap),
     totalExact: total <= countCap,
     items: rows.map((r) => ({
       id: r.id,
