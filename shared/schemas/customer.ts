@@ -105,3 +105,12 @@ export type CustomerSyncSettingsInput = z.infer<typeof customerSyncSettingsInput
 export const customerExportFilter = customerListInput.omit({ page: true, pageSize: true, sortBy: true, sortOrder: true })
 export type CustomerExportFilter = z.infer<typeof customerExportFilter>
 export const CUSTOMER_EXPORT_FORMATS = ['csv', 'xlsx'] as const
+
+/** 批量打标签 / 批量移除标签: at most this many customers per run (one page of selections, a few thousand relations). */
+export const TAG_BATCH_MAX_CUSTOMERS = 1000
+export const customerTagBatchInput = z.object({
+  action: z.enum(['add', 'remove']),
+  customerIds: z.array(localId).min(1, '请先勾选客户').max(TAG_BATCH_MAX_CUSTOMERS, `一次最多选择 ${TAG_BATCH_MAX_CUSTOMERS} 位客户`),
+  tagIds: z.array(localId).min(1, '请选择标签').max(50, '一次最多选择 50 个标签'),
+})
+export type CustomerTagBatchInput = z.infer<typeof customerTagBatchInput>

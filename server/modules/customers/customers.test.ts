@@ -642,6 +642,86 @@ describe('customers.updateTags', () => {
   })
 })
 
+describe('customers.tagBatch', () => {
+  let wecom: { id: number; tagId: string | null; name: string }[]
+  let crm: { id: number; name: string }[]
+  beforeAll(async () => {
+    wecom = (await env.caller.tags.createGroup({ name: '批量标签', tags: [{ name: '复购' }, { name: '高意向' }] })).tags
+    crm = (await env.caller.tags.createGroup({ name: '批量CRM', source: 'crm', tags: [{ name: '活动' }] })).tags
+  })
+  const marks = () =>
+    env.sandbox.control.logs({ kind: 'mark_tag', corpid: env.corpid }).items as {
+      external_userid: string
+      add_tag: string[]
+      remove_tag: string[]
+    }[]
+
+  it('50 customers: one mark_tag per relation through the queue, local links and progress follow; removal undoes it', async () => {
+    const cs = await sandboxCustomers(50)
+    const exts = new Set(cs.map((c) => c.ext))
+    const before = marks().length
+    const started = await env.caller.customers.tagBatch({
+      action: 'add',
+      customerIds: cs.map((c) => c.id),
+      tagIds: [wecom[0].id, crm[0].id],
+    })
+    expect(started).toMatchObject({ total: 50, done: 0, failed: 0, finished: false })
+    // Nothing reaches WeCom before the jobs run; the CRM tag is linked at once.
+    expect(marks().length).toBe(before)
+    await env.deps.queue.runUntilIdle()
+    const added = marks().slice(before)
+    expect(added).toHaveLength(50)
+    expect(new Set(added.map((m) => m.external_userid))).toEqual(exts)
+    expect(added.every((m) => m.add_tag.length === 1 && m.add_tag[0] === wecom[0].tagId)).toBe(true)
+    expect(await env.caller.customers.tagBatchStatus({ id: started.id })).toMatchObject({ total: 50, done: 50, failed: 0, finished: true })
+    for (const c of cs.slice(0, 3)) {
+      expect(await links(c.id)).toEqual(
+        expect.arrayContaining([
+          { tag_ref: wecom[0].id, userid: 'zhangli' },
+          { tag_ref: crm[0].id, userid: '' },
+        ]),
+      )
+      expect(sandboxFollow(c.ext, 'zhangli').tags).toContain(wecom[0].tagId)
+    }
+
+    const removed = await env.caller.customers.tagBatch({ action: 'remove', customerIds: cs.map((c) => c.id), tagIds: [wecom[0].id] })
+    await env.deps.queue.runUntilIdle()
+    expect(await env.caller.customers.tagBatchStatus({ id: removed.id })).toMatchObject({ done: 50, finished: true })
+    expect(marks().length).toBe(before + 100)
+    expect(await links(cs[0].id)).toEqual([{ tag_ref: crm[0].id, userid: '' }])
+  })
+
+  it('lists per-row failures: a WeCom refusal and a customer without an active relation; bad input changes nothing', async () => {
+    const cs = await sandboxCustomers(2)
+    await env.deps.db.updateTable('customer_follows').set({ status: 'lost' }).where('customer_id', '=', cs[1].id).execute()
+    const calls = callsTo('mark_tag')
+    expect((await caught(env.caller.customers.tagBatch({ action: 'add', customerIds: [], tagIds: [wecom[1].id] }))).message).toContain(
+      '请先勾选客户',
+    )
+    expect((await caught(env.caller.customers.tagBatch({ action: 'add', customerIds: [cs[0].id], tagIds: [999_999] }))).code).toBe(
+      'NOT_FOUND',
+    )
+    expect((await caught(env.caller.customers.tagBatch({ action: 'add', customerIds: [999_999], tagIds: [wecom[1].id] }))).code).toBe(
+      'NOT_FOUND',
+    )
+    try {
+      env.sandbox.control.setFaults({ rules: [{ endpoint: 'externalcontact/mark_tag', errorRate: 1, errorCodes: [40096] }] })
+      const b = await env.caller.customers.tagBatch({ action: 'add', customerIds: cs.map((c) => c.id), tagIds: [wecom[1].id] })
+      await env.deps.queue.runUntilIdle()
+      const p = await env.caller.customers.tagBatchStatus({ id: b.id })
+      expect(p).toMatchObject({ total: 2, done: 0, failed: 2, finished: true })
+      expect(p.failures.map((f) => f.error)).toEqual(
+        expect.arrayContaining(['外部联系人 external_userid 不正确（错误码 40096）', expect.stringContaining('没有正常的跟进关系')]),
+      )
+    } finally {
+      env.sandbox.control.clearFaults()
+    }
+    // One call for the one active relation (refused, not retried); nothing linked locally.
+    expect(callsTo('mark_tag')).toBe(calls + 1)
+    expect(await links(cs[0].id)).toEqual([])
+  })
+})
+
 describe('customers.get', () => {
   it('returns the profile, relations with remarks and tags, channel, lead and a newest-first timeline', async () => {
     const [c] = await sandboxCustomers(1)
