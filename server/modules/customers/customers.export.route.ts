@@ -29,7 +29,7 @@ export function createCustomerExportRouter(deps: Deps): Router {
     if (user.role === 'org_member') return void res.status(403).json({ error: '需要机构管理员权限才能导出客户' })
     const format = req.params.format
     if (format !== 'csv' && format !== 'xlsx') return void res.status(404).json({ error: '只支持导出 CSV 或 Excel（xlsx）' })
-    let raw: unknown = {}
+    let raw: unknown
     try {
       raw = typeof req.query.filter === 'string' && req.query.filter ? JSON.parse(req.query.filter) : {}
     } catch {

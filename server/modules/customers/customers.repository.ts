@@ -45,15 +45,21 @@ export function semiJoinsOf(f: CustomerFilter): SemiJoin[] {
 }
 
 /** Rows of one semi-join's set, read from its covering index (a relation the staff member deleted is no longer theirs). */
-function semiJoinSet(db: Executor, orgId: number, j: SemiJoin): SelectQueryBuilder<Database, any, { customer_id: number }> {
+function semiJoinSet(db: Executor, orgId: number, j: SemiJoin) {
+  // One result type for both branches: the table aliases differ, the selected column does not.
+  type CustomerIds = SelectQueryBuilder<Database, keyof Database, { customer_id: number }>
   return j.kind === 'staff'
-    ? db
+    ? (db
         .selectFrom('customer_follows as ff')
         .select('ff.customer_id')
         .where('ff.org_id', '=', orgId)
         .where('ff.userid', '=', j.userid)
-        .where('ff.status', '!=', 'deleted')
-    : db.selectFrom('customer_tags as ct').select('ct.customer_id').where('ct.org_id', '=', orgId).where('ct.tag_ref', 'in', j.tagRefs)
+        .where('ff.status', '!=', 'deleted') as unknown as CustomerIds)
+    : (db
+        .selectFrom('customer_tags as ct')
+        .select('ct.customer_id')
+        .where('ct.org_id', '=', orgId)
+        .where('ct.tag_ref', 'in', j.tagRefs) as unknown as CustomerIds)
 }
 
 /**
