@@ -39,10 +39,15 @@ describe('客户 export and batch tagging', () => {
     expect(filtered.total).toBeLessThan(all.total)
     expect(filtered.total).toBeLessThanOrEqual(100)
 
+    // The page reads the tags when it opens: the tag exists before.
+    const group = await trpc<{ tags: { id: number; name: string }[] }>('mutation', 'tags.createGroup', {
+      name: '批量测试',
+      tags: [{ name: '批量复购' }],
+    })
     await menuItem(page, '客户').click()
     await page.waitForURL(/\/web\/customers$/)
-    await page.getByTestId('customer-search').locator('input').fill(q)
-    await page.getByTestId('customer-search').locator('input').press('Enter')
+    await page.getByPlaceholder('搜索姓名或备注').fill(q)
+    await page.getByPlaceholder('搜索姓名或备注').press('Enter')
     await page.locator('.el-table__body tr', { hasText: named.name }).first().waitFor()
 
     await page.getByTestId('customers-export').click()
@@ -56,11 +61,6 @@ describe('客户 export and batch tagging', () => {
     const exported = lines.slice(1).map((l) => l.split(',')[1])
     expect(exported.sort()).toEqual(filtered.items.map((c) => c.externalUserid).sort())
 
-    // 批量打标签 on the checked rows of the filtered page.
-    const group = await trpc<{ tags: { id: number; name: string }[] }>('mutation', 'tags.createGroup', {
-      name: '批量测试',
-      tags: [{ name: '批量复购' }],
-    })
     // The header checkbox checks the page shown: the first 20, newest first (the list's default).
     const shown = filtered.items.slice(0, 20)
     const withRelation = shown.filter((c) => c.follows.some((f) => f.status === 'active'))
@@ -72,7 +72,7 @@ describe('客户 export and batch tagging', () => {
     await page.getByTestId('tag-batch-add').click()
     const dialog = page.getByTestId('tag-batch-dialog')
     await dialog.getByTestId('tag-batch-tags').click()
-    await page.locator('.el-select-dropdown__item', { hasText: '批量复购' }).click()
+    await page.getByRole('option', { name: '批量复购' }).click()
     await dialog.getByText('已选择').click()
     await dialog.getByTestId('tag-batch-start').click()
     const relations = withRelation.reduce((n, c) => n + c.follows.filter((f) => f.status === 'active').length, 0)
