@@ -66,6 +66,8 @@ const DECLARED: Record<keyof Database, true> = {
   customer_birthdays: true,
   lost_alert_settings: true,
   lost_alert_digests: true,
+  customer_tag_batches: true,
+  customer_tag_batch_items: true,
 }
 const declared = Object.keys(DECLARED).sort()
 

@@ -25,6 +25,7 @@ import { registerWorkers } from './workers'
 import { createSandbox, DEMO_CORP_NAME } from './sandbox/index'
 import { linkDemoOrg } from './sandbox-link'
 import { createContactWayQrRouter } from './modules/contact-ways/contact-ways.qr.route'
+import { createCustomerExportRouter } from './modules/customers/customers.export.route'
 import { createBroadcastRedirectRouter } from './modules/broadcasts/broadcasts.redirect.route'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -86,7 +87,13 @@ export async function startServer(envOverrides: Record<string, string | undefine
     deps,
     metrics,
     distDir: join(ROOT, 'dist'),
-    rawRoutes: [callbacks.router(), oaCallbacks.router(), createContactWayQrRouter(deps), createBroadcastRedirectRouter(deps)],
+    rawRoutes: [
+      callbacks.router(),
+      oaCallbacks.router(),
+      createContactWayQrRouter(deps),
+      createBroadcastRedirectRouter(deps),
+      createCustomerExportRouter(deps),
+    ],
     sandboxRouter: sandbox?.router,
   })
   // WeCom's POSTs are acked without Express (see WecomCallbackReceiver.fastPath); everything else is the app.

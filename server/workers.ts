@@ -3,9 +3,11 @@ import type { Deps } from './deps'
 import { registerCallbackWorker } from './modules/callbacks/dispatch'
 import { registerNotificationWorkers } from './modules/notifications/notifications.workers'
 import { registerBroadcastWorker } from './modules/broadcasts/broadcasts.worker'
+import { registerCustomerBatchWorker } from './modules/customers/customers.batch'
 
 export function registerWorkers(deps: Deps): void {
   registerCallbackWorker(deps)
   registerNotificationWorkers(deps)
   registerBroadcastWorker(deps)
+  registerCustomerBatchWorker(deps)
 }

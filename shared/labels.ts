@@ -17,6 +17,7 @@ export const QUERY_LABELS: Record<string, string> = {
   'customers.list': '查看客户列表',
   'customers.get': '查看客户详情',
   'customers.timeline': '查看客户时间线',
+  'customers.tagBatchStatus': '查看批量标签进度',
   'customers.channels': '查看客户渠道',
   'customers.syncStatus': '查看客户同步状态',
   'tags.list': '查看标签',
@@ -79,6 +80,7 @@ export const MUTATION_LABELS: Record<string, string> = {
   'wecomConfig.test': '测试企业微信连接',
   'customers.updateRemark': '修改客户备注',
   'customers.updateTags': '修改客户标签',
+  'customers.tagBatch': '批量修改客户标签',
   'customers.syncNow': '立即同步客户',
   'customers.syncSettings': '修改客户同步设置',
   'tags.refresh': '从企业微信刷新标签',
@@ -179,6 +181,7 @@ export const QUEUE_KIND_LABELS: Record<string, string> = {
   'notify.deliver-batch': '批量发送通知',
   'notify.announce': '发布公告',
   'broadcast.dispatch': '提交群发',
+  'customers.tag-batch-item': '批量标签（单个客户）',
 }
 
 interface ResultField {

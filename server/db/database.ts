@@ -29,6 +29,7 @@ import type { SmsConfigsTable } from '../modules/sms-config/sms-config.table'
 import type { ApiKeysTable } from '../modules/api-keys/api-keys.table'
 import type { IngestEventsTable } from '../modules/ingest/ingest.table'
 import type { LostAlertDigestsTable, LostAlertSettingsTable } from '../modules/lost-customers/lost-customers.table'
+import type { CustomerTagBatchItemsTable, CustomerTagBatchesTable } from '../modules/customers/customer-batch.table'
 import type { PushConfigEmployeesTable, PushConfigsTable } from '../modules/push-configs/push-configs.table'
 import type { IntentLeadsTable } from '../modules/leads/leads.table'
 import type {
@@ -109,6 +110,8 @@ export interface Database {
   customer_birthdays: CustomerBirthdaysTable
   lost_alert_settings: LostAlertSettingsTable
   lost_alert_digests: LostAlertDigestsTable
+  customer_tag_batches: CustomerTagBatchesTable
+  customer_tag_batch_items: CustomerTagBatchItemsTable
 }
 
 export type DB = Kysely<Database>

@@ -14,6 +14,7 @@ import { OaCallbackReceiver } from '../modules/callbacks/oa-callback.route'
 import { withFastPaths } from '../http/fast-path'
 import { registerWorkers } from '../workers'
 import { createContactWayQrRouter } from '../modules/contact-ways/contact-ways.qr.route'
+import { createCustomerExportRouter } from '../modules/customers/customers.export.route'
 import { createBroadcastRedirectRouter } from '../modules/broadcasts/broadcasts.redirect.route'
 import { createTestDb } from './test-db'
 import { createOrgWithUser, createTestDeps, testConfig } from './deps'
@@ -70,7 +71,13 @@ export async function createWecomEnv(opts: WecomEnvOptions = {}): Promise<WecomE
   const app = createApp({
     deps,
     sandboxRouter: sandbox.router,
-    rawRoutes: [callbacks.router(), oaCallbacks.router(), createContactWayQrRouter(deps), createBroadcastRedirectRouter(deps)],
+    rawRoutes: [
+      callbacks.router(),
+      oaCallbacks.router(),
+      createContactWayQrRouter(deps),
+      createBroadcastRedirectRouter(deps),
+      createCustomerExportRouter(deps),
+    ],
   })
   // Wired as in main.ts: callback POSTs take the fast path.
   server.on('request', withFastPaths(app, [callbacks.fastPath(), oaCallbacks.fastPath()]))

@@ -50,12 +50,9 @@ export const customerListInput = pageInput.extend({
 })
 export type CustomerListInput = z.infer<typeof customerListInput>
 
-const mobile = z
-  .string()
-  .trim()
-  .min(1, '手机号不能为空')
-  .max(32)
-  .regex(/^[0-9+\-() ]+$/, '手机号只能包含数字、空格和 + - ( )')
+/** A mainland mobile number: 11 digits starting 13–19 (WeCom shows and dials these; anything else would be pushed as is). */
+export const MAINLAND_MOBILE = /^1[3-9]\d{9}$/
+const mobile = z.string().trim().min(1, '手机号不能为空').regex(MAINLAND_MOBILE, '请输入 11 位中国大陆手机号（如 13812345678）')
 
 export const customerUpdateRemarkInput = z
   .object({
@@ -103,3 +100,17 @@ export const customerSyncSettingsInput = z.object({
   hour: z.number().int().min(0, '请选择 0–23 点').max(23, '请选择 0–23 点'),
 })
 export type CustomerSyncSettingsInput = z.infer<typeof customerSyncSettingsInput>
+
+/** 导出: the list's filters (no paging; the export holds every match). */
+export const customerExportFilter = customerListInput.omit({ page: true, pageSize: true, sortBy: true, sortOrder: true })
+export type CustomerExportFilter = z.infer<typeof customerExportFilter>
+export const CUSTOMER_EXPORT_FORMATS = ['csv', 'xlsx'] as const
+
+/** 批量打标签 / 批量移除标签: at most this many customers per run (one page of selections, a few thousand relations). */
+export const TAG_BATCH_MAX_CUSTOMERS = 1000
+export const customerTagBatchInput = z.object({
+  action: z.enum(['add', 'remove']),
+  customerIds: z.array(localId).min(1, '请先勾选客户').max(TAG_BATCH_MAX_CUSTOMERS, `一次最多选择 ${TAG_BATCH_MAX_CUSTOMERS} 位客户`),
+  tagIds: z.array(localId).min(1, '请选择标签').max(50, '一次最多选择 50 个标签'),
+})
+export type CustomerTagBatchInput = z.infer<typeof customerTagBatchInput>

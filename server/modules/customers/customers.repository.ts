@@ -1,6 +1,6 @@
 // Queries on customers, their follow relations, tags, timeline sources and lost relations; every one is scoped to an org.
-import { sql, type Insertable, type Updateable } from 'kysely'
-import type { Executor } from '../../db/database'
+import { sql, type Insertable, type SelectQueryBuilder, type Updateable } from 'kysely'
+import type { Database, Executor } from '../../db/database'
 import { contains, insertedId, num } from '../../db/dialect'
 import type { CustomerListInput } from '../../../shared/schemas/customer'
 import { chunks } from '../tags/tags.repository'
@@ -19,17 +19,71 @@ const orgOnly = (column: string) => sql<number>`+${sql.ref(column)}`
 export type CustomerFilter = Omit<CustomerListInput, 'page' | 'pageSize' | 'sortBy' | 'sortOrder'>
 
 /**
- * How the relation/tag/remark predicates reach customer_follows and customer_tags. Both forms are the same predicate,
- * and neither multiplies customer rows:
- * - 'probe': a correlated count on the unique (customer_id, …) keys, evaluated per customer row in sort order, so a
- *   LIMITed page stops as soon as it is full; it suits a page whose matches are frequent. A count rather than EXISTS
- *   because MariaDB's exists_to_in turns an EXISTS into a materialised set, which is exactly what a probe avoids.
- * - 'set': `c.id IN (subquery)` read once from the (org_id, …) indexes. Suits the count, which must visit every
- *   match anyway, and pages whose matches are rare (a probe would walk most of the org to fill them).
+ * How the relation and tag predicates ("semi-joins") reach customer_follows and customer_tags. Every form is the same
+ * predicate, and none multiplies customer rows:
+ * - 'probe': each semi-join is a correlated count on the unique (customer_id, …) keys, evaluated per customer row in
+ *   sort order, so a LIMITed page or a capped count stops as soon as it is full; suits matches that are frequent. A
+ *   count rather than EXISTS because MariaDB's exists_to_in turns an EXISTS into a materialised set, which is exactly
+ *   what a probe avoids.
+ * - 'set': every semi-join is `c.id IN (subquery)` read once from the (org_id, …) covering indexes.
+ * - { drive: i }: semi-join i (in semiJoinsOf order) is the set, the others are probes: the customers visited are only
+ *   those of the smallest set, which is what keeps a rare intersection of large sets cheap.
+ * The text search's remark part is always a set: non-empty remarks are few and read straight from their index.
  */
-export type FilterForm = 'probe' | 'set'
+export type FilterForm = 'probe' | 'set' | { drive: number }
 
 const countAll = sql<number>`count(*)`.as('n')
+
+type SemiJoin = { kind: 'staff'; userid: string } | { kind: 'tags'; tagRefs: number[] }
+
+/** The filter's semi-joins: the staff member's relations, then one per tag set ('all': one per tag; 'any': one over the list). */
+export function semiJoinsOf(f: CustomerFilter): SemiJoin[] {
+  const out: SemiJoin[] = []
+  if (f.followUserid) out.push({ kind: 'staff', userid: f.followUserid })
+  const tagIds = [...new Set(f.tagIds ?? [])]
+  if (f.tagMode === 'all') for (const t of tagIds) out.push({ kind: 'tags', tagRefs: [t] })
+  else if (tagIds.length) out.push({ kind: 'tags', tagRefs: tagIds })
+  return out
+}
+
+/** Rows of one semi-join's set, read from its covering index (a relation the staff member deleted is no longer theirs). */
+function semiJoinSet(db: Executor, orgId: number, j: SemiJoin) {
+  // One result type for both branches: the table aliases differ, the selected column does not.
+  type CustomerIds = SelectQueryBuilder<Database, keyof Database, { customer_id: number }>
+  return j.kind === 'staff'
+    ? (db
+        .selectFrom('customer_follows as ff')
+        .select('ff.customer_id')
+        .where('ff.org_id', '=', orgId)
+        .where('ff.userid', '=', j.userid)
+        .where('ff.status', '!=', 'deleted') as unknown as CustomerIds)
+    : (db
+        .selectFrom('customer_tags as ct')
+        .select('ct.customer_id')
+        .where('ct.org_id', '=', orgId)
+        .where('ct.tag_ref', 'in', j.tagRefs) as unknown as CustomerIds)
+}
+
+/**
+ * How many rows each semi-join's set has, each counted up to `cap` (covering index ranges, one round trip): the
+ * smallest set drives the query. Rows, not customers: a tag two staff members put on one customer counts twice, which
+ * only overstates a set.
+ */
+export async function semiJoinSizes(db: Executor, orgId: number, f: CustomerFilter, cap: number): Promise<number[]> {
+  const joins = semiJoinsOf(f)
+  if (!joins.length) return []
+  const r = await db
+    .selectNoFrom((eb) =>
+      joins.map((j, i) =>
+        eb
+          .selectFrom(semiJoinSet(db, orgId, j).limit(cap).as('s'))
+          .select(sql<number>`count(*)`.as('n'))
+          .as(`s${i}`),
+      ),
+    )
+    .executeTakeFirstOrThrow()
+  return joins.map((_, i) => num((r as Record<string, unknown>)[`s${i}`]))
+}
 
 /** The list's WHERE on `customers as c`; the count and the page use the very same predicate. */
 export function filteredCustomers(db: Executor, orgId: number, f: CustomerFilter, form: FilterForm) {
@@ -49,95 +103,117 @@ export function filteredCustomers(db: Executor, orgId: number, f: CustomerFilter
     q = q.where((eb) =>
       eb.or([
         contains('c.name', text),
-        form === 'probe'
-          ? eb(
-              eb
-                .selectFrom('customer_follows as fq')
-                .select(countAll)
-                .whereRef('fq.customer_id', '=', 'c.id')
-                .where(contains('fq.remark', text)),
-              '>',
-              0,
-            )
-          : eb(
-              'c.id',
-              'in',
-              eb
-                .selectFrom('customer_follows as fq')
-                .select('fq.customer_id')
-                .where('fq.org_id', '=', orgId)
-                .where(contains('fq.remark', text)),
-            ),
+        eb(
+          'c.id',
+          'in',
+          eb
+            .selectFrom('customer_follows as fq')
+            .select('fq.customer_id')
+            .where('fq.org_id', '=', orgId)
+            // An empty remark never contains the text; the range skips them inside the (org_id, remark, …) index.
+            .where('fq.remark', '>', '')
+            .where(contains('fq.remark', text)),
+        ),
       ]),
     )
   }
-  if (f.followUserid) {
-    const userid = f.followUserid
-    // A relation the staff member deleted is no longer theirs.
-    q = q.where((eb) =>
-      form === 'probe'
-        ? eb(
-            eb
+  semiJoinsOf(f).forEach((j, i) => {
+    const asSet = form === 'set' || (typeof form === 'object' && form.drive === i)
+    q = q.where((eb) => {
+      if (asSet) return eb('c.id', 'in', semiJoinSet(db, orgId, j))
+      const probe =
+        j.kind === 'staff'
+          ? eb
               .selectFrom('customer_follows as ff')
               .select(countAll)
               .whereRef('ff.customer_id', '=', 'c.id')
-              .where('ff.userid', '=', userid)
-              .where('ff.status', '!=', 'deleted'),
-            '>',
-            0,
-          )
-        : eb(
-            'c.id',
-            'in',
-            eb
-              .selectFrom('customer_follows as ff')
-              .select('ff.customer_id')
-              .where('ff.org_id', '=', orgId)
-              .where('ff.userid', '=', userid)
-              .where('ff.status', '!=', 'deleted'),
-          ),
-    )
-  }
-  const tagIds = [...new Set(f.tagIds ?? [])]
-  // 'all' is one predicate per tag; 'any' one predicate over the list.
-  const tagSets = f.tagMode === 'all' ? tagIds.map((t) => [t]) : tagIds.length ? [tagIds] : []
-  for (const set of tagSets) {
-    q = q.where((eb) =>
-      form === 'probe'
-        ? eb(
-            eb.selectFrom('customer_tags as ct').select(countAll).whereRef('ct.customer_id', '=', 'c.id').where('ct.tag_ref', 'in', set),
-            '>',
-            0,
-          )
-        : eb(
-            'c.id',
-            'in',
-            eb.selectFrom('customer_tags as ct').select('ct.customer_id').where('ct.org_id', '=', orgId).where('ct.tag_ref', 'in', set),
-          ),
-    )
-  }
+              .where('ff.userid', '=', j.userid)
+              .where('ff.status', '!=', 'deleted')
+          : eb
+              .selectFrom('customer_tags as ct')
+              .select(countAll)
+              .whereRef('ct.customer_id', '=', 'c.id')
+              .where('ct.tag_ref', 'in', j.tagRefs)
+      return eb(probe, '>', 0)
+    })
+  })
   return q
 }
 
-export async function countCustomers(db: Executor, orgId: number, f: CustomerFilter): Promise<number> {
-  const r = await filteredCustomers(db, orgId, f, 'set')
+/** The count, up to `cap` + 1 matches (a larger total is shown as an estimate, "10 000+"). */
+export async function countCustomers(db: Executor, orgId: number, f: CustomerFilter, form: FilterForm, cap: number): Promise<number> {
+  const r = await db
+    .selectFrom(
+      filteredCustomers(db, orgId, f, form)
+        .select('c.id')
+        .limit(cap + 1)
+        .as('m'),
+    )
     .select((eb) => eb.fn.countAll().as('n'))
     .executeTakeFirstOrThrow()
   return num(r.n)
 }
 
 /** Ids of matching customers, at most `limit` of them, in no particular order (one pass over the match set). */
-export async function findMatchingIds(db: Executor, orgId: number, f: CustomerFilter, limit: number): Promise<number[]> {
-  return (await filteredCustomers(db, orgId, f, 'set').select('c.id').limit(limit).execute()).map((r) => r.id)
+export async function findMatchingIds(db: Executor, orgId: number, f: CustomerFilter, form: FilterForm, limit: number): Promise<number[]> {
+  return (await filteredCustomers(db, orgId, f, form).select('c.id').limit(limit).execute()).map((r) => r.id)
 }
 
 /**
- * The page's form, from the count: probing walks about (offset + pageSize) × customers / matches rows in sort
- * order, which stays small while matches are at least PROBE_RATIO times what the page must reach; rarer matches
- * are read as a set.
+ * A set of this many rows or fewer is read whole to drive the query; above it, matches are frequent enough that
+ * probing in sort order fills a page (and reaches the count's cap) after a short walk.
+ */
+export const DRIVE_MAX = 30_000
+
+/**
+ * The form from the semi-join sizes, as measured on 100 000 customers (SQLite, CPU per count + first pass):
+ * - one set larger than DRIVE_MAX: matches are frequent, probing in sort order stops early ('probe');
+ * - the smallest set small and well under the next one: it drives, the others are probed per row of it;
+ * - otherwise (sets of like size, whose intersection may be rare): every set read once ('set'), as a probe walk
+ *   would then visit the whole org.
+ */
+export function chooseForm(sizes: readonly number[]): FilterForm {
+  if (!sizes.length) return 'probe'
+  if (sizes.length === 1) return sizes[0] > DRIVE_MAX ? 'probe' : 'set'
+  const order = sizes.map((n, i) => [n, i] as const).sort((x, y) => x[0] - y[0])
+  const [[smallest, at], [next]] = order
+  return smallest <= DRIVE_MAX && smallest * 2 <= next ? { drive: at } : 'set'
+}
+
+/** Reading every match (count, first pass) on MariaDB: its semi-join optimiser does best with plain IN subqueries. */
+export const MYSQL_FORM: FilterForm = 'set'
+
+/**
+ * A page's form on MariaDB, from the count: probing walks about (offset + pageSize) × customers / matches rows in
+ * sort order, which stays small while matches are at least PROBE_RATIO times what the page must reach.
  */
 export const PROBE_RATIO = 50
-export const pageForm = (total: number, reach: number): FilterForm => (total >= PROBE_RATIO * reach ? 'probe' : 'set')
+export const mysqlPageForm = (total: number, reach: number): FilterForm => (total >= PROBE_RATIO * reach ? 'probe' : 'set')
+
+/**
+ * The export's next batch: matching customers with id below `beforeId`, newest id first. Keyset, not OFFSET, so every
+ * batch costs the same however deep the export is.
+ */
+export function findExportBatch(db: Executor, orgId: number, f: CustomerFilter, form: FilterForm, beforeId: number | null, limit: number) {
+  let q = filteredCustomers(db, orgId, f, form)
+  if (beforeId !== null) q = q.where('c.id', '<', beforeId)
+  return q
+    .leftJoin('contact_ways as w', (j) => j.onRef('w.org_id', '=', 'c.org_id').onRef('w.id', '=', 'c.contact_way_id'))
+    .select([
+      'c.id',
+      'c.external_userid',
+      'c.name',
+      'c.gender',
+      'c.corp_name',
+      'c.channel_state',
+      'w.channel_name',
+      'c.status',
+      'c.first_added_at',
+    ])
+    .orderBy('c.id', 'desc')
+    .limit(limit)
+    .execute()
+}
 
 export interface CustomerPageSpec {
   page: number

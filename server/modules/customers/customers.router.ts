@@ -2,6 +2,7 @@
 import { idInput } from '../../../shared/schemas/common'
 import {
   customerListInput,
+  customerTagBatchInput,
   customerSyncSettingsInput,
   customerUpdateRemarkInput,
   customerUpdateTagsInput,
@@ -19,6 +20,7 @@ import {
   updateSyncSettings,
   updateTags,
 } from './customers.service'
+import { startTagBatch, tagBatchProgress } from './customers.batch'
 
 export const customersRouter = router({
   list: orgProcedure.input(customerListInput).query(({ ctx, input }) => listCustomers(ctx.deps, ctx.orgId, input)),
@@ -30,6 +32,9 @@ export const customersRouter = router({
     .input(customerUpdateRemarkInput)
     .mutation(({ ctx, input }) => updateRemark(ctx.deps, ctx.orgId, input, ctx.user.id)),
   updateTags: orgProcedure.input(customerUpdateTagsInput).mutation(({ ctx, input }) => updateTags(ctx.deps, ctx.orgId, input, ctx.user.id)),
+  // 批量打标签 / 批量移除标签: one job per relation; the dialog polls tagBatchStatus.
+  tagBatch: orgProcedure.input(customerTagBatchInput).mutation(({ ctx, input }) => startTagBatch(ctx.deps, ctx.orgId, input, ctx.user.id)),
+  tagBatchStatus: orgProcedure.input(idInput).query(({ ctx, input }) => tagBatchProgress(ctx.deps, ctx.orgId, input.id)),
   channels: orgProcedure.query(({ ctx }) => listChannels(ctx.deps, ctx.orgId)),
   /** 上次同步 and the live progress of the org's customer sync. */
   syncStatus: orgProcedure.query(({ ctx }) => syncStatus(ctx.deps, ctx.orgId)),

@@ -21,7 +21,11 @@ import {
   findMatchingIds,
   findTagsOf,
   findUsedChannelStates,
-  pageForm,
+  chooseForm,
+  DRIVE_MAX,
+  MYSQL_FORM,
+  mysqlPageForm,
+  semiJoinSizes,
   removeCustomerTags,
   updateFollowRemark,
   type CustomerTagLite,
@@ -75,27 +79,40 @@ function customerNotFound(id: number): never {
   return notFound('客户', id)
 }
 
-/** `fewMatches` is the one-pass threshold; tests lower it to drive the count + page path on a small set. */
+/** Above this many matches the total is an estimate, shown as 「10 000+」: counting every match is what costs. */
+export const COUNT_CAP = 10_000
+
+export type CustomerListPage = Page<CustomerListItem> & {
+  /** False when there are more than `total` (COUNT_CAP) matches: shown as 「10 000+」. */
+  totalExact: boolean
+}
+
+/** `fewMatches` is the one-pass threshold; tests lower it (and the cap) to drive the count + page path on a small set. */
 export async function listCustomers(
   deps: Deps,
   orgId: number,
   input: CustomerListInput,
   fewMatches = FEW_MATCHES,
-): Promise<Page<CustomerListItem>> {
+  countCap = COUNT_CAP,
+): Promise<CustomerListPage> {
   const { page, pageSize, sortBy, sortOrder, ...filter } = input
   const spec = { page, pageSize, sortBy, sortOrder }
   const reach = page * pageSize
+  // SQLite: the semi-join sizes pick how every query below reads the relation/tag sets (see chooseForm).
+  const sqlite = deps.dialect === 'sqlite'
+  const form = sqlite ? chooseForm(await semiJoinSizes(deps.db, orgId, filter, DRIVE_MAX + 1)) : MYSQL_FORM
   // Few matches: one pass finds them all, which is both the count and where the page comes from.
-  const few = await findMatchingIds(deps.db, orgId, filter, fewMatches + 1)
+  const few = await findMatchingIds(deps.db, orgId, filter, form, fewMatches + 1)
   let total: number
   let rows: Awaited<ReturnType<typeof findCustomerPage>>
   if (few.length <= fewMatches) {
     total = few.length
     rows = reach - pageSize < total ? await findCustomerPageOf(deps.db, orgId, few, spec) : []
   } else {
-    // Many: count them, and let the count say how the page is read (see pageForm); past the end there is nothing to read.
-    total = await countCustomers(deps.db, orgId, filter)
-    rows = reach - pageSize < total ? await findCustomerPage(deps.db, orgId, filter, spec, pageForm(total, reach)) : []
+    // Many: count them up to the cap (above it the total is shown as an estimate); past the end there is nothing to read.
+    total = await countCustomers(deps.db, orgId, filter, form, countCap)
+    const pageForm = sqlite ? form : mysqlPageForm(total, reach)
+    rows = reach - pageSize < total || total > countCap ? await findCustomerPage(deps.db, orgId, filter, spec, pageForm) : []
   }
   const ids = rows.map((r) => r.id)
   // Two batch queries for the whole page instead of two per row.
@@ -114,7 +131,9 @@ export async function listCustomers(
     if (!m.has(t.id)) m.set(t.id, tagView(t))
   }
   return {
-    total,
+    // Above the cap: "countCap or more" (the pager then reaches the first countCap matches; narrowing the filter finds the rest).
+    total: Math.min(total, countCap),
+    totalExact: total <= countCap,
     items: rows.map((r) => ({
       id: r.id,
       externalUserid: r.external_userid,

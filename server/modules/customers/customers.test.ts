@@ -5,7 +5,7 @@ import { PlatformError } from '../../platform/errors'
 import { createOrgWithUser } from '../../testing/deps'
 import { callerFor, expectTenantIsolation, type Caller } from '../../testing/tenant'
 import { createWecomEnv, type WecomEnv } from '../../testing/wecom-env'
-import { findCustomerPage, pageForm, PROBE_RATIO } from './customers.repository'
+import { chooseForm, DRIVE_MAX, findCustomerPage, semiJoinsOf, type FilterForm } from './customers.repository'
 import { listCustomers } from './customers.service'
 import { customerListInput } from '../../../shared/schemas/customer'
 import type { FollowStatus } from './customers.table'
@@ -224,10 +224,14 @@ describe('customers.list', () => {
     expect((await caught(set.caller.customers.list({ pageSize: 101 }))).code).toBe('BAD_REQUEST')
   })
 
-  it('reads a page the same way as a probe or as a set, whichever the count picks', async () => {
+  it('reads a page the same way in every form: probes, sets, or any one set driving the others', async () => {
     const { T1, T2, T3 } = set.tagIds
-    expect(pageForm(PROBE_RATIO * 20, 20)).toBe('probe')
-    expect(pageForm(PROBE_RATIO * 20 - 1, 20)).toBe('set')
+    expect(chooseForm([])).toBe('probe')
+    expect(chooseForm([DRIVE_MAX + 1])).toBe('probe')
+    expect(chooseForm([DRIVE_MAX])).toBe('set')
+    // A small set well under the others drives; sets of like size (a rare intersection, maybe) are read as sets.
+    expect(chooseForm([DRIVE_MAX + 1, 100])).toEqual({ drive: 1 })
+    expect(chooseForm([120, 100])).toBe('set')
     const filters = [
       {},
       { q: 'VIP' },
@@ -236,18 +240,28 @@ describe('customers.list', () => {
       { tagIds: [T1, T3] },
       { tagIds: [T1, T2], tagMode: 'all' as const },
       { q: '客户', followUserid: 'zhangli', tagIds: [T2, T3], status: 'active' as const },
+      { followUserid: 'zhangli', tagIds: [T1, T2, T3], tagMode: 'all' as const, channel: 'xiaohongshu' },
     ]
     for (const f of filters) {
+      const filter = { tagMode: 'any' as const, ...f }
+      const forms: FilterForm[] = ['probe', 'set', ...semiJoinsOf(filter).map((_, i) => ({ drive: i }))]
       for (const spec of [
         { page: 1, pageSize: 100, sortBy: 'firstAddedAt' as const, sortOrder: 'desc' as const },
         { page: 2, pageSize: 3, sortBy: 'name' as const, sortOrder: 'asc' as const },
       ]) {
-        const filter = { tagMode: 'any' as const, ...f }
-        const probe = await findCustomerPage(env.deps.db, set.orgId, filter, spec, 'probe')
-        const asSet = await findCustomerPage(env.deps.db, set.orgId, filter, spec, 'set')
-        expect(asSet, JSON.stringify(f)).toEqual(probe)
+        const pages = await Promise.all(forms.map((form) => findCustomerPage(env.deps.db, set.orgId, filter, spec, form)))
+        for (const [i, p] of pages.entries()) expect(p, `${JSON.stringify(f)} ${JSON.stringify(forms[i])}`).toEqual(pages[0])
       }
     }
+  })
+
+  it('caps the count: above the cap the total reads as an estimate, and the page is still read', async () => {
+    const input = customerListInput.parse({ page: 1, pageSize: 2 })
+    const exact = await listCustomers(env.deps, set.orgId, input, 0)
+    expect(exact.totalExact).toBe(true)
+    const capped = await listCustomers(env.deps, set.orgId, input, 0, 5)
+    expect(capped).toMatchObject({ total: 5, totalExact: false })
+    expect(capped.items).toEqual(exact.items)
   })
 
   it('gives the same pages and totals whether matches are read in one pass or counted and paged', async () => {
@@ -470,9 +484,15 @@ describe('customers.updateRemark', () => {
       { id: c.id, userid: 'zhangli', description: '字'.repeat(151) },
       { id: c.id, userid: 'zhangli' },
       { id: c.id, userid: 'zhangli', remarkMobiles: ['not a phone'] },
+      { id: c.id, userid: 'zhangli', remarkMobiles: ['12345'] },
+      { id: c.id, userid: 'zhangli', remarkMobiles: ['12812345678'] },
     ]) {
       expect((await caught(env.caller.customers.updateRemark(input))).code).toBe('BAD_REQUEST')
     }
+    // The reason is said in Chinese, naming what a valid number looks like.
+    expect((await caught(env.caller.customers.updateRemark({ id: c.id, userid: 'zhangli', remarkMobiles: ['12345'] }))).message).toContain(
+      '中国大陆手机号',
+    )
     expect((await caught(env.caller.customers.updateRemark({ id: c.id, userid: 'nobody', remark: 'x' }))).code).toBe('NOT_FOUND')
     expect(callsTo('remark')).toBe(calls)
   })
@@ -619,6 +639,94 @@ describe('customers.updateTags', () => {
     }
     expect(await links(c.id)).toEqual(before)
     expect(sandboxFollow(c.ext, 'zhangli').tags).toEqual([wecom[0].tagId])
+  })
+})
+
+describe('customers.tagBatch', () => {
+  let wecom: { id: number; tagId: string | null; name: string }[]
+  let crm: { id: number; name: string }[]
+  beforeAll(async () => {
+    wecom = (await env.caller.tags.createGroup({ name: '批量标签', tags: [{ name: '复购' }, { name: '高意向' }] })).tags
+    crm = (await env.caller.tags.createGroup({ name: '批量CRM', source: 'crm', tags: [{ name: '活动' }] })).tags
+  })
+  const marks = () =>
+    env.sandbox.control.logs({ kind: 'mark_tag', corpid: env.corpid }).items as {
+      external_userid: string
+      add_tag: string[]
+      remove_tag: string[]
+    }[]
+
+  it('50 customers: one mark_tag per relation through the queue, local links and progress follow; removal undoes it', async () => {
+    const cs = await sandboxCustomers(50)
+    const exts = new Set(cs.map((c) => c.ext))
+    const before = marks().length
+    const started = await env.caller.customers.tagBatch({
+      action: 'add',
+      customerIds: cs.map((c) => c.id),
+      tagIds: [wecom[0].id, crm[0].id],
+    })
+    expect(started).toMatchObject({ total: 50, done: 0, failed: 0, finished: false })
+    // Nothing reaches WeCom before the jobs run; the CRM tag is linked at once.
+    expect(marks().length).toBe(before)
+    await env.deps.queue.runUntilIdle()
+    const added = marks().slice(before)
+    expect(added).toHaveLength(50)
+    expect(new Set(added.map((m) => m.external_userid))).toEqual(exts)
+    expect(added.every((m) => m.add_tag.length === 1 && m.add_tag[0] === wecom[0].tagId)).toBe(true)
+    expect(await env.caller.customers.tagBatchStatus({ id: started.id })).toMatchObject({ total: 50, done: 50, failed: 0, finished: true })
+    for (const c of cs.slice(0, 3)) {
+      expect(await links(c.id)).toEqual(
+        expect.arrayContaining([
+          { tag_ref: wecom[0].id, userid: 'zhangli' },
+          { tag_ref: crm[0].id, userid: '' },
+        ]),
+      )
+      expect(sandboxFollow(c.ext, 'zhangli').tags).toContain(wecom[0].tagId)
+    }
+
+    const removed = await env.caller.customers.tagBatch({ action: 'remove', customerIds: cs.map((c) => c.id), tagIds: [wecom[0].id] })
+    await env.deps.queue.runUntilIdle()
+    expect(await env.caller.customers.tagBatchStatus({ id: removed.id })).toMatchObject({ done: 50, finished: true })
+    expect(marks().length).toBe(before + 100)
+    expect(await links(cs[0].id)).toEqual([{ tag_ref: crm[0].id, userid: '' }])
+    // The timeline tells each customer's part: the CRM tag and the WeCom tag added, then the WeCom tag removed, by the admin.
+    const page = await env.caller.customers.timeline({ id: cs[0].id, page: 1, pageSize: 20 })
+    const tagEntries = page.items.filter((e) => e.kind === 'tag_added' || e.kind === 'tag_removed')
+    expect(tagEntries.map((e) => [e.kind, e.actor.type]).sort()).toEqual([
+      ['tag_added', 'admin'],
+      ['tag_added', 'admin'],
+      ['tag_removed', 'admin'],
+    ])
+  })
+
+  it('lists per-row failures: a WeCom refusal and a customer without an active relation; bad input changes nothing', async () => {
+    const cs = await sandboxCustomers(2)
+    await env.deps.db.updateTable('customer_follows').set({ status: 'lost' }).where('customer_id', '=', cs[1].id).execute()
+    const calls = callsTo('mark_tag')
+    expect((await caught(env.caller.customers.tagBatch({ action: 'add', customerIds: [], tagIds: [wecom[1].id] }))).message).toContain(
+      '请先勾选客户',
+    )
+    expect((await caught(env.caller.customers.tagBatch({ action: 'add', customerIds: [cs[0].id], tagIds: [999_999] }))).code).toBe(
+      'NOT_FOUND',
+    )
+    expect((await caught(env.caller.customers.tagBatch({ action: 'add', customerIds: [999_999], tagIds: [wecom[1].id] }))).code).toBe(
+      'NOT_FOUND',
+    )
+    try {
+      env.sandbox.control.setFaults({ rules: [{ endpoint: 'externalcontact/mark_tag', errorRate: 1, errorCodes: [40096] }] })
+      const b = await env.caller.customers.tagBatch({ action: 'add', customerIds: cs.map((c) => c.id), tagIds: [wecom[1].id] })
+      await env.deps.queue.runUntilIdle()
+      const p = await env.caller.customers.tagBatchStatus({ id: b.id })
+      expect(p).toMatchObject({ total: 2, done: 0, failed: 2, finished: true })
+      expect(p.failures.map((f) => f.error)).toEqual(
+        expect.arrayContaining(['外部联系人 external_userid 不正确（错误码 40096）', expect.stringContaining('没有正常的跟进关系')]),
+      )
+    } finally {
+      env.sandbox.control.clearFaults()
+    }
+    // One call for the one active relation (refused, not retried); nothing linked locally.
+    expect(callsTo('mark_tag')).toBe(calls + 1)
+    expect(await links(cs[0].id)).toEqual([])
   })
 })
 

@@ -1,7 +1,7 @@
 // 客户: the filtered, sorted, paged customer list, the 流失客户 list, one customer's profile and its remark/tag edits.
 import { ref, shallowRef } from 'vue'
 import { defineStore } from 'pinia'
-import type { CustomerListInput } from '../../../shared/schemas/customer'
+import type { CustomerExportFilter, CustomerListInput } from '../../../shared/schemas/customer'
 import { trpc, type RouterInputs, type RouterOutputs } from '../trpc'
 import { optionalText, usePagedList } from '../utils/paged-list'
 
@@ -13,25 +13,41 @@ export type CustomerSort = `${CustomerListInput['sortBy']}:${CustomerListInput['
 
 const DAY_MS = 86_400_000
 
+interface ListFilters {
+  q: string
+  channel: string
+  tagIds: number[]
+  tagMode: 'any' | 'all'
+  followUserid: string
+  added: [number, number] | null
+  status: '' | 'active' | 'lost'
+  gender: '' | 0 | 1 | 2
+}
+
+function filterInput(f: ListFilters): CustomerExportFilter {
+  return {
+    q: optionalText(f.q),
+    channel: f.channel || undefined,
+    tagIds: f.tagIds.length ? f.tagIds : undefined,
+    tagMode: f.tagMode,
+    followUserid: f.followUserid || undefined,
+    // Date picker days in the browser's zone; the end day is included up to its last millisecond.
+    addedFrom: f.added ? Number(f.added[0]) : undefined,
+    addedTo: f.added ? Number(f.added[1]) + DAY_MS - 1 : undefined,
+    status: f.status || undefined,
+    gender: f.gender === '' ? undefined : f.gender,
+  }
+}
+
 export const useCustomersStore = defineStore('customers', () => {
+  /** False when the list has more matches than its total says (shown as 「10 000+」). */
+  const totalExact = ref(true)
   const list = usePagedList(
-    (paging, f) => {
+    async (paging, f) => {
       const [sortBy, sortOrder] = f.sort.split(':') as [CustomerListInput['sortBy'], CustomerListInput['sortOrder']]
-      return trpc.customers.list.query({
-        ...paging,
-        q: optionalText(f.q),
-        channel: f.channel || undefined,
-        tagIds: f.tagIds.length ? f.tagIds : undefined,
-        tagMode: f.tagMode,
-        followUserid: f.followUserid || undefined,
-        // Date picker days in the browser's zone; the end day is included up to its last millisecond.
-        addedFrom: f.added ? Number(f.added[0]) : undefined,
-        addedTo: f.added ? Number(f.added[1]) + DAY_MS - 1 : undefined,
-        status: f.status || undefined,
-        gender: f.gender === '' ? undefined : f.gender,
-        sortBy,
-        sortOrder,
-      })
+      const res = await trpc.customers.list.query({ ...paging, ...filterInput(f), sortBy, sortOrder })
+      totalExact.value = res.totalExact
+      return res
     },
     () => ({
       q: '',
@@ -45,6 +61,8 @@ export const useCustomersStore = defineStore('customers', () => {
       sort: 'firstAddedAt:desc' as CustomerSort,
     }),
   )
+  /** The current filters as the server takes them (the list and the export use the same). */
+  const currentFilter = () => filterInput(list.filters)
   const channels = ref<ChannelOption[]>([])
 
   const detail = shallowRef<CustomerDetail | null>(null)
@@ -95,5 +113,18 @@ export const useCustomersStore = defineStore('customers', () => {
   const updateTags = (input: RouterInputs['customers']['updateTags']) =>
     edit(`tags:${input.userid ?? 'crm'}`, input.id, () => trpc.customers.updateTags.mutate(input))
 
-  return { ...list, channels, detail, detailLoading, savingKey, loadChannels, loadDetail, closeDetail, updateRemark, updateTags }
+  return {
+    ...list,
+    totalExact,
+    currentFilter,
+    channels,
+    detail,
+    detailLoading,
+    savingKey,
+    loadChannels,
+    loadDetail,
+    closeDetail,
+    updateRemark,
+    updateTags,
+  }
 })

@@ -6,6 +6,7 @@ import {
   FOLLOW_STATUS_LABELS,
   GENDER_LABELS,
   customerUpdateRemarkInput,
+  type CustomerExportFilter,
 } from '../../../../shared/schemas/customer'
 import type { TableColumn } from '../../components/table-column'
 import type { Component } from 'vue'
@@ -70,6 +71,44 @@ export function customerColumns(): TableColumn<CustomerRow>[] {
     { key: 'status', label: '状态', slot: 'status', width: 90 },
     { key: 'firstAddedAt', label: '添加时间', formatter: (r) => formatDateTime(r.firstAddedAt), width: 170 },
   ]
+}
+
+// ---------------------------------------------------------------- export
+
+/**
+ * Downloads the export of the current filters (the session cookie authenticates it). Read through fetch rather than
+ * a link, so a refusal arrives as its Chinese message instead of a downloaded error page. Returns the file name.
+ */
+export async function downloadExport(format: 'csv' | 'xlsx', filter: CustomerExportFilter): Promise<string> {
+  const url = `/api/customers/export.${format}?filter=${encodeURIComponent(JSON.stringify(filter))}`
+  let res: Response
+  try {
+    res = await fetch(url, { credentials: 'same-origin' })
+  } catch {
+    throw new Error('导出失败：无法连接服务器，请检查网络后重试')
+  }
+  if (!res.ok) {
+    const body = (await res.json().catch(() => null)) as { error?: string } | null
+    throw new Error(body?.error ?? `导出失败（HTTP ${res.status}），请稍后重试`)
+  }
+  let blob: Blob
+  try {
+    blob = await res.blob()
+  } catch {
+    throw new Error('导出中断：连接在下载途中断开，请重试')
+  }
+  const disposition = res.headers.get('Content-Disposition') ?? ''
+  const star = /filename\*=UTF-8''([^;]+)/.exec(disposition)
+  const name = star ? decodeURIComponent(star[1]) : `客户列表.${format}`
+  const href = URL.createObjectURL(blob)
+  const a = document.createElement('a')
+  a.href = href
+  a.download = name
+  document.body.appendChild(a)
+  a.click()
+  a.remove()
+  setTimeout(() => URL.revokeObjectURL(href), 10_000)
+  return name
 }
 
 // ---------------------------------------------------------------- remark form
