@@ -1,8 +1,7 @@
 // GET /api/contact-ways/:id/qr.png: the admin downloads a contact way's QR image, fetched server-side from WeCom's URL.
 import { type Request, type Response, Router } from 'express'
 import type { Deps } from '../../deps'
-import { resolveSession } from '../auth/auth.service'
-import { parseCookies, SESSION_COOKIE } from '../auth/session-cookie'
+import { orgSessionOf } from '../auth/org-session'
 import { findContactWayById } from './contact-ways.repository'
 
 export const QR_FETCH_TIMEOUT_MS = 10_000
@@ -74,18 +73,9 @@ async function fetchQrImage(url: string): Promise<{ contentType: string; body: B
 export function createContactWayQrRouter(deps: Deps): Router {
   const r = Router()
   r.get('/api/contact-ways/:id/qr.png', async (req: Request, res: Response) => {
-    const token = parseCookies(req.headers.cookie)[SESSION_COOKIE]
-    const user = token ? await resolveSession(deps, token) : null
-    if (!user) {
-      res.status(401).json({ error: '请先登录' })
-      return
-    }
-    // The same tenant rule as orgProcedure: a platform admin acts in the org chosen in the session.
-    const orgId = user.role === 'super_admin' ? user.actingOrgId : user.orgId
-    if (!orgId) {
-      res.status(403).json({ error: '请先选择要管理的机构' })
-      return
-    }
+    const session = await orgSessionOf(deps, req, res)
+    if (!session) return
+    const { orgId } = session
     const id = Number(req.params.id)
     const row = Number.isSafeInteger(id) && id > 0 ? await findContactWayById(deps.db, orgId, id) : undefined
     if (!row) {

@@ -1,8 +1,7 @@
 // GET /api/customers/export.(csv|xlsx)?filter=<JSON>: an org admin downloads the filtered customer list, streamed.
 import { type Request, type Response, Router } from 'express'
 import type { Deps } from '../../deps'
-import { resolveSession } from '../auth/auth.service'
-import { parseCookies, SESSION_COOKIE } from '../auth/session-cookie'
+import { orgSessionOf } from '../auth/org-session'
 import { customerExportFilter } from '../../../shared/schemas/customer'
 import { exportFilename, writeCustomerExport, type ExportFormat } from './customers.export'
 
@@ -19,12 +18,9 @@ function disposition(name: string, format: ExportFormat): string {
 export function createCustomerExportRouter(deps: Deps): Router {
   const r = Router()
   r.get('/api/customers/export.:format', async (req: Request, res: Response) => {
-    const token = parseCookies(req.headers.cookie)[SESSION_COOKIE]
-    const user = token ? await resolveSession(deps, token) : null
-    if (!user) return void res.status(401).json({ error: '请先登录' })
-    // The same tenant rule as orgProcedure: a platform admin acts in the org chosen in the session.
-    const orgId = user.role === 'super_admin' ? user.actingOrgId : user.orgId
-    if (!orgId) return void res.status(403).json({ error: '请先选择要管理的机构' })
+    const session = await orgSessionOf(deps, req, res)
+    if (!session) return
+    const { user, orgId } = session
     // Every customer of the org in one file: admins only, as the 流失客户 export.
     if (user.role === 'org_member') return void res.status(403).json({ error: '需要机构管理员权限才能导出客户' })
     const format = req.params.format
