@@ -23,6 +23,11 @@ export const ATTACHMENT_LABELS = { link: '链接', image: '图片', miniprogram:
 export type AttachmentKind = keyof typeof ATTACHMENT_LABELS
 export const MAX_ATTACHMENTS = 9
 
+/** Counters of the form's limited fields, as the schemas count: WeCom limits the welcome text in UTF-8 bytes, names in characters. */
+const encoder = new TextEncoder()
+export const utf8Length = (s: string) => encoder.encode(s).length
+export const charLength = (s: string) => [...s].length
+
 /** The download route sends the PNG with Content-Disposition: attachment (session cookie). */
 export const qrDownloadUrl = (id: number) => `/api/contact-ways/${id}/qr.png`
 
@@ -261,11 +266,16 @@ export function wayFormRules(f: WayForm): FormRules {
   const link = linkBody.shape
   const mini = miniprogramBody.shape
   const rules: FormRules = {
-    channelName: [zodRule(shape.channelName)],
-    state: [zodRule(shape.state)],
+    // `required` only draws the mark (and a Chinese message for an empty field); the shared schema does the checking.
+    channelName: [{ required: true, message: '请输入渠道名称', trigger: 'blur' }, zodRule(shape.channelName)],
+    state: [{ required: true, message: '请输入渠道标识 state', trigger: 'blur' }, zodRule(shape.state)],
     style: [zodRule(shape.style, 'change')],
     remark: [zodRule(shape.remark)],
-    userIds: [zodRule(shape.userIds, 'change'), crossFieldRule(f, 'userIds')],
+    userIds: [
+      { required: true, type: 'array', min: 1, message: '请选择使用成员', trigger: 'change' },
+      zodRule(shape.userIds, 'change'),
+      crossFieldRule(f, 'userIds'),
+    ],
     isTemp: [crossFieldRule(f, 'isTemp')],
     expires: [durationRule(() => f.expires, shape.expiresIn, '二维码有效期')],
     chatExpires: [durationRule(() => f.chatExpires, shape.chatExpiresIn, '会话有效期')],
