@@ -266,16 +266,12 @@ export function wayFormRules(f: WayForm): FormRules {
   const link = linkBody.shape
   const mini = miniprogramBody.shape
   const rules: FormRules = {
-    // `required` only draws the mark (and a Chinese message for an empty field); the shared schema does the checking.
-    channelName: [{ required: true, message: '请输入渠道名称', trigger: 'blur' }, zodRule(shape.channelName)],
-    state: [{ required: true, message: '请输入渠道标识 state', trigger: 'blur' }, zodRule(shape.state)],
+    // `required` on a rule with its own validator only draws the mark; the shared schema still does the checking.
+    channelName: [{ ...zodRule(shape.channelName), required: true }],
+    state: [{ ...zodRule(shape.state), required: true }],
     style: [zodRule(shape.style, 'change')],
     remark: [zodRule(shape.remark)],
-    userIds: [
-      { required: true, type: 'array', min: 1, message: '请选择使用成员', trigger: 'change' },
-      zodRule(shape.userIds, 'change'),
-      crossFieldRule(f, 'userIds'),
-    ],
+    userIds: [zodRule(shape.userIds, 'change'), crossFieldRule(f, 'userIds')],
     isTemp: [crossFieldRule(f, 'isTemp')],
     expires: [durationRule(() => f.expires, shape.expiresIn, '二维码有效期')],
     chatExpires: [durationRule(() => f.chatExpires, shape.chatExpiresIn, '会话有效期')],
