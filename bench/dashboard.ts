@@ -1,6 +1,8 @@
 // Benchmark: dashboard.overview (every 概览 panel in one read) on an org with 100 000 customers per dialect; prints wall and CPU per call.
 //
-//   npx tsx bench/dashboard.ts [sqlite|mysql|both] [--customers=100000] [--runs=7]
+//   npx tsx bench/dashboard.ts [sqlite|mysql|both] [--customers=100000] [--runs=7] [--profile]
+//
+// --profile also times each aggregate query of the 30-day overview on its own.
 //
 // Rows are inserted directly (no sandbox): the aggregates only read tables. MySQL uses TEST_MYSQL_URL (default
 // mysql://root@127.0.0.1:3306) and a throwaway database it drops afterwards.
@@ -12,13 +14,15 @@ import { migrateToLatest } from '../server/db/migrate'
 import { insertedId } from '../server/db/dialect'
 import type { Deps } from '../server/deps'
 import { ManualClock } from '../server/lib/clock'
-import { getDashboard } from '../server/modules/dashboard/dashboard.service'
+import { dashboardRange, getDashboard, RANKING_SIZE } from '../server/modules/dashboard/dashboard.service'
+import * as repo from '../server/modules/dashboard/dashboard.repository'
 
 const args = process.argv.slice(2)
 const which = args.find((a) => !a.startsWith('--')) ?? 'both'
 const opt = (name: string, dflt: number) => Number(args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? dflt)
 const CUSTOMERS = opt('customers', 100_000)
 const RUNS = opt('runs', 7)
+const PROFILE = args.includes('--profile')
 const MYSQL_URL = (process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306').replace(/\/$/, '')
 const DAY = 86_400_000
 const NOW = Date.UTC(2026, 11, 1, 4, 0, 0)
@@ -219,6 +223,30 @@ async function run(kind: DialectKind): Promise<void> {
         `${kind.padEnd(6)} overview days=${String(days).padEnd(2)}  wall median ${median(wall).toFixed(1)} ms (max ${Math.max(...wall).toFixed(1)})  ` +
           `node CPU median ${median(cpu).toFixed(1)} ms/op  [${check} added in window]`,
       )
+    }
+    if (PROFILE) {
+      const r = dashboardRange(NOW, 30)
+      const db = handle.db
+      const queries: Record<string, () => Promise<unknown>> = {
+        countNewCustomersByDay: () => repo.countNewCustomersByDay(db, orgId, r),
+        countEndedByDay: () => repo.countEndedByDay(db, orgId, r),
+        rankChannels: () => repo.rankChannels(db, orgId, r, RANKING_SIZE),
+        countAddsByStaff: () => repo.countAddsByStaff(db, orgId, r),
+        countEndedByStaff: () => repo.countEndedByStaff(db, orgId, r),
+        countWelcomesByStaff: () => repo.countWelcomesByStaff(db, orgId, r),
+        callbackStats: () => repo.callbackStats(db, orgId, r),
+        queueStats: () => repo.queueStats(db, orgId),
+        findLastSync: () => repo.findLastSync(db, orgId),
+      }
+      for (const [name, q] of Object.entries(queries)) {
+        const wall: number[] = []
+        for (let i = 0; i < RUNS; i++) {
+          const w0 = performance.now()
+          await q()
+          wall.push(performance.now() - w0)
+        }
+        console.log(`${kind.padEnd(6)}   ${name.padEnd(24)} wall median ${median(wall).toFixed(1)} ms`)
+      }
     }
   } finally {
     await handle.close()
