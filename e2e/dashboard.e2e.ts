@@ -144,4 +144,27 @@ describe('概览', () => {
     await page.getByTestId('staff-no-match').getByText('没有匹配的成员').waitFor()
     expect(await page.getByText('配置企业微信后点击「同步成员」').count()).toBe(0)
   })
+
+  it('a new org without data: 概览 shows its empty states, and the first 联系我 visit explains the codes and offers 新建', async () => {
+    await signInAsAdmin(page, server)
+    const { id } = await trpc<{ id: number }>('mutation', 'orgs.create', {
+      name: '新开诊所',
+      slug: `new-clinic-${Date.now().toString(36)}`,
+      admin: { username: `new_admin_${Date.now().toString(36)}`, displayName: '新诊所管理员', password: 'new-clinic-pass-1' },
+    })
+    await trpc('mutation', 'auth.switchOrg', { orgId: id })
+    await page.goto(`${server.url}/web/dashboard`)
+    await page.getByTestId('empty-daily').waitFor()
+    await page.getByTestId('empty-welcome').waitFor()
+    await page.getByTestId('empty-sync').waitFor()
+    expect(await page.getByTestId('chart-daily').count()).toBe(0)
+
+    await menuItem(page, '联系我').click()
+    const intro = page.getByTestId('ways-first-visit')
+    await intro.getByText('还没有渠道活码').waitFor()
+    await intro.getByText(/「联系我」二维码/).waitFor()
+    await screenshot(page, 'contact-ways-first-visit')
+    await intro.getByTestId('create-first-contact-way').click()
+    await page.getByTestId('contact-way-drawer').getByText('新建渠道活码').waitFor()
+  })
 })
