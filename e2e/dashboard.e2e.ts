@@ -2,7 +2,7 @@
 // filtered lists; at 1280×800 the 联系我 and 队列 headers are shown in full and the side menu collapses to icons and back.
 import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import { screenshot, type TestServer, apiCaller, menuItem, signInAsAdmin, sessionPerFile } from './harness'
+import { screenshot, type TestServer, apiCaller, menuItem, signInAsAdmin, sessionPerFile, toast } from './harness'
 
 let server: TestServer
 let page: Page
@@ -135,7 +135,7 @@ describe('概览', () => {
     }
   })
 
-  it('says 没有匹配的成员 for a member search that matches nobody', async () => {
+  it('says 没有匹配的成员 for a member search that matches nobody; toasts open below the header line', async () => {
     await signInAsAdmin(page, server)
     await trpc('mutation', 'wecomConfig.test')
     await menuItem(page, '成员').click()
@@ -143,6 +143,13 @@ describe('概览', () => {
     await page.getByTestId('staff-search').fill('没有这个人zzz')
     await page.getByTestId('staff-no-match').getByText('没有匹配的成员').waitFor()
     expect(await page.getByText('配置企业微信后点击「同步成员」').count()).toBe(0)
+
+    // Toasts open below the 56 px header line, where a drawer's or dialog's title sits.
+    await page.getByTestId('sync-staff').click()
+    const t = toast(page, '已同步成员')
+    await t.waitFor()
+    // Polled: the toast slides in from above its resting place.
+    await expect.poll(async () => (await t.boundingBox())?.y ?? 0).toBeGreaterThanOrEqual(56)
   })
 
   it('a new org without data: 概览 shows its empty states, and the first 联系我 visit explains the codes and offers 新建', async () => {
