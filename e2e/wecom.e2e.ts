@@ -328,8 +328,7 @@ describe('WeCom pages', () => {
     await toastOf(new RegExp(`已模拟客户扫码添加 ${STAFF.name}`)).waitFor()
     // The add callback is processed in the background; the list's counts follow.
     await wayRow()
-      .locator('td')
-      .nth(4)
+      .getByTestId('way-added')
       .getByText(String(before + 1), { exact: true })
       .waitFor({ timeout: 15_000 })
   })

@@ -15,6 +15,7 @@ export const QUERY_LABELS: Record<string, string> = {
   'wecomConfig.generateAesKey': '生成回调 EncodingAESKey',
   'wecomConfig.staff': '查看企业微信成员',
   'customers.list': '查看客户列表',
+  'dashboard.overview': '查看概览',
   'customers.get': '查看客户详情',
   'customers.timeline': '查看客户时间线',
   'customers.tagBatchStatus': '查看批量标签进度',

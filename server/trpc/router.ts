@@ -23,6 +23,7 @@ import { broadcastsRouter } from '../modules/broadcasts/broadcasts.router'
 import { staffMessagesRouter } from '../modules/staff-messages/staff-messages.router'
 import { welcomeTemplatesRouter } from '../modules/welcome-templates/welcome-templates.router'
 import { broadcastRulesRouter } from '../modules/broadcast-rules/broadcast-rules.router'
+import { dashboardRouter } from '../modules/dashboard/dashboard.router'
 import { createCallerFactory, router } from './init'
 
 export const appRouter = router({
@@ -50,6 +51,7 @@ export const appRouter = router({
   staffMessages: staffMessagesRouter,
   welcomeTemplates: welcomeTemplatesRouter,
   broadcastRules: broadcastRulesRouter,
+  dashboard: dashboardRouter,
 })
 
 export type AppRouter = typeof appRouter

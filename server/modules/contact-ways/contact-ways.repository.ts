@@ -141,7 +141,7 @@ export const DAY_MS = 86_400_000
  * The Shanghai midnight (epoch ms) of a time, in integer +, - and % only: both dialects evaluate it exactly
  * alike (no division, whose result type differs), and the literals keep SELECT and GROUP BY identical.
  */
-function shanghaiDayStart(t: RawBuilder<number>) {
+export function shanghaiDayStart(t: RawBuilder<number>) {
   return sql<number>`${t} - ((${t} + ${sql.lit(SHANGHAI_OFFSET_MS)}) % ${sql.lit(DAY_MS)})`
 }
 

@@ -1,7 +1,7 @@
-// 概览: a few customer numbers of the acting org, read from the list procedures' totals (no stats procedure yet).
-import { ref } from 'vue'
+// 概览: the acting org's customer numbers (from the list procedures' totals, so they match the lists) and the panels of dashboard.overview.
+import { ref, shallowRef } from 'vue'
 import { defineStore } from 'pinia'
-import { trpc } from '../trpc'
+import { trpc, type RouterOutputs } from '../trpc'
 
 export interface CustomerNumbers {
   total: number
@@ -9,6 +9,8 @@ export interface CustomerNumbers {
   /** Relations ended (by either side) since Monday 00:00, as the 流失客户 tab counts them. */
   lostThisWeek: number
 }
+
+export type DashboardOverview = RouterOutputs['dashboard']['overview']
 
 function startOfToday(now = new Date()): number {
   return new Date(now.getFullYear(), now.getMonth(), now.getDate()).getTime()
@@ -21,6 +23,10 @@ function startOfWeek(now = new Date()): number {
 export const useDashboardStore = defineStore('dashboard', () => {
   const numbers = ref<CustomerNumbers | null>(null)
   const loading = ref(false)
+  const overview = shallowRef<DashboardOverview | null>(null)
+  const overviewLoading = ref(false)
+  const days = ref<7 | 30 | 90>(30)
+  let overviewRequest = 0
 
   async function load(): Promise<void> {
     loading.value = true
@@ -38,5 +44,17 @@ export const useDashboardStore = defineStore('dashboard', () => {
     }
   }
 
-  return { numbers, loading, load }
+  /** The charts and rankings; a later call (another window picked) wins over one still in flight. */
+  async function loadOverview(): Promise<void> {
+    const mine = ++overviewRequest
+    overviewLoading.value = true
+    try {
+      const o = await trpc.dashboard.overview.query({ days: days.value })
+      if (mine === overviewRequest) overview.value = o
+    } finally {
+      if (mine === overviewRequest) overviewLoading.value = false
+    }
+  }
+
+  return { numbers, loading, load, overview, overviewLoading, days, loadOverview }
 })

@@ -18,15 +18,15 @@ export const STATUS_TAG: Record<QueueStatus, 'warning' | 'primary' | 'success' |
 
 export function queueColumns(): TableColumn<QueueRow>[] {
   return [
-    { key: 'id', label: 'ID', prop: 'id', width: 80 },
-    { key: 'kind', label: '类型', slot: 'kind', minWidth: 180 },
-    { key: 'status', label: '状态', slot: 'status', width: 90 },
-    { key: 'attempts', label: '尝试次数', formatter: (r) => `${r.attempts} / ${r.maxAttempts}`, width: 100, align: 'center' },
-    { key: 'lastError', label: '最近错误', prop: 'lastError', minWidth: 240, ellipsis: true },
-    { key: 'runAfter', label: '计划执行', formatter: (r) => formatDateTime(r.runAfter), width: 170 },
-    { key: 'updatedAt', label: '更新时间', formatter: (r) => formatDateTime(r.updatedAt), width: 170 },
-    { key: 'finishedAt', label: '结束时间', formatter: (r) => formatDateTime(r.finishedAt), width: 170 },
-    { key: 'createdAt', label: '创建时间', formatter: (r) => formatDateTime(r.createdAt), width: 170 },
+    { key: 'id', label: 'ID', prop: 'id', minWidth: 64 },
+    { key: 'kind', label: '类型', slot: 'kind', minWidth: 140, ellipsis: true },
+    { key: 'status', label: '状态', slot: 'status', minWidth: 84 },
+    { key: 'attempts', label: '尝试次数', formatter: (r) => `${r.attempts} / ${r.maxAttempts}`, minWidth: 92, align: 'center' },
+    { key: 'lastError', label: '最近错误', prop: 'lastError', minWidth: 150, ellipsis: true },
+    { key: 'runAfter', label: '计划执行', formatter: (r) => formatDateTime(r.runAfter), minWidth: 112 },
+    { key: 'updatedAt', label: '更新时间', formatter: (r) => formatDateTime(r.updatedAt), minWidth: 112 },
+    { key: 'finishedAt', label: '结束时间', formatter: (r) => formatDateTime(r.finishedAt), minWidth: 112 },
+    { key: 'createdAt', label: '创建时间', formatter: (r) => formatDateTime(r.createdAt), minWidth: 112 },
     { key: 'actions', label: '操作', slot: 'actions', width: 90, fixed: 'right' },
   ]
 }
