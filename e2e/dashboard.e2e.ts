@@ -89,6 +89,10 @@ describe('概览', () => {
     const texts = await rows.allInnerTexts()
     expect(texts.length).toBeGreaterThan(0)
     for (const t of texts) expect(t).toContain(o.channels[0]!.channelName)
+    // The link itself carries the filter: a reload (or a pasted link) shows the same rows.
+    await page.reload()
+    await rows.first().waitFor()
+    await expect.poll(() => rows.allInnerTexts()).toEqual(texts)
   })
 
   it('at 1280×800 shows every 联系我 and 队列 header in full, and the menu collapses to icons and back (remembered)', async () => {
