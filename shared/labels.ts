@@ -212,6 +212,7 @@ export const RESULT_FIELD_LABELS: Record<string, ResultField> = {
   jobRuns: { label: '清理执行记录', unit: '条' },
   loginAttempts: { label: '清理登录记录', unit: '条' },
   smsCodes: { label: '清理验证码', unit: '条' },
+  ingestEvents: { label: '清理外呼事件', unit: '条' },
   due: { label: '待刷新', unit: '个' },
   refreshed: { label: '已刷新', unit: '个' },
   failed: { label: '失败', unit: '个' },

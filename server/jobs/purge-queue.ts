@@ -1,7 +1,8 @@
-// Daily housekeeping: drops finished queue jobs after a week, job-run history after a month, login attempts past their window, SMS codes after a day.
+// Daily housekeeping: drops finished queue jobs after a week, job-run history after a month, login attempts past their window, SMS codes after a day, ingest events after 90 days.
 import { purgeExpiredLoginAttempts } from '../modules/auth/login-limits'
 import { purgeJobRuns } from './jobs.repository'
 import { purgeCodesBefore } from '../modules/h5-binding/h5-binding.repository'
+import { purgeOldIngestEvents } from '../modules/ingest/ingest-retention'
 import { defineJob } from './scheduler'
 
 const DAY_MS = 24 * 3600_000
@@ -22,7 +23,9 @@ export const purgeQueueJob = defineJob({
     const loginAttempts = await purgeExpiredLoginAttempts(deps)
     // Codes (mobile + openid) are needed only for the hour the send limits look back on.
     const smsCodes = await purgeCodesBefore(deps.db, deps.clock.now() - DAY_MS)
+    // Each event the calling system posts is a row kept for its idempotency key; past the retention it only takes space.
+    const ingestEvents = await purgeOldIngestEvents(deps)
     await progress(3, 3)
-    return { queueJobs, jobRuns, loginAttempts, smsCodes }
+    return { queueJobs, jobRuns, loginAttempts, smsCodes, ingestEvents }
   },
 })

@@ -33,3 +33,30 @@ export async function findIngestEventsByKeys(db: Executor, orgId: number, keys: 
   }
   return out
 }
+
+/**
+ * Deletes one org's events received before `before`, a chunk at a time through the (org_id, received_at) index, so
+ * the daily purge never holds a long lock on a busy table. Returns how many went.
+ */
+export async function purgeIngestEventsBefore(db: Executor, orgId: number, before: number): Promise<number> {
+  let purged = 0
+  for (;;) {
+    const ids = await db
+      .selectFrom('ingest_events')
+      .select('id')
+      .where('org_id', '=', orgId)
+      .where('received_at', '<', before)
+      .limit(CHUNK)
+      .execute()
+    if (!ids.length) return purged
+    const res = await db
+      .deleteFrom('ingest_events')
+      .where(
+        'id',
+        'in',
+        ids.map((r) => r.id),
+      )
+      .executeTakeFirst()
+    purged += Number(res.numDeletedRows)
+  }
+}

@@ -11,9 +11,11 @@ import { createApiKey } from '../api-keys/api-keys.service'
 import { signIngest } from './ingest.service'
 import { createIngestRouter, KeyRateLimiter } from './ingest.route'
 import express from 'express'
+import { purgeOldIngestEvents } from './ingest-retention'
 import { NOTIFY_EVENTS_JOB, type NotifyEventsPayload } from './notify-event-job'
 import type { IngestEventInput, IngestResponse } from '../../../shared/ingest-events'
 
+const DAY_MS = 86_400_000
 let handle: DbHandle
 let deps: ReturnType<typeof createTestDeps>
 let app: Express
@@ -363,6 +365,26 @@ describe('ingest rate limit and OpenAPI', () => {
       'balance',
       'recharge',
       'account',
+    ])
+  })
+})
+
+// Last in the file: it moves the shared clock forward by months.
+describe('ingest retention', () => {
+  it('the daily purge drops events past 90 days (a late repeat is new again) and keeps the recent ones with their answers', async () => {
+    const key = await newKey()
+    const old = call()
+    expect((await post(key, body([old]))).status).toBe(200)
+    deps.clock.advance(89 * DAY_MS)
+    const recent = call()
+    expect((await post(key, body([recent]))).status).toBe(200)
+    deps.clock.advance(2 * DAY_MS)
+    expect(await purgeOldIngestEvents(deps)).toBeGreaterThanOrEqual(1)
+    expect((await eventsOf(key.orgId)).map((e) => e.idempotency_key)).toEqual([recent.idempotency_key])
+    const again = (await post(key, body([old, recent]))).body as IngestResponse
+    expect(again.accepted.map((a) => [a.idempotency_key, a.replayed])).toEqual([
+      [old.idempotency_key, false],
+      [recent.idempotency_key, true],
     ])
   })
 })
