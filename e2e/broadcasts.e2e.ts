@@ -2,7 +2,7 @@
 // see the recipient count, send, confirm as staff in the sandbox (模拟确认), and see the results and the funnel update.
 import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import { screenshot, type TestServer, apiCaller, menuItem, signInAsAdmin, toast, sessionPerFile } from './harness'
+import { screenshot, type TestServer, apiCaller, menuItem, signInAsAdmin, toast, sessionPerFile, syncDemo } from './harness'
 
 let server: TestServer
 let page: Page
@@ -18,21 +18,9 @@ interface TagGroupView {
 }
 
 /** The demo corp's staff, tags and customers in the org's tables (what the nightly sync would have done). */
-async function syncDemo(): Promise<void> {
-  await trpc('mutation', 'wecomConfig.test')
-  await trpc('mutation', 'tags.refresh')
-  await trpc('mutation', 'jobs.runNow', { name: 'sync-customers' })
-  for (let i = 0; i < 150; i++) {
-    const runs = await trpc<{ items: { status: string }[] }>('query', 'jobs.runs', { jobName: 'sync-customers', pageSize: 5 })
-    if (runs.items.some((r) => r.status === 'succeeded')) return
-    await new Promise((r) => setTimeout(r, 200))
-  }
-  throw new Error('the demo customers were not synced')
-}
-
 /** Signed in with the demo corp synced, once per file whichever test runs first. */
 let ready: Promise<void> | undefined
-const signedInAndSynced = () => (ready ??= signInAsAdmin(page, server).then(syncDemo))
+const signedInAndSynced = () => (ready ??= signInAsAdmin(page, server).then(() => syncDemo(trpc, { refreshTags: true })))
 
 describe('群发', () => {
   it('composes text + link to a tag filter, shows the count, sends, and shows results after the staff confirm', async () => {

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
 import type { Page } from 'playwright-core'
-import { screenshot, type TestServer, apiCaller, menuItem, signInAsAdmin, sessionPerFile } from './harness'
+import { screenshot, type TestServer, apiCaller, menuItem, signInAsAdmin, sessionPerFile, syncDemo } from './harness'
 
 let server: TestServer
 let page: Page
@@ -13,23 +13,12 @@ sessionPerFile((s) => {
 
 const trpc = apiCaller(() => ({ page, baseUrl: server.url }))
 
-async function syncDemo(): Promise<void> {
-  await trpc('mutation', 'wecomConfig.test')
-  await trpc('mutation', 'jobs.runNow', { name: 'sync-customers' })
-  for (let i = 0; i < 150; i++) {
-    const runs = await trpc<{ items: { status: string }[] }>('query', 'jobs.runs', { jobName: 'sync-customers', pageSize: 5 })
-    if (runs.items.some((r) => r.status === 'succeeded')) return
-    await new Promise((r) => setTimeout(r, 200))
-  }
-  throw new Error('the demo customers were not synced')
-}
-
 type ListRow = { id: number; name: string; externalUserid: string; follows: { status: string }[] }
 
 describe('客户 export and batch tagging', () => {
   it('exports the filtered list as CSV, then batch-tags the checked rows with a progress dialog', async () => {
     await signInAsAdmin(page, server)
-    await syncDemo()
+    await syncDemo(trpc)
     const { corpId } = await trpc<{ corpId: string }>('query', 'wecomConfig.get')
     const all = await trpc<{ total: number; items: ListRow[] }>('query', 'customers.list', { page: 1, pageSize: 100 })
     const named = all.items.find((c) => c.name)!

@@ -2,7 +2,7 @@
 // filtered lists; at 1280×800 the 联系我 and 队列 headers are shown in full and the side menu collapses to icons and back.
 import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import { screenshot, type TestServer, apiCaller, menuItem, signInAsAdmin, sessionPerFile, toast } from './harness'
+import { screenshot, type TestServer, apiCaller, menuItem, signInAsAdmin, sessionPerFile, toast, syncDemo } from './harness'
 
 let server: TestServer
 let page: Page
@@ -11,17 +11,6 @@ sessionPerFile((s) => {
 })
 
 const trpc = apiCaller(() => ({ page, baseUrl: server.url }))
-
-async function syncDemo(): Promise<void> {
-  await trpc('mutation', 'wecomConfig.test')
-  await trpc('mutation', 'jobs.runNow', { name: 'sync-customers' })
-  for (let i = 0; i < 150; i++) {
-    const runs = await trpc<{ items: { status: string }[] }>('query', 'jobs.runs', { jobName: 'sync-customers', pageSize: 5 })
-    if (runs.items.some((r) => r.status === 'succeeded')) return
-    await new Promise((r) => setTimeout(r, 200))
-  }
-  throw new Error('the demo customers were not synced')
-}
 
 /**
  * The page's table at its current scroll: header cells whose text does not fit their own cell, the scrolled-out width,
@@ -60,7 +49,7 @@ async function scrollTableToEnd(page: Page): Promise<void> {
 describe('概览', () => {
   it('draws the demo org’s charts and rankings, and a ranking row opens the customers filtered on it', async () => {
     await signInAsAdmin(page, server)
-    await syncDemo()
+    await syncDemo(trpc)
     const o = await trpc<{ totals: { added: number }; channels: { channelName: string; adds: number }[]; staff: unknown[] }>(
       'query',
       'dashboard.overview',

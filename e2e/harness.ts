@@ -171,6 +171,19 @@ export function apiCaller(current: () => { page: Page; baseUrl: string }) {
   }
 }
 
+/** Links the demo corp (测试连接), optionally refreshes its tags, and runs the customer sync to its end. */
+export async function syncDemo(trpc: ReturnType<typeof apiCaller>, opts: { refreshTags?: boolean } = {}): Promise<void> {
+  await trpc('mutation', 'wecomConfig.test')
+  if (opts.refreshTags) await trpc('mutation', 'tags.refresh')
+  await trpc('mutation', 'jobs.runNow', { name: 'sync-customers' })
+  for (let i = 0; i < 150; i++) {
+    const runs = await trpc<{ items: { status: string }[] }>('query', 'jobs.runs', { jobName: 'sync-customers', pageSize: 5 })
+    if (runs.items.some((r) => r.status === 'succeeded')) return
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  throw new Error('the demo customers were not synced')
+}
+
 /** An item of the admin's side menu, by its exact title. */
 export const menuItem = (page: Page, title: string) => page.getByTestId('side-menu').getByRole('menuitem', { name: title, exact: true })
 

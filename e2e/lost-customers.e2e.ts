@@ -2,7 +2,7 @@
 // and the lost-customer alert is switched to 关闭 through its dialog.
 import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import { screenshot, type TestServer, apiCaller, menuItem, signInAsAdmin, toast, sessionPerFile } from './harness'
+import { screenshot, type TestServer, apiCaller, menuItem, signInAsAdmin, toast, sessionPerFile, syncDemo } from './harness'
 
 let server: TestServer
 let page: Page
@@ -12,21 +12,10 @@ sessionPerFile((s) => {
 
 const trpc = apiCaller(() => ({ page, baseUrl: server.url }))
 
-async function syncDemo(): Promise<void> {
-  await trpc('mutation', 'wecomConfig.test')
-  await trpc('mutation', 'jobs.runNow', { name: 'sync-customers' })
-  for (let i = 0; i < 150; i++) {
-    const runs = await trpc<{ items: { status: string }[] }>('query', 'jobs.runs', { jobName: 'sync-customers', pageSize: 5 })
-    if (runs.items.some((r) => r.status === 'succeeded')) return
-    await new Promise((r) => setTimeout(r, 200))
-  }
-  throw new Error('the demo customers were not synced')
-}
-
 describe('流失客户', () => {
   it('lists a customer who deleted the staff member as 客户删除员工, and saves 关闭 as the alert', async () => {
     await signInAsAdmin(page, server)
-    await syncDemo()
+    await syncDemo(trpc)
     const { corpId } = await trpc<{ corpId: string }>('query', 'wecomConfig.get')
     const list = await trpc<{ items: { name: string; externalUserid: string; follows: { userid: string; status: string }[] }[] }>(
       'query',
