@@ -3,9 +3,11 @@ import type { Deps } from './deps'
 import { registerCallbackWorker } from './modules/callbacks/dispatch'
 import { registerNotificationWorkers } from './modules/notifications/notifications.workers'
 import { registerBroadcastWorker } from './modules/broadcasts/broadcasts.worker'
+import { registerLostCustomerWorker } from './modules/lost-customers/lost-customers.worker'
 
 export function registerWorkers(deps: Deps): void {
   registerCallbackWorker(deps)
   registerNotificationWorkers(deps)
   registerBroadcastWorker(deps)
+  registerLostCustomerWorker(deps)
 }
