@@ -17,6 +17,7 @@ import * as m0400 from './2026_12_01_000400_broadcasts'
 import * as m0410 from './2026_12_01_000410_welcome_templates'
 import * as m0420 from './2026_12_01_000420_broadcast_rules'
 import * as m0700 from './2026_12_01_000700_lost_alerts'
+import * as m0830 from './2026_12_01_000830_queue_fast_lane'
 
 const migrations: Record<string, Migration> = {
   '2026_11_21_000001_foundation': m0001,
@@ -36,6 +37,7 @@ const migrations: Record<string, Migration> = {
   '2026_12_01_000410_welcome_templates': m0410,
   '2026_12_01_000420_broadcast_rules': m0420,
   '2026_12_01_000700_lost_alerts': m0700,
+  '2026_12_01_000830_queue_fast_lane': m0830,
 }
 
 export const migrationProvider: MigrationProvider = {
