@@ -93,6 +93,8 @@ const MAX_ERROR_CHARS = 4000
 const STACK_LINES = 6
 /** Re-checks after an enqueue: the caller's transaction may commit a little after it called enqueue. */
 const WAKE_DELAYS_MS = [0, 20, 100]
+/** How long a freed slot waits for others before they are refilled together (well under a welcome's 20 s). */
+const REFILL_DELAY_MS = 5
 
 /**
  * Delay before the next attempt: base · 2^(attempts-1), capped at max, with "equal jitter"
@@ -140,6 +142,7 @@ export class Queue {
   private pumping: Promise<void> | null = null
   private pumpAgain = false
   private pollTimer: NodeJS.Timeout | null = null
+  private refillTimer: NodeJS.Timeout | null = null
   private heartbeatTimer: NodeJS.Timeout | null = null
   private readonly wakeTimers = new Map<number, NodeJS.Timeout>()
   private readonly expiredCheckIntervalMs: number
@@ -226,6 +229,8 @@ export class Queue {
     this.started = false
     if (this.pollTimer) clearTimeout(this.pollTimer)
     this.pollTimer = null
+    if (this.refillTimer) clearTimeout(this.refillTimer)
+    this.refillTimer = null
     for (const t of this.wakeTimers.values()) clearTimeout(t)
     this.wakeTimers.clear()
     await this.pumping
@@ -300,6 +305,19 @@ export class Queue {
     this.pump()
   }
 
+  /**
+   * A finished job's slot is refilled a moment later, not at once: under a backlog, jobs finishing close together then
+   * share one claim (one transaction for several slots) instead of one claim each.
+   */
+  private refillSoon(): void {
+    if (this.refillTimer || !this.started || this.stopping) return
+    this.refillTimer = setTimeout(() => {
+      this.refillTimer = null
+      this.pump()
+    }, REFILL_DELAY_MS)
+    this.refillTimer.unref()
+  }
+
   /** One claiming pass at a time; a request arriving meanwhile makes it go round once more. */
   private pump(): void {
     if (!this.started || this.stopping) return
@@ -335,8 +353,8 @@ export class Queue {
       if (fastWanted === 0 && wanted === 0) return
       const seq = this.wakeSeq
       const { fast, general } = await this.claim(wanted, fastWanted)
-      for (const job of fast) void this.track(job, true).finally(() => this.pump())
-      for (const job of general) void this.track(job).finally(() => this.pump())
+      for (const job of fast) void this.track(job, true).finally(() => this.refillSoon())
+      for (const job of general) void this.track(job).finally(() => this.refillSoon())
       // A wake-up during the claim may stand for jobs the claim did not see.
       if (seq === this.wakeSeq) {
         if (fast.length < fastWanted) this.fastMaybe = false
