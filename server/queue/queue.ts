@@ -58,7 +58,7 @@ export interface QueueOptions {
   instanceId?: string
   concurrency?: number
   pollIntervalMs?: number
-  /** Slots reserved for the kinds registered in the fast lane, on top of `concurrency` (default a quarter of it, at least 2). */
+  /** Slots reserved for the kinds registered in the fast lane, on top of `concurrency` (default: as many as `concurrency`). */
   fastSlots?: number
   /** Lock lease of a claimed job (default 30 s), renewed every third of it while the handler runs. */
   lockTtlMs?: number
@@ -155,7 +155,9 @@ export class Queue {
     // locked_by is varchar(64).
     this.instanceId = (opts.instanceId ?? defaultInstanceId()).slice(0, 64)
     this.concurrency = Math.max(1, opts.concurrency ?? 4)
-    this.fastSlots = Math.max(1, opts.fastSlots ?? Math.max(2, Math.ceil(this.concurrency / 4)))
+    // As many as the general slots by default: fast-lane work is short and mostly waits on the network, and a burst of
+    // 200 welcomes/s at a few hundred ms per call needs tens of them in flight.
+    this.fastSlots = Math.max(1, opts.fastSlots ?? this.concurrency)
     this.pollIntervalMs = opts.pollIntervalMs ?? 1000
     // Short and renewed by the heartbeat (every third of it): a dead instance's jobs are taken back within one TTL.
     this.lockTtlMs = opts.lockTtlMs ?? 30_000
