@@ -136,6 +136,8 @@ export class Queue {
   /** Whether a lane may have runnable jobs; cleared by a claim that came back short, set by every wake-up. */
   private fastMaybe = true
   private generalMaybe = true
+  /** The fast lane's last claim filled every free fast slot: more fast work is probably waiting. */
+  private fastBacklog = false
   /** Counts wake-ups, so a claim that raced one does not clear the flags above. */
   private wakeSeq = 0
   private stopping = false
@@ -347,7 +349,11 @@ export class Queue {
     while (this.started && !this.stopping) {
       this.pumpAgain = false
       const fastFree = this.fastKinds.length > 0 ? this.fastSlots - this.fastInFlight.size : 0
-      const free = this.concurrency - (this.inFlight.size - this.fastInFlight.size)
+      // While fast-lane work queues up (its last claim came back full), the general lane runs on a quarter of its slots:
+      // jobs share one event loop and one database, and the welcomes' code is what expires. Not none: a fast lane full of
+      // hung calls must not stop everything else.
+      const generalSlots = this.fastBacklog ? Math.ceil(this.concurrency / 4) : this.concurrency
+      const free = generalSlots - (this.inFlight.size - this.fastInFlight.size)
       // A lane whose last claim came back short has nothing runnable until the next wake-up: a finishing job then
       // claims nothing, so the claim runs about as often as work arrives instead of once per finished job.
       const fastWanted = fastFree > 0 && this.fastMaybe ? fastFree : 0
@@ -357,6 +363,7 @@ export class Queue {
       const { fast, general } = await this.claim(wanted, fastWanted)
       for (const job of fast) void this.track(job, true).finally(() => this.refillSoon())
       for (const job of general) void this.track(job).finally(() => this.refillSoon())
+      if (fastWanted > 0) this.fastBacklog = fast.length === fastWanted
       // A wake-up during the claim may stand for jobs the claim did not see.
       if (seq === this.wakeSeq) {
         if (fast.length < fastWanted) this.fastMaybe = false
