@@ -183,6 +183,8 @@ export const QUEUE_KIND_LABELS: Record<string, string> = {
   'notify.announce': '发布公告',
   'broadcast.dispatch': '提交群发',
   'customers.tag-batch-item': '批量标签（单个客户）',
+  'wecom.welcome': '发送欢迎语',
+  'lost-customers.sync-notice': '同步发现的流失客户提醒',
 }
 
 interface ResultField {

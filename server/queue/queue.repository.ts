@@ -117,7 +117,10 @@ export async function deleteDoneJobs(db: Executor, before: number): Promise<numb
 }
 
 export interface ClaimRequest {
+  /** Jobs of any kind. */
   limit: number
+  /** Jobs of these kinds only, claimed first and returned apart (the queue's fast lane). */
+  fast?: { kinds: readonly string[]; limit: number }
   now: number
   instanceId: string
   lockTtlMs: number
@@ -130,10 +133,29 @@ export interface ClaimRequest {
  * a write transaction: on MySQL SKIP LOCKED lets several instances claim disjoint rows at once; SQLite has one writer,
  * so the transaction alone makes select-then-update atomic.
  */
-export async function claimQueueJobs(trx: Executor, r: ClaimRequest): Promise<QueueJob[]> {
+export async function claimQueueJobs(trx: Executor, r: ClaimRequest): Promise<{ fast: QueueJob[]; general: QueueJob[] }> {
   const { now, limit } = r
+  const fast: QueueJob[] = []
+  if (r.fast && r.fast.limit > 0 && r.fast.kinds.length > 0) {
+    // (kind, status, run_after) index: a backlog of other kinds is never read.
+    const kinds = r.fast.kinds
+    fast.push(
+      ...(await forUpdateSkipLocked(
+        trx,
+        trx
+          .selectFrom('queue_jobs')
+          .selectAll()
+          .where((eb) => (kinds.length === 1 ? eb('kind', '=', kinds[0]) : eb('kind', 'in', kinds)))
+          .where('status', '=', 'pending')
+          .where('run_after', '<=', now)
+          .orderBy('run_after')
+          .orderBy('id')
+          .limit(r.fast.limit),
+      ).execute()),
+    )
+  }
   const candidates: QueueJob[] = []
-  if (r.includeExpired) {
+  if (r.includeExpired && limit > 0) {
     const expired = await forUpdateSkipLocked(
       trx,
       trx
@@ -166,20 +188,26 @@ export async function claimQueueJobs(trx: Executor, r: ClaimRequest): Promise<Qu
 
   if (candidates.length < limit) {
     // (status, run_after) index read in order: only the rows returned get locked.
-    const pending = forUpdateSkipLocked(
-      trx,
-      trx
-        .selectFrom('queue_jobs')
-        .selectAll()
-        .where('status', '=', 'pending')
-        .where('run_after', '<=', now)
-        .orderBy('run_after')
-        .orderBy('id')
-        .limit(limit - candidates.length),
-    )
-    candidates.push(...(await pending.execute()))
+    let pending = trx
+      .selectFrom('queue_jobs')
+      .selectAll()
+      .where('status', '=', 'pending')
+      .where('run_after', '<=', now)
+      .orderBy('run_after')
+      .orderBy('id')
+      .limit(limit - candidates.length)
+    if (fast.length > 0)
+      pending = pending.where(
+        'id',
+        'not in',
+        fast.map((j) => j.id),
+      )
+    candidates.push(...(await forUpdateSkipLocked(trx, pending).execute()))
   }
-  if (candidates.length === 0) return []
+  const fastIds = new Set(fast.map((j) => j.id))
+  candidates.push(...fast)
+  if (candidates.length === 0) return { fast: [], general: [] }
+  const split = (jobs: QueueJob[]) => ({ fast: jobs.filter((j) => fastIds.has(j.id)), general: jobs.filter((j) => !fastIds.has(j.id)) })
 
   const lock = { locked_by: r.instanceId, locked_until: now + r.lockTtlMs, updated_at: now }
   const ids = candidates.map((j) => j.id)
@@ -198,16 +226,18 @@ export async function claimQueueJobs(trx: Executor, r: ClaimRequest): Promise<Qu
   // Rows were locked (MySQL) or the transaction is the only writer (SQLite), so every candidate is ours and its new
   // state is known without reading it back; the read-back is only a safety net.
   if (affected(res) === candidates.length) {
-    return candidates.map((j) => ({ ...j, status: 'running' as const, attempts: j.attempts + 1, ...lock }))
+    return split(candidates.map((j) => ({ ...j, status: 'running' as const, attempts: j.attempts + 1, ...lock })))
   }
-  return trx
-    .selectFrom('queue_jobs')
-    .selectAll()
-    .where('id', 'in', ids)
-    .where('status', '=', 'running')
-    .where('locked_by', '=', r.instanceId)
-    .where('locked_until', '=', lock.locked_until)
-    .execute()
+  return split(
+    await trx
+      .selectFrom('queue_jobs')
+      .selectAll()
+      .where('id', 'in', ids)
+      .where('status', '=', 'running')
+      .where('locked_by', '=', r.instanceId)
+      .where('locked_until', '=', lock.locked_until)
+      .execute(),
+  )
 }
 
 export interface JobOutcome {

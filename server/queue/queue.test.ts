@@ -416,3 +416,26 @@ describe('two instances', () => {
     }
   })
 })
+
+describe('fast lane', () => {
+  it('a fast-lane job runs in its own slot while every general slot is held by slow jobs with a backlog behind them', async () => {
+    const q = makeQueue({ clock: systemClock, concurrency: 2, fastSlots: 1, pollIntervalMs: 50 })
+    const release = deferred()
+    const started: string[] = []
+    q.register<{ n: number }>('slow', async (job) => {
+      started.push(`slow${job.payload.n}`)
+      await release.promise
+    })
+    q.register('welcome', async () => void started.push('welcome'), { lane: 'fast' })
+    for (let n = 0; n < 5; n++) await q.enqueue(handle.db, 'slow', { n })
+    q.start()
+    await vi.waitFor(() => expect(started).toEqual(['slow0', 'slow1']), { timeout: 10_000 })
+    const id = (await q.enqueue(handle.db, 'welcome', {})).id!
+    await vi.waitFor(async () => expect((await rowOf(id)).status).toBe('done'), { timeout: 10_000 })
+    // The welcome ran although both general slots stayed busy and three older jobs still wait.
+    expect(started).toEqual(['slow0', 'slow1', 'welcome'])
+    expect((await q.stats()).pending).toBe(3)
+    release.resolve()
+    await vi.waitFor(async () => expect((await q.stats()).done).toBe(6), { timeout: 10_000 })
+  })
+})

@@ -34,6 +34,14 @@ export interface QueueJobInfo<P = unknown> {
 
 export type QueueHandler<P = unknown> = (job: QueueJobInfo<P>) => Promise<void>
 
+export interface RegisterOptions {
+  /**
+   * 'fast': the kind also has slots of its own (QueueOptions.fastSlots) that no other kind can take, claimed first, so
+   * work that must start within seconds (a welcome whose code lives 20 s) never waits behind slow jobs.
+   */
+  lane?: 'fast'
+}
+
 export interface EnqueueOptions {
   orgId?: number | null
   /** A second enqueue with the same key is a no-op, even after the first job finished. */
@@ -50,6 +58,8 @@ export interface QueueOptions {
   instanceId?: string
   concurrency?: number
   pollIntervalMs?: number
+  /** Slots reserved for the kinds registered in the fast lane, on top of `concurrency` (default: as many as `concurrency`). */
+  fastSlots?: number
   /** Lock lease of a claimed job (default 30 s), renewed every third of it while the handler runs. */
   lockTtlMs?: number
   backoff?: BackoffPolicy
@@ -83,6 +93,8 @@ const MAX_ERROR_CHARS = 4000
 const STACK_LINES = 6
 /** Re-checks after an enqueue: the caller's transaction may commit a little after it called enqueue. */
 const WAKE_DELAYS_MS = [0, 20, 100]
+/** How long a freed slot waits for others before they are refilled together (well under a welcome's 20 s). */
+const REFILL_DELAY_MS = 5
 
 /**
  * Delay before the next attempt: base · 2^(attempts-1), capped at max, with "equal jitter"
@@ -113,13 +125,26 @@ export class Queue {
   private readonly lockTtlMs: number
   private readonly backoff: BackoffPolicy
   private readonly handlers = new Map<string, QueueHandler<unknown>>()
+  private readonly fastSlots: number
+  /** Kinds registered in the fast lane. */
+  private readonly fastKinds: string[] = []
   /** Jobs being handled by this instance, by id; their locks are renewed while they run. */
   private readonly inFlight = new Map<number, Promise<void>>()
+  /** The part of inFlight that occupies fast-lane slots. */
+  private readonly fastInFlight = new Set<number>()
   private started = false
+  /** Whether a lane may have runnable jobs; cleared by a claim that came back short, set by every wake-up. */
+  private fastMaybe = true
+  private generalMaybe = true
+  /** The fast lane's last claim filled every free fast slot: more fast work is probably waiting. */
+  private fastBacklog = false
+  /** Counts wake-ups, so a claim that raced one does not clear the flags above. */
+  private wakeSeq = 0
   private stopping = false
   private pumping: Promise<void> | null = null
   private pumpAgain = false
   private pollTimer: NodeJS.Timeout | null = null
+  private refillTimer: NodeJS.Timeout | null = null
   private heartbeatTimer: NodeJS.Timeout | null = null
   private readonly wakeTimers = new Map<number, NodeJS.Timeout>()
   private readonly expiredCheckIntervalMs: number
@@ -132,6 +157,9 @@ export class Queue {
     // locked_by is varchar(64).
     this.instanceId = (opts.instanceId ?? defaultInstanceId()).slice(0, 64)
     this.concurrency = Math.max(1, opts.concurrency ?? 4)
+    // As many as the general slots by default: fast-lane work is short and mostly waits on the network, and a burst of
+    // 200 welcomes/s at a few hundred ms per call needs tens of them in flight.
+    this.fastSlots = Math.max(1, opts.fastSlots ?? this.concurrency)
     this.pollIntervalMs = opts.pollIntervalMs ?? 1000
     // Short and renewed by the heartbeat (every third of it): a dead instance's jobs are taken back within one TTL.
     this.lockTtlMs = opts.lockTtlMs ?? 30_000
@@ -139,9 +167,10 @@ export class Queue {
     this.backoff = opts.backoff ?? { baseMs: 2000, maxMs: 15 * 60_000 }
   }
 
-  register<P>(kind: string, handler: QueueHandler<P>): void {
+  register<P>(kind: string, handler: QueueHandler<P>, opts: RegisterOptions = {}): void {
     if (this.handlers.has(kind)) throw new Error(`queue handler for "${kind}" is already registered`)
     this.handlers.set(kind, handler as unknown as QueueHandler<unknown>)
+    if (opts.lane === 'fast') this.fastKinds.push(kind)
   }
 
   /**
@@ -164,15 +193,25 @@ export class Queue {
    * commit). Same rules as enqueue: pass the caller's transaction; a job whose dedupe key exists already is skipped.
    * Returns how many jobs were added.
    */
-  async enqueueMany(exec: Executor, jobs: readonly { kind: string; payload: unknown; opts?: EnqueueOptions }[]): Promise<number> {
+  async enqueueMany(
+    exec: Executor,
+    jobs: readonly { kind: string; payload: unknown; opts?: EnqueueOptions }[],
+    /** The caller calls wake() once its transaction has committed: no re-checks on the chance that it has not yet. */
+    { wakeAfterCommit = false }: { wakeAfterCommit?: boolean } = {},
+  ): Promise<number> {
     if (jobs.length === 0) return 0
     const now = this.clock.now()
     const added = await insertQueueJobs(
       exec,
       jobs.map(({ kind, payload, opts = {} }) => jobRow(kind, payload, opts, now)),
     )
-    if (added > 0) this.notify()
+    if (added > 0 && !wakeAfterCommit) this.notify()
     return added
+  }
+
+  /** Looks for work once, now: for a caller whose enqueuing transaction has committed (so the jobs are visible). */
+  wake(): void {
+    this.wakeUp()
   }
 
   start(): void {
@@ -181,7 +220,7 @@ export class Queue {
     this.stopping = false
     this.heartbeatTimer = setInterval(() => void this.renewLocks(), Math.max(1000, Math.floor(this.lockTtlMs / 3)))
     this.heartbeatTimer.unref()
-    this.pump()
+    this.wakeUp()
   }
 
   /** Stops claiming; resolves once every handler already running has finished. */
@@ -194,6 +233,8 @@ export class Queue {
     this.started = false
     if (this.pollTimer) clearTimeout(this.pollTimer)
     this.pollTimer = null
+    if (this.refillTimer) clearTimeout(this.refillTimer)
+    this.refillTimer = null
     for (const t of this.wakeTimers.values()) clearTimeout(t)
     this.wakeTimers.clear()
     await this.pumping
@@ -211,7 +252,7 @@ export class Queue {
       if (this.wakeTimers.has(delay)) continue
       const t = setTimeout(() => {
         this.wakeTimers.delete(delay)
-        this.pump()
+        this.wakeUp()
       }, delay)
       t.unref()
       this.wakeTimers.set(delay, t)
@@ -226,7 +267,7 @@ export class Queue {
     const maxJobs = opts.maxJobs ?? Number.POSITIVE_INFINITY
     let count = 0
     while (count < maxJobs) {
-      const jobs = await this.claim(Math.min(this.concurrency, maxJobs - count))
+      const { general: jobs } = await this.claim(Math.min(this.concurrency, maxJobs - count), 0)
       if (jobs.length === 0) break
       await Promise.all(jobs.map((job) => this.track(job)))
       count += jobs.length
@@ -260,6 +301,27 @@ export class Queue {
     return deleteDoneJobs(this.db, this.clock.now() - olderThanMs)
   }
 
+  /** Something may be runnable (an enqueue, a commit, the poll timer): both lanes are worth a claim again. */
+  private wakeUp(): void {
+    this.wakeSeq++
+    this.fastMaybe = true
+    this.generalMaybe = true
+    this.pump()
+  }
+
+  /**
+   * A finished job's slot is refilled a moment later, not at once: under a backlog, jobs finishing close together then
+   * share one claim (one transaction for several slots) instead of one claim each.
+   */
+  private refillSoon(): void {
+    if (this.refillTimer || !this.started || this.stopping) return
+    this.refillTimer = setTimeout(() => {
+      this.refillTimer = null
+      this.pump()
+    }, REFILL_DELAY_MS)
+    this.refillTimer.unref()
+  }
+
   /** One claiming pass at a time; a request arriving meanwhile makes it go round once more. */
   private pump(): void {
     if (!this.started || this.stopping) return
@@ -279,17 +341,36 @@ export class Queue {
       })
   }
 
-  /** Claims until every slot is busy or nothing is runnable; finishing handlers call pump() to refill. */
+  /**
+   * Claims until every slot is busy or nothing is runnable; finishing handlers call pump() to refill. Both lanes are
+   * claimed in one transaction: the fast lane's kinds first, into their own slots, then any kind into the general ones.
+   */
   private async fill(): Promise<void> {
     while (this.started && !this.stopping) {
       this.pumpAgain = false
-      const free = this.concurrency - this.inFlight.size
-      if (free <= 0) return
-      const jobs = await this.claim(free)
-      for (const job of jobs) {
-        void this.track(job).finally(() => this.pump())
+      const fastFree = this.fastKinds.length > 0 ? this.fastSlots - this.fastInFlight.size : 0
+      // While fast-lane work queues up (its last claim came back full), the general lane runs on a quarter of its slots:
+      // jobs share one event loop and one database, and the welcomes' code is what expires. Not none: a fast lane full of
+      // hung calls must not stop everything else.
+      const generalSlots = this.fastBacklog ? Math.ceil(this.concurrency / 4) : this.concurrency
+      const free = generalSlots - (this.inFlight.size - this.fastInFlight.size)
+      // A lane whose last claim came back short has nothing runnable until the next wake-up: a finishing job then
+      // claims nothing, so the claim runs about as often as work arrives instead of once per finished job.
+      const fastWanted = fastFree > 0 && this.fastMaybe ? fastFree : 0
+      const wanted = free > 0 && this.generalMaybe ? free : 0
+      if (fastWanted === 0 && wanted === 0) return
+      const seq = this.wakeSeq
+      const { fast, general } = await this.claim(wanted, fastWanted)
+      for (const job of fast) void this.track(job, true).finally(() => this.refillSoon())
+      for (const job of general) void this.track(job).finally(() => this.refillSoon())
+      if (fastWanted > 0) this.fastBacklog = fast.length === fastWanted
+      // A wake-up during the claim may stand for jobs the claim did not see.
+      if (seq === this.wakeSeq) {
+        if (fast.length < fastWanted) this.fastMaybe = false
+        if (general.length < wanted) this.generalMaybe = false
       }
-      if (jobs.length < free) return
+      // Another round only when a lane came back full: there may be more.
+      if (!(fastWanted > 0 && fast.length === fastWanted) && !(wanted > 0 && general.length === wanted)) return
     }
   }
 
@@ -299,18 +380,22 @@ export class Queue {
     if (!this.started || this.stopping) return
     this.pollTimer = setTimeout(() => {
       this.pollTimer = null
-      this.pump()
+      this.wakeUp()
     }, this.pollIntervalMs)
     this.pollTimer.unref()
   }
 
-  private track(job: QueueJob): Promise<void> {
+  private track(job: QueueJob, fast = false): Promise<void> {
     const p = this.process(job)
       .catch((err) =>
         this.log.error({ err, jobId: job.id, kind: job.kind }, 'queue job bookkeeping failed; the lock will expire and it will be retried'),
       )
-      .finally(() => this.inFlight.delete(job.id))
+      .finally(() => {
+        this.inFlight.delete(job.id)
+        this.fastInFlight.delete(job.id)
+      })
     this.inFlight.set(job.id, p)
+    if (fast) this.fastInFlight.add(job.id)
     return p
   }
 
@@ -320,17 +405,24 @@ export class Queue {
    * otherwise deadlock two claimers moving index entries into the same 'running' range. SQLite has one writer, so
    * the transaction alone makes select-then-update atomic.
    */
-  private async claim(limit: number): Promise<QueueJob[]> {
-    if (limit <= 0) return []
+  private async claim(limit: number, fastLimit: number): Promise<{ fast: QueueJob[]; general: QueueJob[] }> {
+    if (limit <= 0 && fastLimit <= 0) return { fast: [], general: [] }
     return writeTransaction(
       this.db,
       (trx) => {
         const now = this.clock.now()
         // A crashed instance's jobs are looked for first so they are not starved, but not on every claim: a lock only
         // expires after lockTtlMs, so looking a few times per TTL is enough.
-        const includeExpired = now - this.lastExpiredCheck >= this.expiredCheckIntervalMs
+        const includeExpired = limit > 0 && now - this.lastExpiredCheck >= this.expiredCheckIntervalMs
         if (includeExpired) this.lastExpiredCheck = now
-        return claimQueueJobs(trx, { limit, now, instanceId: this.instanceId, lockTtlMs: this.lockTtlMs, includeExpired })
+        return claimQueueJobs(trx, {
+          limit,
+          fast: fastLimit > 0 ? { kinds: this.fastKinds, limit: fastLimit } : undefined,
+          now,
+          instanceId: this.instanceId,
+          lockTtlMs: this.lockTtlMs,
+          includeExpired,
+        })
       },
       { attempts: 5, onRetry: (err, attempt) => this.log.debug({ err, attempt }, 'claim lost a lock race; retrying') },
     )

@@ -5,6 +5,7 @@ import { buildXml, parseXml } from '../../platform/xml'
 import { createOrgWithUser, createTestDeps } from '../../testing/deps'
 import { createTestDb, countRows } from '../../testing/test-db'
 import { CALLBACK_JOB, CallbackStore } from './callback-store'
+import { WELCOME_JOB } from './welcome-job'
 
 let handle: DbHandle
 let deps: ReturnType<typeof createTestDeps>
@@ -32,13 +33,14 @@ const event = (ext: string) => ({ orgId, plaintext: plaintext(ext), doc: parseXm
 const count = async (table: 'callback_events' | 'queue_jobs') => countRows(deps.db, table)
 
 describe('CallbackStore', () => {
-  it('stores concurrent events in shared transactions, each with its job, before resolving', async () => {
+  it('stores concurrent events in shared transactions, each with its job (and an add its welcome job), before resolving', async () => {
     const commits: [number, number][] = []
     const store = new CallbackStore(deps, (stored, dups) => commits.push([stored, dups]))
     await Promise.all(Array.from({ length: 60 }, (_, i) => store.store(event(`wm${i}`))))
     expect(await count('callback_events')).toBe(60)
     const jobs = await deps.db.selectFrom('queue_jobs').select(['kind', 'payload', 'dedupe_key', 'org_id']).execute()
-    expect(jobs).toHaveLength(60)
+    // Each add event: its processing job and its welcome job (the queue's fast lane).
+    expect(jobs).toHaveLength(120)
     const events = await deps.db
       .selectFrom('callback_events')
       .select(['id', 'dedupe_key', 'change_type', 'external_userid', 'create_time', 'status'])
@@ -50,13 +52,24 @@ describe('CallbackStore', () => {
         dedupe_key: `cb:${orgId}:${e.dedupe_key}`,
         org_id: orgId,
       })
+      // The welcome job carries what the send needs, so it reads no event row.
+      const welcome = jobs.find((j) => j.kind === WELCOME_JOB && j.dedupe_key === `wl:${orgId}:${e.dedupe_key}`)
+      expect(welcome?.org_id).toBe(orgId)
+      expect(JSON.parse(welcome!.payload)).toEqual({
+        eventId: e.id,
+        userid: 'zhangli',
+        externalUserid: e.external_userid,
+        state: '',
+        welcomeCode: '',
+        createTime: 1795000000_000,
+      })
       expect(e).toMatchObject({ change_type: 'add_external_contact', create_time: 1795000000_000, status: 'pending' })
     }
     expect(commits.length).toBeLessThan(60)
     expect(commits.reduce((n, [s]) => n + s, 0)).toBe(60)
   })
 
-  it('one plaintext delivered concurrently and again later is one event and one job', async () => {
+  it('one plaintext delivered concurrently and again later is one event, one job and one welcome job', async () => {
     let stored = 0
     let dups = 0
     const store = new CallbackStore(deps, (s, d) => {
@@ -66,7 +79,8 @@ describe('CallbackStore', () => {
     await Promise.all([store.store(event('wmSAME')), store.store(event('wmSAME')), store.store(event('wmSAME'))])
     await store.store(event('wmSAME'))
     expect(await count('callback_events')).toBe(1)
-    expect(await count('queue_jobs')).toBe(1)
+    const jobs = await deps.db.selectFrom('queue_jobs').select('kind').orderBy('kind').execute()
+    expect(jobs.map((j) => j.kind)).toEqual([CALLBACK_JOB, WELCOME_JOB])
     expect([stored, dups]).toEqual([1, 3])
   })
 
@@ -82,6 +96,6 @@ describe('CallbackStore', () => {
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled'])
     const rows = await deps.db.selectFrom('callback_events').select('external_userid').orderBy('external_userid').execute()
     expect(rows.map((r) => r.external_userid)).toEqual(['wm1', 'wm2', 'wm3'])
-    expect(await count('queue_jobs')).toBe(3)
+    expect(await count('queue_jobs')).toBe(6)
   })
 })

@@ -6,6 +6,7 @@ import type { Deps } from '../../deps'
 import type { XmlObject } from '../../platform/xml'
 import { findDisabledOrgIds, findEventsByDedupeKeys, insertEvents, releaseHeldEventsBySource } from './callbacks.repository'
 import type { CallbackEventsTable } from './callbacks.table'
+import { hasWelcome, WELCOME_JOB, type WelcomeJobPayload } from './welcome-job'
 
 export const CALLBACK_JOB = 'wecom.callback'
 /** The job of a stored Official Account event. */
@@ -24,6 +25,8 @@ export interface IncomingEvent {
 
 interface Waiting {
   row: Insertable<CallbackEventsTable>
+  /** An add event's State and WelcomeCode, for its welcome job's payload. */
+  welcome: { state: string; code: string } | null
   resolve(): void
   reject(err: unknown): void
 }
@@ -91,8 +94,11 @@ export class CallbackStore {
 
   store(event: IncomingEvent): Promise<void> {
     const row = eventRow(event.orgId, event.plaintext, event.doc, this.deps.clock.now(), this.source, event.dedupeKey)
+    const welcome = hasWelcome({ source: this.source, msg_type: row.msg_type!, event: row.event!, change_type: row.change_type! })
+      ? { state: str(event.doc.State), code: str(event.doc.WelcomeCode) }
+      : null
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ row, resolve, reject })
+      this.pending.push({ row, welcome, resolve, reject })
       this.schedule()
     })
   }
@@ -132,7 +138,8 @@ export class CallbackStore {
 
   private async write(batch: Waiting[]): Promise<void> {
     // The same plaintext twice for one org in one batch (a retry racing its original) is one row; both requests get their ack.
-    const rows = [...new Map(batch.map((w) => [eventKey(w.row.org_id, w.row.dedupe_key), w.row])).values()]
+    const unique = new Map(batch.map((w) => [eventKey(w.row.org_id, w.row.dedupe_key), w]))
+    const rows = [...unique.values()].map((w) => w.row)
     const inserted = await this.deps.db.transaction().execute(async (trx) => {
       const orgIds = [...new Set(rows.map((r) => r.org_id))]
       // A disabled org's events are kept (they were acked) but wait, without a job, until the org is enabled again.
@@ -150,16 +157,34 @@ export class CallbackStore {
           rows.map((r) => r.dedupe_key),
         )
       ).filter((r) => r.status === 'pending' && wanted.has(eventKey(r.org_id, r.dedupe_key)))
+      // An add event's welcome is a job of its own, in the queue's fast lane: nothing of the event's processing comes before it.
       await this.deps.queue.enqueueMany(
         trx,
-        stored.map((r) => ({
-          kind: JOB_OF_SOURCE[this.source],
-          payload: { eventId: r.id },
-          opts: { orgId: r.org_id, dedupeKey: `cb:${eventKey(r.org_id, r.dedupe_key)}` },
-        })),
+        stored.flatMap((r) => {
+          const key = eventKey(r.org_id, r.dedupe_key)
+          const { row, welcome } = unique.get(key)!
+          const jobs: { kind: string; payload: unknown; opts: { orgId: number; dedupeKey: string } }[] = [
+            { kind: JOB_OF_SOURCE[this.source], payload: { eventId: r.id }, opts: { orgId: r.org_id, dedupeKey: `cb:${key}` } },
+          ]
+          if (welcome) {
+            const payload: WelcomeJobPayload = {
+              eventId: r.id,
+              userid: row.userid ?? '',
+              externalUserid: row.external_userid ?? '',
+              state: welcome.state,
+              welcomeCode: welcome.code,
+              createTime: Number(row.create_time),
+            }
+            jobs.push({ kind: WELCOME_JOB, payload, opts: { orgId: r.org_id, dedupeKey: `wl:${key}` } })
+          }
+          return jobs
+        }),
+        { wakeAfterCommit: true },
       )
       return n
     })
+    // Committed: the jobs are visible now, so one look for work is enough.
+    this.deps.queue.wake()
     this.onStored(inserted, batch.length - inserted)
   }
 }
@@ -174,7 +199,11 @@ export async function releaseHeldCallbacks(deps: Pick<Deps, 'queue'>, trx: Execu
   for (let i = 0; i < held.length; i += MAX_BATCH) {
     await deps.queue.enqueueMany(
       trx,
-      held.slice(i, i + MAX_BATCH).map((e) => ({ kind: JOB_OF_SOURCE[e.source], payload: { eventId: e.id }, opts: { orgId } })),
+      held.slice(i, i + MAX_BATCH).flatMap((e) => [
+        { kind: JOB_OF_SOURCE[e.source], payload: { eventId: e.id }, opts: { orgId } },
+        // Its code has long expired; the welcome job still records that outcome.
+        ...(hasWelcome(e) ? [{ kind: WELCOME_JOB, payload: { eventId: e.id }, opts: { orgId } }] : []),
+      ]),
     )
   }
   return held.length

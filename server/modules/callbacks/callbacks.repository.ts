@@ -89,10 +89,14 @@ export async function releaseHeldEvents(trx: Executor, orgId: number): Promise<n
 }
 
 /** As releaseHeldEvents, with each event's source (its job kind depends on it). */
-export async function releaseHeldEventsBySource(trx: Executor, orgId: number): Promise<{ id: number; source: 'wecom' | 'oa' }[]> {
+export async function releaseHeldEventsBySource(trx: Executor, orgId: number) {
   const held = await forUpdate(
     trx,
-    trx.selectFrom('callback_events').select(['id', 'source']).where('org_id', '=', orgId).where('status', '=', 'held'),
+    trx
+      .selectFrom('callback_events')
+      .select(['id', 'source', 'msg_type', 'event', 'change_type'])
+      .where('org_id', '=', orgId)
+      .where('status', '=', 'held'),
   ).execute()
   const ids = held.map((r) => r.id)
   // Chunked: a long-disabled org may have many.

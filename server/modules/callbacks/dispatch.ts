@@ -6,6 +6,8 @@ import { findEventToProcess, holdEventWhileOrgDisabled, setEventFailed, setEvent
 import { findHandler, type HandlerTable } from './handlers/handler'
 import { wecomHandlers } from './handlers/index'
 import { oaHandlers } from './handlers/oa/index'
+import { PermanentJobError } from '../../queue/queue'
+import { processWelcomeJob, WELCOME_JOB, type WelcomeJobPayload } from './welcome-job'
 
 export async function processCallbackEvent(deps: Deps, eventId: number, table: HandlerTable = wecomHandlers): Promise<void> {
   const found = await findEventToProcess(deps.db, eventId)
@@ -34,4 +36,13 @@ export function registerCallbackWorker(deps: Deps, table: HandlerTable = wecomHa
   deps.queue.register<{ eventId: number }>(CALLBACK_JOB, (job) => processCallbackEvent(deps, job.payload.eventId, table))
   // Official Account events: the same stored rows and outcomes, their own table.
   deps.queue.register<{ eventId: number }>(OA_CALLBACK_JOB, (job) => processCallbackEvent(deps, job.payload.eventId, oaHandlers))
+  // An add event's welcome: its own job in the queue's fast lane (the code lives 20 s).
+  deps.queue.register<WelcomeJobPayload>(
+    WELCOME_JOB,
+    async (job) => {
+      if (job.orgId === null) throw new PermanentJobError('welcome job without an org')
+      await processWelcomeJob(deps, job.orgId, job.payload)
+    },
+    { lane: 'fast' },
+  )
 }

@@ -16,7 +16,8 @@ const CODE_SPENT = 41051
 
 export interface WelcomeInput {
   orgId: number
-  event: CallbackEventRow
+  /** The add event: its id keys the welcome row, its time dates the code. */
+  event: Pick<CallbackEventRow, 'id' | 'create_time'>
   userid: string
   externalUserid: string
   way: ContactWayRow | undefined

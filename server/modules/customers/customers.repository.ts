@@ -662,27 +662,37 @@ export function findActiveFollows(db: Executor, orgId: number) {
     .execute()
 }
 
-/** Marks relations lost at `now`, and their customers too when no active relation is left. */
+/**
+ * Marks relations lost at `now`, and their customers too when no active relation is left. Only relations still active
+ * are touched (a callback may have ended one since the caller read it); returns those this call marked, so whoever is
+ * told about them is told once. Run it in a transaction: the read-back keys on this call's own `now`.
+ */
 export async function markFollowsLost(
   db: Executor,
   orgId: number,
   follows: readonly { id: number; customer_id: number; userid?: string }[],
   now: number,
-): Promise<void> {
-  // The timeline says the relation was found gone by the sync (who ended it is not known).
-  await insertCustomerEvents(
-    db,
-    follows.map((f) =>
-      eventRow({ orgId, customerId: f.customer_id, userid: f.userid ?? '', actor: SYSTEM, at: now, now, via: 'sync' }, 'lost', {}),
-    ),
-  )
+): Promise<{ id: number; userid: string }[]> {
+  const marked: { id: number; userid: string }[] = []
   for (const part of chunks(follows.map((r) => r.id))) {
     await db
       .updateTable('customer_follows')
       .set({ status: 'lost', lost_at: now, lost_by: 'sync', updated_at: now })
       .where('org_id', '=', orgId)
       .where('id', 'in', part)
+      .where('status', '=', 'active')
       .execute()
+    marked.push(
+      ...(await db
+        .selectFrom('customer_follows')
+        .select(['id', 'userid'])
+        .where('org_id', '=', orgId)
+        .where('id', 'in', part)
+        .where('status', '=', 'lost')
+        .where('lost_by', '=', 'sync')
+        .where('lost_at', '=', now)
+        .execute()),
+    )
   }
   for (const part of chunks([...new Set(follows.map((r) => r.customer_id))])) {
     await db
@@ -703,6 +713,15 @@ export async function markFollowsLost(
       )
       .execute()
   }
+  // The timeline says the relation was found gone by the sync (who ended it is not known): only those this call marked.
+  const byId = new Map(follows.map((f) => [f.id, f]))
+  await insertCustomerEvents(
+    db,
+    marked.map((m) =>
+      eventRow({ orgId, customerId: byId.get(m.id)!.customer_id, userid: m.userid, actor: SYSTEM, at: now, now, via: 'sync' }, 'lost', {}),
+    ),
+  )
+  return marked
 }
 
 /** Whether the org has any customer yet (a fresh demo syncs at start instead of waiting for the nightly run). */

@@ -13,6 +13,7 @@ import { finishJobRun, insertJobRun, setJobRunProgress } from '../../jobs/jobs.r
 import { syncCorpTags } from '../tags/tags.service'
 import { syncStaff } from '../wecom-config/wecom-config.service'
 import { markFollowsLost } from './customers.repository'
+import { queueSyncLostNotices } from '../lost-customers/lost-customers.service'
 import { importExternalWays } from './customers.sync-ways'
 import { writeSyncPage, type AttributedWay, type PageContext } from './customers.sync-page'
 import {
@@ -351,7 +352,12 @@ async function passUnderLease(
     const seen = await findSeenFollowIds(db, run.id)
     const stale = (await findActiveFollowsBefore(db, orgId, passStart)).filter((f) => !seen.has(f.id))
     const lostAt = deps.clock.now()
-    if (stale.length > 0) await writeTransaction(db, (trx) => markFollowsLost(trx, orgId, stale, lostAt))
+    // The org's lost-customer alert applies to these as to a del_follow_user callback: the notices are queued in the
+    // transaction that marks the relations, so they go out exactly when the marking commits, even across a crash.
+    if (stale.length > 0)
+      await writeTransaction(db, async (trx) =>
+        queueSyncLostNotices(deps, trx, orgId, run.id, await markFollowsLost(trx, orgId, stale, lostAt)),
+      )
     const sums = await sumSyncChunks(db, run.id)
     const finishedAt = deps.clock.now()
     await setSyncRun(db, run.id, { status: 'succeeded', lost: stale.length, errors, finished_at: finishedAt, heartbeat_at: finishedAt })

@@ -88,3 +88,16 @@ export async function claimDigest(
     throw err
   }
 }
+
+/** The customers' names behind some of the org's relations (the sync's lost notice names a few of them). */
+export function findFollowCustomerNames(db: Executor, orgId: number, followIds: readonly number[]) {
+  if (followIds.length === 0) return Promise.resolve([])
+  return db
+    .selectFrom('customer_follows as f')
+    .innerJoin('customers as c', (j) => j.onRef('c.id', '=', 'f.customer_id').onRef('c.org_id', '=', 'f.org_id'))
+    .select(['f.id', 'c.name', 'c.external_userid'])
+    .where('f.org_id', '=', orgId)
+    .where('f.id', 'in', followIds)
+    .orderBy('f.id')
+    .execute()
+}

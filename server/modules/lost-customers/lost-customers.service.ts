@@ -1,5 +1,6 @@
 // 流失客户: the list of ended relations with who ended them, its CSV export, and the per-org lost-customer alert (immediate, 09:00 digest, off).
 import { stringify } from 'csv-stringify/sync'
+import type { Executor } from '../../db/database'
 import type { Deps } from '../../deps'
 import { InvalidInputError } from '../../lib/errors'
 import { safeCell, shanghaiTime } from '../../lib/csv'
@@ -18,6 +19,7 @@ import {
   findAlertSetting,
   findDigestOrgs,
   findEndedFollows,
+  findFollowCustomerNames,
   saveAlertSetting,
 } from './lost-customers.repository'
 import type { LostAlertMode } from './lost-customers.table'
@@ -104,6 +106,67 @@ export async function notifyLostImmediately(deps: Deps, orgId: number, notice: S
   const setting = await getLostAlertSetting(deps, orgId)
   if (setting.mode !== 'immediate') return
   await notifyStaff(deps, orgId, notice)
+}
+
+/** The queue job that tells one staff member about the relations a sync pass found lost. */
+export const SYNC_LOST_NOTICE_JOB = 'lost-customers.sync-notice'
+/** Names quoted in one notice; a pass that finds more says how many in all. */
+const NAMES_PER_NOTICE = 5
+
+export interface SyncLostNoticePayload {
+  userid: string
+  count: number
+  /** The first few of the member's lost relations, whose customers the notice names. */
+  followIds: number[]
+}
+
+/**
+ * 立即通知员工 for relations the customer sync marked lost: one app message per staff member (not one per relation: a
+ * pass can find hundreds). Call it in the transaction that marked them, so the notices exist exactly when the marking
+ * commits; the dedupe key makes a member's notice for one run a single job. 每日汇总 needs nothing here (the digest
+ * counts lost_at), 关闭 sends nothing. Returns how many notices were queued.
+ */
+export async function queueSyncLostNotices(
+  deps: Pick<Deps, 'queue'>,
+  trx: Executor,
+  orgId: number,
+  runId: number,
+  lost: readonly { id: number; userid: string }[],
+): Promise<number> {
+  if (lost.length === 0) return 0
+  const setting = await findAlertSetting(trx, orgId)
+  if (setting && setting.mode !== 'immediate') return 0
+  const byUser = new Map<string, number[]>()
+  for (const f of lost) {
+    const ids = byUser.get(f.userid)
+    if (ids) ids.push(f.id)
+    else byUser.set(f.userid, [f.id])
+  }
+  return deps.queue.enqueueMany(
+    trx,
+    [...byUser].map(([userid, ids]) => ({
+      kind: SYNC_LOST_NOTICE_JOB,
+      payload: { userid, count: ids.length, followIds: ids.slice(0, NAMES_PER_NOTICE) } satisfies SyncLostNoticePayload,
+      opts: { orgId, dedupeKey: `lost-sync:${orgId}:${runId}:${userid}` },
+    })),
+  )
+}
+
+/** The text of a sync-found loss notice. */
+export function syncLostContent(names: readonly string[], count: number): string {
+  if (count === 1 && names.length === 1) return `同步发现：客户 ${names[0]} 已不在你的企业微信客户列表中`
+  const more = count > names.length ? ' 等' : ''
+  return `同步发现：${count} 位客户已不在你的企业微信客户列表中（${names.join('、')}${more}）`
+}
+
+/**
+ * Sends one queued sync-loss notice. The setting is read again at send time (an admin who just chose 关闭 is obeyed);
+ * notifyStaff never throws, so the job never retries a message that may have gone out.
+ */
+export async function sendSyncLostNotice(deps: Deps, orgId: number, payload: SyncLostNoticePayload): Promise<void> {
+  const rows = await findFollowCustomerNames(deps.db, orgId, payload.followIds)
+  const names = rows.map((r) => r.name || r.external_userid)
+  await notifyLostImmediately(deps, orgId, { userid: payload.userid, content: syncLostContent(names, payload.count) })
 }
 
 const DAY_MS = 86_400_000

@@ -8,8 +8,10 @@ import { createWecomEnv, type WecomEnv } from '../../testing/wecom-env'
 import { createOrgWithUser } from '../../testing/deps'
 import { callerFor } from '../../testing/tenant'
 import { markFollowsLost } from '../customers/customers.repository'
+import { runOrgSync } from '../customers/customers.sync'
 import { createChannel, type Channel } from '../callbacks/callbacks.test-fixtures'
-import { runLostDigest } from './lost-customers.service'
+import { countEndedFollows } from './lost-customers.repository'
+import { digestDay, runLostDigest, SYNC_LOST_NOTICE_JOB } from './lost-customers.service'
 
 let env: WecomEnv
 let channel: Channel
@@ -247,4 +249,90 @@ describe('alert modes', () => {
       expect(cards().length).toBe(before)
     }
   })
+})
+
+describe('relations the customer sync finds lost', () => {
+  const corp = () => env.sandbox.state.corps.get(env.corpid)!
+  /** Customers added by scans (handled as callbacks), then gone from WeCom without any callback: only a sync can see it. */
+  async function silentlyGone(names: string[]) {
+    const out: { userid: string; ext: string }[] = []
+    for (const name of names) {
+      const s = await env.sandbox.control.scan(env.corpid, { config_id: channel.configId, customer: { name } })
+      await env.waitFor(async () => {
+        const f = await db()
+          .selectFrom('customer_follows as f')
+          .innerJoin('customers as c', 'c.id', 'f.customer_id')
+          .select('f.status')
+          .where('f.org_id', '=', env.orgId)
+          .where('c.external_userid', '=', s.external_userid)
+          .executeTakeFirst()
+        return f?.status === 'active'
+      })
+      out.push({ userid: s.userid, ext: s.external_userid })
+    }
+    // The relations are older than the pass that will miss them.
+    await new Promise((r) => setTimeout(r, 5))
+    for (const g of out)
+      corp().removeFollow(
+        corp()
+          .followsByCustomer.get(g.ext)!
+          .find((f) => f.userid === g.userid)!,
+      )
+    return out
+  }
+  const syncNotices = (from: number) =>
+    cards()
+      .slice(from)
+      .filter((m) => JSON.stringify(m).includes('同步发现'))
+  const syncOnce = () => runOrgSync(env.deps, env.orgId)
+
+  it('立即通知员工: each member gets one message naming their lost customers, and a second sync tells nobody again', async () => {
+    await env.caller.lostCustomers.saveAlertSetting({ mode: 'immediate' })
+    const gone = await silentlyGone(['同步一', '同步二'])
+    const users = [...new Set(gone.map((g) => g.userid))]
+    const before = cards().length
+    const r = await syncOnce()
+    expect(r.lost).toBeGreaterThanOrEqual(2)
+    await env.waitFor(async () => syncNotices(before).length >= users.length)
+    const notices = syncNotices(before)
+    expect(notices.map((m) => m.touser[0]).sort()).toEqual(users.sort())
+    const text = JSON.stringify(notices)
+    expect(text).toContain('同步一')
+    expect(text).toContain('同步二')
+    const jobs = () =>
+      db().selectFrom('queue_jobs').select('status').where('kind', '=', SYNC_LOST_NOTICE_JOB).where('org_id', '=', env.orgId).execute()
+    await env.waitFor(async () => (await jobs()).every((j) => j.status === 'done'))
+    expect(await jobs()).toHaveLength(users.length)
+    expect((await syncOnce()).lost).toBe(0)
+    expect(await jobs()).toHaveLength(users.length)
+  }, 30_000)
+
+  it('每日汇总: no message now, the relations count in the next digest; 关闭: nothing at all', async () => {
+    const { from: todayFrom } = digestDay(Date.now() + 24 * HOUR)
+    const endedToday = () => countEndedFollows(db(), env.orgId, { from: todayFrom })
+    const gone = await silentlyGone(['汇总一', '汇总二'])
+    const recipient = gone[0].userid
+    await env.caller.lostCustomers.saveAlertSetting({ mode: 'digest', recipients: [recipient] })
+    const count0 = await endedToday()
+    const before = cards().length
+    expect((await syncOnce()).lost).toBe(2)
+    expect(await endedToday()).toBe(count0 + 2)
+    expect(await env.deps.queue.runUntilIdle()).toBe(0)
+    expect(syncNotices(before)).toEqual([])
+    // Tomorrow 09:00: the card counts today's losses, the two the sync found among them.
+    const r = await runLostDigest({ ...env.deps, clock: new ManualClock(todayFrom + 24 * HOUR + 9 * HOUR) })
+    expect(r.sent).toBe(1)
+    const card = cards()
+      .slice(before)
+      .find((m) => m.msgtype === 'textcard')!
+    expect(card.touser).toEqual([recipient])
+    expect(card.body.description).toContain(`共流失客户 ${count0 + 2} 位`)
+
+    await env.caller.lostCustomers.saveAlertSetting({ mode: 'off' })
+    await silentlyGone(['关闭一'])
+    const quiet = cards().length
+    expect((await syncOnce()).lost).toBe(1)
+    expect(await env.deps.queue.runUntilIdle()).toBe(0)
+    expect(cards().length).toBe(quiet)
+  }, 30_000)
 })

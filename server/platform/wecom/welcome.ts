@@ -7,7 +7,8 @@ import type { SendWelcomeMsgRequest } from './welcome.types'
 export function welcomeApi(call: WecomCall) {
   return {
     send: async (req: SendWelcomeMsgRequest): Promise<void> => {
-      await call<BaseResponse>({ method: 'POST', path: WecomPaths.Welcome.send, body: req })
+      // once: the code works once, so a call that may have reached WeCom (a timeout) is never repeated.
+      await call<BaseResponse>({ method: 'POST', path: WecomPaths.Welcome.send, body: req, once: true })
     },
   }
 }

@@ -1,4 +1,4 @@
-// add_external_contact / add_half_external_contact (Flow 1): welcome first, then detail, customer, lead, source tag, WeCom tags, staff notice.
+// add_external_contact / add_half_external_contact (Flow 1): detail, customer, lead, source tag, WeCom tags, staff notice (the welcome is its own job).
 import { fromJson } from '../../../../db/dialect'
 import { PlatformError } from '../../../../platform/errors'
 import { field } from '../../../../platform/xml'
@@ -14,7 +14,6 @@ import type { OrgWecomClient } from '../../../wecom-config/wecom-client'
 import { writeTransaction } from '../../../../db/transaction'
 import type { CallbackHandler, HandlerContext } from '../handler'
 import { notifyStaff } from '../../staff-notice'
-import { sendWelcomeOnce } from '../../welcome-send'
 import { fetchCustomerDetail } from './detail'
 
 type Client = OrgWecomClient
@@ -28,8 +27,8 @@ export const addExternalContact: CallbackHandler = async (ctx) => {
   const way = state ? await findContactWayByState(deps.db, orgId, state) : undefined
   const client = await deps.wecom.for(orgId, 'contact')
 
-  // (a) The welcome_code dies 20 s after the event, so nothing may come before it.
-  await sendWelcomeOnce(deps, client, { orgId, event, userid, externalUserid, way, welcomeCode: field(doc, 'WelcomeCode') })
+  // (a) The welcome_code dies 20 s after the event: it is sent by the event's welcome job (welcome-job.ts), in the
+  // queue's fast lane, so nothing here can delay it.
 
   // (b) The detail: the relation as WeCom has it now (it may already be gone again).
   const detail = await fetchCustomerDetail(client, externalUserid)
