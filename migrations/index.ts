@@ -19,6 +19,7 @@ import * as m0420 from './2026_12_01_000420_broadcast_rules'
 import * as m0700 from './2026_12_01_000700_lost_alerts'
 import * as m0820 from './2026_12_01_000820_customer_list'
 import * as m0830 from './2026_12_01_000830_queue_fast_lane'
+import * as m0850 from './2026_12_01_000850_callback_refusals'
 import * as m0860 from './2026_12_01_000860_customer_events'
 import * as m0870 from './2026_12_01_000870_dashboard_indexes'
 
@@ -42,6 +43,7 @@ const migrations: Record<string, Migration> = {
   '2026_12_01_000700_lost_alerts': m0700,
   '2026_12_01_000820_customer_list': m0820,
   '2026_12_01_000830_queue_fast_lane': m0830,
+  '2026_12_01_000850_callback_refusals': m0850,
   '2026_12_01_000860_customer_events': m0860,
   '2026_12_01_000870_dashboard_indexes': m0870,
 }

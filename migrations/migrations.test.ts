@@ -35,6 +35,7 @@ const DECLARED: Record<keyof Database, true> = {
   tags: true,
   customer_tags: true,
   callback_events: true,
+  callback_refusals: true,
   welcome_sends: true,
   employees: true,
   oa_accounts: true,

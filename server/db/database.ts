@@ -21,7 +21,7 @@ import type {
 } from '../modules/customers/customers.table'
 import type { CustomerTagsTable, TagGroupsTable, TagsTable } from '../modules/tags/tags.table'
 import type { CustomerEventsTable } from '../modules/customers/customer-events.table'
-import type { CallbackEventsTable, WelcomeSendsTable } from '../modules/callbacks/callbacks.table'
+import type { CallbackEventsTable, CallbackRefusalsTable, WelcomeSendsTable } from '../modules/callbacks/callbacks.table'
 import type { EmployeesTable } from '../modules/employees/employees.table'
 import type { OaFollowQrcodesTable, SmsCodesTable } from '../modules/h5-binding/h5-binding.table'
 import type { OaAccountsTable } from '../modules/oa-config/oa-config.table'
@@ -75,6 +75,7 @@ export interface Database {
   tags: TagsTable
   customer_tags: CustomerTagsTable
   callback_events: CallbackEventsTable
+  callback_refusals: CallbackRefusalsTable
   welcome_sends: WelcomeSendsTable
   employees: EmployeesTable
   oa_accounts: OaAccountsTable

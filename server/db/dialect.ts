@@ -11,7 +11,8 @@ export function dialectOf(db: Exec): DialectKind {
 
 /**
  * INSERT … ON CONFLICT DO UPDATE (SQLite) / ON DUPLICATE KEY UPDATE (MySQL).
- * `conflict` names the unique key's columns (SQLite needs them); `update` the columns to overwrite.
+ * `conflict` names the unique key's columns (SQLite needs them); `update` the columns to overwrite; `add` the counters
+ * that grow by the new row's value.
  */
 export async function upsert<T extends keyof Database & string>(
   db: Exec,
@@ -19,21 +20,32 @@ export async function upsert<T extends keyof Database & string>(
   values: Insertable<Database[T]> | Insertable<Database[T]>[],
   conflict: readonly string[],
   update: readonly string[],
+  add: readonly string[] = [],
 ): Promise<void> {
   const rows = Array.isArray(values) ? values : [values]
   if (rows.length === 0) return
   const q = (db as Kysely<any>).insertInto(table).values(rows as any)
-  if (update.length === 0) {
+  if (update.length === 0 && add.length === 0) {
     await q.ignore().execute()
     return
   }
   if (dialectOf(db) === 'mysql') {
-    const set = Object.fromEntries(update.map((c) => [c, sql`values(${sql.ref(c)})`]))
+    const set = Object.fromEntries([
+      ...update.map((c) => [c, sql`values(${sql.ref(c)})`]),
+      ...add.map((c) => [c, sql`${sql.ref(c)} + values(${sql.ref(c)})`]),
+    ])
     await q.onDuplicateKeyUpdate(set as any).execute()
   } else {
     await q
       .onConflict((oc) =>
-        oc.columns(conflict as any).doUpdateSet(Object.fromEntries(update.map((c) => [c, sql.ref(`excluded.${c}`)])) as any),
+        oc
+          .columns(conflict as any)
+          .doUpdateSet(
+            Object.fromEntries([
+              ...update.map((c) => [c, sql.ref(`excluded.${c}`)]),
+              ...add.map((c) => [c, sql`${sql.ref(`${table}.${c}`)} + ${sql.ref(`excluded.${c}`)}`]),
+            ]) as any,
+          ),
       )
       .execute()
   }

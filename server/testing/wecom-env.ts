@@ -29,6 +29,8 @@ export interface WecomEnv {
   corpid: string
   /** tRPC caller acting as the org's admin. */
   caller: Caller
+  /** The WeCom callback receiver the server runs (its refusal counts, for instance). */
+  callbacks: WecomCallbackReceiver
   /** Waits until `check` returns a truthy value (polling), or fails after `timeoutMs`. */
   waitFor<T>(check: () => Promise<T | null | undefined | false>, timeoutMs?: number): Promise<T>
   close(): Promise<void>
@@ -100,6 +102,7 @@ export async function createWecomEnv(opts: WecomEnvOptions = {}): Promise<WecomE
     orgId,
     corpid: corp.corpid,
     caller: callerFor(deps, user),
+    callbacks,
     async waitFor(check, timeoutMs = 10_000) {
       const until = Date.now() + timeoutMs
       for (;;) {

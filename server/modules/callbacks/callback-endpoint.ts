@@ -12,6 +12,7 @@ import {
 import type { FastPath } from '../../http/fast-path'
 import type { Metrics } from '../../http/metrics'
 import { RefusalLog } from '../../http/refusal-log'
+import { RefusalCounts } from './refusal-counts'
 import type { XmlObject } from '../../platform/xml'
 import { CallbackRefused } from '../../platform/callback-envelope'
 import { CallbackStore } from './callback-store'
@@ -47,8 +48,10 @@ export interface CallbackEndpointSpec<C> {
  * Express routes (GET URL verification, and POST wherever the fast path is not installed) and the fast path. Both
  * answer POSTs through accept(), so they behave the same.
  */
-export class CallbackEndpoint<C> implements CallbackReceiver {
+export class CallbackEndpoint<C extends { orgId: number | null }> implements CallbackReceiver {
   readonly refusals: RefusalLog
+  /** Refusals on an org's own URL, for 概览 (an unknown key or a shared account's URL names no org). */
+  readonly orgRefusals: RefusalCounts
   private readonly store: CallbackStore
   private readonly transport: CallbackTransportOptions
 
@@ -58,6 +61,7 @@ export class CallbackEndpoint<C> implements CallbackReceiver {
     private readonly metrics?: Metrics,
   ) {
     this.refusals = new RefusalLog({ log: deps.log, clock: deps.clock, message: `${spec.source} callback refused` })
+    this.orgRefusals = new RefusalCounts(deps, spec.source)
     this.store = new CallbackStore(
       deps,
       (stored, duplicates) => {
@@ -76,8 +80,9 @@ export class CallbackEndpoint<C> implements CallbackReceiver {
 
   /** A POSTed event: refused with a 4xx storing nothing, 500 on our own failure (the platform retries), else stored and 'success'. */
   async accept(key: string, query: CallbackQuery, body: string): Promise<CallbackAnswer> {
+    let c: C | null = null
     try {
-      const c = await this.spec.credentials.get(key)
+      c = await this.spec.credentials.get(key)
       if (!c) throw new CallbackRefused(404, 'unknown callback key')
       const { orgId, plaintext, doc, dedupeKey } = this.spec.open(c, query, body, this.deps.clock.now())
       // A platform account shared by orgs: the event's QR scene or the fan's bindings say whose it is, if anyone's.
@@ -88,6 +93,7 @@ export class CallbackEndpoint<C> implements CallbackReceiver {
       const reply = await this.spec.reply?.(c, doc, query, orgIds)
       return { status: 200, text: reply ?? 'success' }
     } catch (err) {
+      if (err instanceof CallbackRefused && c?.orgId != null) this.orgRefusals.note(c.orgId)
       return this.refusal(err, key)
     }
   }

@@ -192,6 +192,15 @@ describe('refused callbacks', () => {
 
     expect(await countRows(env.deps.db, 'callback_events')).toBe(0)
     expect(await countRows(env.deps.db, 'queue_jobs')).toBe(0)
+    // Each refusal on the org's own URL is counted for 概览 (not the unknown key's, nor the oversize body cut off unread).
+    await env.callbacks.orgRefusals.flush()
+    const counted = await env.deps.db.selectFrom('callback_refusals').selectAll().where('org_id', '=', env.orgId).execute()
+    expect(counted.map((r) => [r.source, Number(r.refused)])).toEqual([['wecom', 15]])
+    expect((await env.caller.dashboard.overview({ days: 7 })).callbacks.refused).toBe(15)
+    // A later flush adds to the day's row rather than replacing it.
+    await expectRefused(send(withQuery({ msg_signature: flipped }), good.body), 403)
+    await env.callbacks.orgRefusals.flush()
+    expect((await env.caller.dashboard.overview({ days: 7 })).callbacks.refused).toBe(16)
 
     // The untouched request is accepted, once.
     const accepted = await post(good)

@@ -1,10 +1,10 @@
 // Queries of the callback module: stored events (insert, de-dup, processing state, held events of disabled orgs), inbound messages, welcome sends.
 import type { Insertable } from 'kysely'
 import type { Executor } from '../../db/database'
-import { affected } from '../../db/dialect'
+import { affected, upsert } from '../../db/dialect'
 import { forUpdate } from '../../db/transaction'
 import type { MessagesTable } from '../customers/customers.table'
-import type { CallbackEventRow, CallbackEventsTable, WelcomeStatus } from './callbacks.table'
+import type { CallbackEventRow, CallbackEventsTable, CallbackRefusalsTable, WelcomeStatus } from './callbacks.table'
 
 export { writeTransaction } from '../../db/transaction'
 
@@ -212,4 +212,9 @@ export async function redactOaEventsOf(db: Executor, orgId: number, openid: stri
       .where('external_userid', '=', openid)
       .executeTakeFirst(),
   )
+}
+
+/** Adds refusal counts to their (org, day, source) rows, creating the rows a day's first refusal needs. */
+export async function addCallbackRefusals(db: Executor, rows: readonly CallbackRefusalsTable[]): Promise<void> {
+  await upsert(db, 'callback_refusals', [...rows], ['org_id', 'day', 'source'], [], ['refused'])
 }

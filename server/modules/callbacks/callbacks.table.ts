@@ -40,3 +40,12 @@ export interface WelcomeSendsTable {
   created_at: number
   updated_at: number
 }
+
+/** Callbacks refused for an org (its URL, but not its platform's signature or encryption), counted per Beijing day. */
+export interface CallbackRefusalsTable {
+  org_id: number
+  /** The Beijing day's first millisecond. */
+  day: number
+  source: 'wecom' | 'oa'
+  refused: number
+}

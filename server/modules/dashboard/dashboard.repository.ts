@@ -160,7 +160,21 @@ export async function callbackStats(db: Executor, orgId: number, r: Range) {
     .groupBy('status')
     .execute()
   const of = (s: string) => num(waiting.find((w) => w.status === s)?.n)
-  return { lastReceivedAt: last?.at == null ? null : num(last.at), failed: num(failed.n), pending: of('pending'), held: of('held') }
+  // The range starts on a Beijing day, as the refusal rows do.
+  const refused = await db
+    .selectFrom('callback_refusals')
+    .where('org_id', '=', orgId)
+    .where('day', '>=', r.from)
+    .where('day', '<', r.to)
+    .select((eb) => eb.fn.sum<number>('refused').as('n'))
+    .executeTakeFirst()
+  return {
+    lastReceivedAt: last?.at == null ? null : num(last.at),
+    failed: num(failed.n),
+    refused: num(refused?.n),
+    pending: of('pending'),
+    held: of('held'),
+  }
 }
 
 /** The org's queue backlog: jobs waiting or running, jobs given up on (dead), and the oldest waiting job's due time. */
