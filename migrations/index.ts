@@ -20,6 +20,7 @@ import * as m0700 from './2026_12_01_000700_lost_alerts'
 import * as m0820 from './2026_12_01_000820_customer_list'
 import * as m0860 from './2026_12_01_000860_customer_events'
 import * as m0870 from './2026_12_01_000870_dashboard_indexes'
+import * as m0880 from './2026_12_01_000880_customer_list_gender'
 
 const migrations: Record<string, Migration> = {
   '2026_11_21_000001_foundation': m0001,
@@ -42,6 +43,7 @@ const migrations: Record<string, Migration> = {
   '2026_12_01_000820_customer_list': m0820,
   '2026_12_01_000860_customer_events': m0860,
   '2026_12_01_000870_dashboard_indexes': m0870,
+  '2026_12_01_000880_customer_list_gender': m0880,
 }
 
 export const migrationProvider: MigrationProvider = {

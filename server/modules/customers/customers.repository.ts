@@ -16,7 +16,13 @@ import { SYSTEM, eventRow } from './customer-events'
  */
 const orgOnly = (column: string) => sql<number>`+${sql.ref(column)}`
 
-export type CustomerFilter = Omit<CustomerListInput, 'page' | 'pageSize' | 'sortBy' | 'sortOrder'>
+export type CustomerFilter = Omit<CustomerListInput, 'page' | 'pageSize' | 'sortBy' | 'sortOrder'> & {
+  /**
+   * The customers whose remark contains `q`, read beforehand (findRemarkMatches): MariaDB then tests each customer
+   * against a literal list instead of a materialised subquery, which costs it more per row than the name test itself.
+   */
+  remarkIds?: readonly number[]
+}
 
 /**
  * How the relation and tag predicates ("semi-joins") reach customer_follows and customer_tags. Every form is the same
@@ -85,6 +91,31 @@ export async function semiJoinSizes(db: Executor, orgId: number, f: CustomerFilt
   return joins.map((_, i) => num((r as Record<string, unknown>)[`s${i}`]))
 }
 
+/** Relations whose remark contains the text. */
+function remarkMatches(db: Executor, orgId: number, text: string) {
+  return (
+    db
+      .selectFrom('customer_follows as fq')
+      .select('fq.customer_id')
+      .where('fq.org_id', '=', orgId)
+      // An empty remark never contains the text; the range skips them inside the (org_id, remark, …) index.
+      .where('fq.remark', '>', '')
+      .where(contains('fq.remark', text))
+  )
+}
+
+/** Up to this many remark matches are passed to the list's queries as literal ids; more keep the subquery. */
+export const REMARK_IDS_MAX = 2000
+
+/** Customers whose remark contains the text, or undefined when there are more than REMARK_IDS_MAX of them. */
+export async function findRemarkMatches(db: Executor, orgId: number, text: string): Promise<number[] | undefined> {
+  const rows = await remarkMatches(db, orgId, text)
+    .distinct()
+    .limit(REMARK_IDS_MAX + 1)
+    .execute()
+  return rows.length > REMARK_IDS_MAX ? undefined : rows.map((r) => r.customer_id)
+}
+
 /** The list's WHERE on `customers as c`; the count and the page use the very same predicate. */
 export function filteredCustomers(db: Executor, orgId: number, f: CustomerFilter, form: FilterForm) {
   let q = db.selectFrom('customers as c').where('c.org_id', '=', orgId)
@@ -100,21 +131,13 @@ export function filteredCustomers(db: Executor, orgId: number, f: CustomerFilter
   if (f.addedTo !== undefined) q = q.where('c.first_added_at', '<=', f.addedTo)
   if (f.q) {
     const text = f.q
+    const ids = f.remarkIds
     q = q.where((eb) =>
-      eb.or([
-        contains('c.name', text),
-        eb(
-          'c.id',
-          'in',
-          eb
-            .selectFrom('customer_follows as fq')
-            .select('fq.customer_id')
-            .where('fq.org_id', '=', orgId)
-            // An empty remark never contains the text; the range skips them inside the (org_id, remark, …) index.
-            .where('fq.remark', '>', '')
-            .where(contains('fq.remark', text)),
-        ),
-      ]),
+      ids === undefined
+        ? eb.or([contains('c.name', text), eb('c.id', 'in', remarkMatches(db, orgId, text))])
+        : ids.length
+          ? eb.or([contains('c.name', text), eb('c.id', 'in', [...ids])])
+          : contains('c.name', text),
     )
   }
   semiJoinsOf(f).forEach((j, i) => {

@@ -19,6 +19,8 @@ import {
   findFollowsOf,
   findLead,
   findMatchingIds,
+  findRemarkMatches,
+  type CustomerFilter,
   findTagsOf,
   findUsedChannelStates,
   chooseForm,
@@ -95,11 +97,13 @@ export async function listCustomers(
   fewMatches = FEW_MATCHES,
   countCap = COUNT_CAP,
 ): Promise<CustomerListPage> {
-  const { page, pageSize, sortBy, sortOrder, ...filter } = input
+  const { page, pageSize, sortBy, sortOrder, ...input0 } = input
   const spec = { page, pageSize, sortBy, sortOrder }
   const reach = page * pageSize
   // SQLite: the semi-join sizes pick how every query below reads the relation/tag sets (see chooseForm).
   const sqlite = deps.dialect === 'sqlite'
+  // MariaDB: the text search's remark matches are read once and passed on as ids (see CustomerFilter.remarkIds).
+  const filter: CustomerFilter = !sqlite && input0.q ? { ...input0, remarkIds: await findRemarkMatches(deps.db, orgId, input0.q) } : input0
   const form = sqlite ? chooseForm(await semiJoinSizes(deps.db, orgId, filter, DRIVE_MAX + 1)) : MYSQL_FORM
   // Few matches: one pass finds them all, which is both the count and where the page comes from.
   const few = await findMatchingIds(deps.db, orgId, filter, form, fewMatches + 1)
