@@ -183,6 +183,32 @@ export async function findMatchingIds(db: Executor, orgId: number, f: CustomerFi
 }
 
 /**
+ * Both the first pass and the capped count in one statement (MariaDB): the matches up to the cap are read once, into
+ * a derived table, and only `limit` of their ids come back, each row carrying how many there were. Two statements
+ * would read the same matches twice whenever there are more than `limit`.
+ */
+export async function findMatchingIdsCounted(
+  db: Executor,
+  orgId: number,
+  f: CustomerFilter,
+  form: FilterForm,
+  limit: number,
+  cap: number,
+): Promise<{ ids: number[]; total: number }> {
+  const rows = await db
+    .selectFrom(
+      filteredCustomers(db, orgId, f, form)
+        .select('c.id')
+        .limit(Math.max(limit, cap + 1))
+        .as('m'),
+    )
+    .select((eb) => ['m.id', eb.fn.countAll().over().as('n')])
+    .limit(limit)
+    .execute()
+  return { ids: rows.map((r) => r.id), total: rows.length ? num(rows[0].n) : 0 }
+}
+
+/**
  * A set of this many rows or fewer is read whole to drive the query; above it, matches are frequent enough that
  * probing in sort order fills a page (and reaches the count's cap) after a short walk.
  */
