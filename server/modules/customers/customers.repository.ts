@@ -34,9 +34,11 @@ export type CustomerFilter = Omit<CustomerListInput, 'page' | 'pageSize' | 'sort
  * - 'set': every semi-join is `c.id IN (subquery)` read once from the (org_id, …) covering indexes.
  * - { drive: i }: semi-join i (in semiJoinsOf order) is the set, the others are probes: the customers visited are only
  *   those of the smallest set, which is what keeps a rare intersection of large sets cheap.
+ * - 'grouped': as 'set', but a tag filter in 'all' mode is one grouped subquery (the customers having every tag) rather
+ *   than one set per tag: MariaDB otherwise materialises each tag's set and probes them all for every customer of the org.
  * The text search's remark part is always a set: non-empty remarks are few and read straight from their index.
  */
-export type FilterForm = 'probe' | 'set' | { drive: number }
+export type FilterForm = 'probe' | 'set' | 'grouped' | { drive: number }
 
 const countAll = sql<number>`count(*)`.as('n')
 
@@ -140,8 +142,22 @@ export function filteredCustomers(db: Executor, orgId: number, f: CustomerFilter
           : contains('c.name', text),
     )
   }
+  const tagIds = [...new Set(f.tagIds ?? [])]
+  if (form === 'grouped' && f.tagMode === 'all' && tagIds.length > 1) {
+    // Every tag at once: one range over the (org_id, tag_ref, customer_id) index, grouped per customer.
+    q = q.where('c.id', 'in', (eb) =>
+      eb
+        .selectFrom('customer_tags as cg')
+        .select('cg.customer_id')
+        .where('cg.org_id', '=', orgId)
+        .where('cg.tag_ref', 'in', tagIds)
+        .groupBy('cg.customer_id')
+        .having(sql`count(distinct ${sql.ref('cg.tag_ref')})`, '=', tagIds.length),
+    )
+  }
   semiJoinsOf(f).forEach((j, i) => {
-    const asSet = form === 'set' || (typeof form === 'object' && form.drive === i)
+    if (form === 'grouped' && f.tagMode === 'all' && tagIds.length > 1 && j.kind === 'tags') return
+    const asSet = form === 'set' || form === 'grouped' || (typeof form === 'object' && form.drive === i)
     q = q.where((eb) => {
       if (asSet) return eb('c.id', 'in', semiJoinSet(db, orgId, j))
       const probe =
@@ -229,15 +245,15 @@ export function chooseForm(sizes: readonly number[]): FilterForm {
   return smallest <= DRIVE_MAX && smallest * 2 <= next ? { drive: at } : 'set'
 }
 
-/** Reading every match (count, first pass) on MariaDB: its semi-join optimiser does best with plain IN subqueries. */
-export const MYSQL_FORM: FilterForm = 'set'
+/** Reading every match (count, first pass) on MariaDB: its semi-join optimiser does best with plain IN subqueries (see 'grouped'). */
+export const MYSQL_FORM: FilterForm = 'grouped'
 
 /**
  * A page's form on MariaDB, from the count: probing walks about (offset + pageSize) × customers / matches rows in
  * sort order, which stays small while matches are at least PROBE_RATIO times what the page must reach.
  */
 export const PROBE_RATIO = 50
-export const mysqlPageForm = (total: number, reach: number): FilterForm => (total >= PROBE_RATIO * reach ? 'probe' : 'set')
+export const mysqlPageForm = (total: number, reach: number): FilterForm => (total >= PROBE_RATIO * reach ? 'probe' : MYSQL_FORM)
 
 /**
  * The export's next batch: matching customers with id below `beforeId`, newest id first. Keyset, not OFFSET, so every
