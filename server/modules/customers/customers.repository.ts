@@ -128,7 +128,9 @@ export function filteredCustomers(db: Executor, orgId: number, f: CustomerFilter
     if (way) q = q.where('c.contact_way_id', '=', Number(way[1]))
     else q = q.where('c.channel_state', '=', f.channel).where('c.contact_way_id', 'is', null)
   }
-  if (f.gender !== undefined) q = q.where('c.gender', '=', f.gender)
+  // With a channel, the (org_id, channel_state, contact_way_id, status, …) index narrows far more than gender's three
+  // values; SQLite (no statistics) would otherwise take the gender index, so `+` keeps it off that one.
+  if (f.gender !== undefined) q = q.where(f.channel ? sql<number>`+${sql.ref('c.gender')}` : 'c.gender', '=', f.gender)
   if (f.addedFrom !== undefined) q = q.where('c.first_added_at', '>=', f.addedFrom)
   if (f.addedTo !== undefined) q = q.where('c.first_added_at', '<=', f.addedTo)
   if (f.q) {
