@@ -22,6 +22,7 @@ import * as m0830 from './2026_12_01_000830_queue_fast_lane'
 import * as m0850 from './2026_12_01_000850_callback_refusals'
 import * as m0860 from './2026_12_01_000860_customer_events'
 import * as m0870 from './2026_12_01_000870_dashboard_indexes'
+import * as m0880 from './2026_12_01_000880_customer_list_gender'
 
 const migrations: Record<string, Migration> = {
   '2026_11_21_000001_foundation': m0001,
@@ -46,6 +47,7 @@ const migrations: Record<string, Migration> = {
   '2026_12_01_000850_callback_refusals': m0850,
   '2026_12_01_000860_customer_events': m0860,
   '2026_12_01_000870_dashboard_indexes': m0870,
+  '2026_12_01_000880_customer_list_gender': m0880,
 }
 
 export const migrationProvider: MigrationProvider = {

@@ -16,7 +16,13 @@ import { SYSTEM, eventRow } from './customer-events'
  */
 const orgOnly = (column: string) => sql<number>`+${sql.ref(column)}`
 
-export type CustomerFilter = Omit<CustomerListInput, 'page' | 'pageSize' | 'sortBy' | 'sortOrder'>
+export type CustomerFilter = Omit<CustomerListInput, 'page' | 'pageSize' | 'sortBy' | 'sortOrder'> & {
+  /**
+   * The customers whose remark contains `q`, read beforehand (findRemarkMatches): MariaDB then tests each customer
+   * against a literal list instead of a materialised subquery, which costs it more per row than the name test itself.
+   */
+  remarkIds?: readonly number[]
+}
 
 /**
  * How the relation and tag predicates ("semi-joins") reach customer_follows and customer_tags. Every form is the same
@@ -28,9 +34,11 @@ export type CustomerFilter = Omit<CustomerListInput, 'page' | 'pageSize' | 'sort
  * - 'set': every semi-join is `c.id IN (subquery)` read once from the (org_id, …) covering indexes.
  * - { drive: i }: semi-join i (in semiJoinsOf order) is the set, the others are probes: the customers visited are only
  *   those of the smallest set, which is what keeps a rare intersection of large sets cheap.
+ * - 'grouped': as 'set', but a tag filter in 'all' mode is one grouped subquery (the customers having every tag) rather
+ *   than one set per tag: MariaDB otherwise materialises each tag's set and probes them all for every customer of the org.
  * The text search's remark part is always a set: non-empty remarks are few and read straight from their index.
  */
-export type FilterForm = 'probe' | 'set' | { drive: number }
+export type FilterForm = 'probe' | 'set' | 'grouped' | { drive: number }
 
 const countAll = sql<number>`count(*)`.as('n')
 
@@ -85,6 +93,31 @@ export async function semiJoinSizes(db: Executor, orgId: number, f: CustomerFilt
   return joins.map((_, i) => num((r as Record<string, unknown>)[`s${i}`]))
 }
 
+/** Relations whose remark contains the text. */
+function remarkMatches(db: Executor, orgId: number, text: string) {
+  return (
+    db
+      .selectFrom('customer_follows as fq')
+      .select('fq.customer_id')
+      .where('fq.org_id', '=', orgId)
+      // An empty remark never contains the text; the range skips them inside the (org_id, remark, …) index.
+      .where('fq.remark', '>', '')
+      .where(contains('fq.remark', text))
+  )
+}
+
+/** Up to this many remark matches are passed to the list's queries as literal ids; more keep the subquery. */
+export const REMARK_IDS_MAX = 2000
+
+/** Customers whose remark contains the text, or undefined when there are more than REMARK_IDS_MAX of them. */
+export async function findRemarkMatches(db: Executor, orgId: number, text: string): Promise<number[] | undefined> {
+  const rows = await remarkMatches(db, orgId, text)
+    .distinct()
+    .limit(REMARK_IDS_MAX + 1)
+    .execute()
+  return rows.length > REMARK_IDS_MAX ? undefined : rows.map((r) => r.customer_id)
+}
+
 /** The list's WHERE on `customers as c`; the count and the page use the very same predicate. */
 export function filteredCustomers(db: Executor, orgId: number, f: CustomerFilter, form: FilterForm) {
   let q = db.selectFrom('customers as c').where('c.org_id', '=', orgId)
@@ -95,30 +128,38 @@ export function filteredCustomers(db: Executor, orgId: number, f: CustomerFilter
     if (way) q = q.where('c.contact_way_id', '=', Number(way[1]))
     else q = q.where('c.channel_state', '=', f.channel).where('c.contact_way_id', 'is', null)
   }
-  if (f.gender !== undefined) q = q.where('c.gender', '=', f.gender)
+  // With a channel, the (org_id, channel_state, contact_way_id, status, …) index narrows far more than gender's three
+  // values; SQLite (no statistics) would otherwise take the gender index, so `+` keeps it off that one.
+  if (f.gender !== undefined) q = q.where(f.channel ? sql<number>`+${sql.ref('c.gender')}` : 'c.gender', '=', f.gender)
   if (f.addedFrom !== undefined) q = q.where('c.first_added_at', '>=', f.addedFrom)
   if (f.addedTo !== undefined) q = q.where('c.first_added_at', '<=', f.addedTo)
   if (f.q) {
     const text = f.q
+    const ids = f.remarkIds
     q = q.where((eb) =>
-      eb.or([
-        contains('c.name', text),
-        eb(
-          'c.id',
-          'in',
-          eb
-            .selectFrom('customer_follows as fq')
-            .select('fq.customer_id')
-            .where('fq.org_id', '=', orgId)
-            // An empty remark never contains the text; the range skips them inside the (org_id, remark, …) index.
-            .where('fq.remark', '>', '')
-            .where(contains('fq.remark', text)),
-        ),
-      ]),
+      ids === undefined
+        ? eb.or([contains('c.name', text), eb('c.id', 'in', remarkMatches(db, orgId, text))])
+        : ids.length
+          ? eb.or([contains('c.name', text), eb('c.id', 'in', [...ids])])
+          : contains('c.name', text),
+    )
+  }
+  const tagIds = [...new Set(f.tagIds ?? [])]
+  if (form === 'grouped' && f.tagMode === 'all' && tagIds.length > 1) {
+    // Every tag at once: one range over the (org_id, tag_ref, customer_id) index, grouped per customer.
+    q = q.where('c.id', 'in', (eb) =>
+      eb
+        .selectFrom('customer_tags as cg')
+        .select('cg.customer_id')
+        .where('cg.org_id', '=', orgId)
+        .where('cg.tag_ref', 'in', tagIds)
+        .groupBy('cg.customer_id')
+        .having(sql`count(distinct ${sql.ref('cg.tag_ref')})`, '=', tagIds.length),
     )
   }
   semiJoinsOf(f).forEach((j, i) => {
-    const asSet = form === 'set' || (typeof form === 'object' && form.drive === i)
+    if (form === 'grouped' && f.tagMode === 'all' && tagIds.length > 1 && j.kind === 'tags') return
+    const asSet = form === 'set' || form === 'grouped' || (typeof form === 'object' && form.drive === i)
     q = q.where((eb) => {
       if (asSet) return eb('c.id', 'in', semiJoinSet(db, orgId, j))
       const probe =
@@ -160,6 +201,32 @@ export async function findMatchingIds(db: Executor, orgId: number, f: CustomerFi
 }
 
 /**
+ * Both the first pass and the capped count in one statement (MariaDB): the matches up to the cap are read once, into
+ * a derived table, and only `limit` of their ids come back, each row carrying how many there were. Two statements
+ * would read the same matches twice whenever there are more than `limit`.
+ */
+export async function findMatchingIdsCounted(
+  db: Executor,
+  orgId: number,
+  f: CustomerFilter,
+  form: FilterForm,
+  limit: number,
+  cap: number,
+): Promise<{ ids: number[]; total: number }> {
+  const rows = await db
+    .selectFrom(
+      filteredCustomers(db, orgId, f, form)
+        .select('c.id')
+        .limit(Math.max(limit, cap + 1))
+        .as('m'),
+    )
+    .select((eb) => ['m.id', eb.fn.countAll().over().as('n')])
+    .limit(limit)
+    .execute()
+  return { ids: rows.map((r) => r.id), total: rows.length ? num(rows[0].n) : 0 }
+}
+
+/**
  * A set of this many rows or fewer is read whole to drive the query; above it, matches are frequent enough that
  * probing in sort order fills a page (and reaches the count's cap) after a short walk.
  */
@@ -180,15 +247,15 @@ export function chooseForm(sizes: readonly number[]): FilterForm {
   return smallest <= DRIVE_MAX && smallest * 2 <= next ? { drive: at } : 'set'
 }
 
-/** Reading every match (count, first pass) on MariaDB: its semi-join optimiser does best with plain IN subqueries. */
-export const MYSQL_FORM: FilterForm = 'set'
+/** Reading every match (count, first pass) on MariaDB: its semi-join optimiser does best with plain IN subqueries (see 'grouped'). */
+export const MYSQL_FORM: FilterForm = 'grouped'
 
 /**
  * A page's form on MariaDB, from the count: probing walks about (offset + pageSize) × customers / matches rows in
  * sort order, which stays small while matches are at least PROBE_RATIO times what the page must reach.
  */
 export const PROBE_RATIO = 50
-export const mysqlPageForm = (total: number, reach: number): FilterForm => (total >= PROBE_RATIO * reach ? 'probe' : 'set')
+export const mysqlPageForm = (total: number, reach: number): FilterForm => (total >= PROBE_RATIO * reach ? 'probe' : MYSQL_FORM)
 
 /**
  * The export's next batch: matching customers with id below `beforeId`, newest id first. Keyset, not OFFSET, so every

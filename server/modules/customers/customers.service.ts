@@ -19,6 +19,9 @@ import {
   findFollowsOf,
   findLead,
   findMatchingIds,
+  findMatchingIdsCounted,
+  findRemarkMatches,
+  type CustomerFilter,
   findTagsOf,
   findUsedChannelStates,
   chooseForm,
@@ -95,14 +98,18 @@ export async function listCustomers(
   fewMatches = FEW_MATCHES,
   countCap = COUNT_CAP,
 ): Promise<CustomerListPage> {
-  const { page, pageSize, sortBy, sortOrder, ...filter } = input
+  const { page, pageSize, sortBy, sortOrder, ...input0 } = input
   const spec = { page, pageSize, sortBy, sortOrder }
   const reach = page * pageSize
   // SQLite: the semi-join sizes pick how every query below reads the relation/tag sets (see chooseForm).
   const sqlite = deps.dialect === 'sqlite'
+  // MariaDB: the text search's remark matches are read once and passed on as ids (see CustomerFilter.remarkIds).
+  const filter: CustomerFilter = !sqlite && input0.q ? { ...input0, remarkIds: await findRemarkMatches(deps.db, orgId, input0.q) } : input0
   const form = sqlite ? chooseForm(await semiJoinSizes(deps.db, orgId, filter, DRIVE_MAX + 1)) : MYSQL_FORM
-  // Few matches: one pass finds them all, which is both the count and where the page comes from.
-  const few = await findMatchingIds(deps.db, orgId, filter, form, fewMatches + 1)
+  // Few matches: one pass finds them all, which is both the count and where the page comes from. MariaDB counts up to
+  // the cap in that same pass, so many matches are not read a second time for the count.
+  const counted = sqlite ? undefined : await findMatchingIdsCounted(deps.db, orgId, filter, form, fewMatches + 1, countCap)
+  const few = counted ? counted.ids : await findMatchingIds(deps.db, orgId, filter, form, fewMatches + 1)
   let total: number
   let rows: Awaited<ReturnType<typeof findCustomerPage>>
   if (few.length <= fewMatches) {
@@ -110,7 +117,7 @@ export async function listCustomers(
     rows = reach - pageSize < total ? await findCustomerPageOf(deps.db, orgId, few, spec) : []
   } else {
     // Many: count them up to the cap (above it the total is shown as an estimate); past the end there is nothing to read.
-    total = await countCustomers(deps.db, orgId, filter, form, countCap)
+    total = counted ? counted.total : await countCustomers(deps.db, orgId, filter, form, countCap)
     const pageForm = sqlite ? form : mysqlPageForm(total, reach)
     rows = reach - pageSize < total || total > countCap ? await findCustomerPage(deps.db, orgId, filter, spec, pageForm) : []
   }

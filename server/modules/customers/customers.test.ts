@@ -244,7 +244,7 @@ describe('customers.list', () => {
     ]
     for (const f of filters) {
       const filter = { tagMode: 'any' as const, ...f }
-      const forms: FilterForm[] = ['probe', 'set', ...semiJoinsOf(filter).map((_, i) => ({ drive: i }))]
+      const forms: FilterForm[] = ['probe', 'set', 'grouped', ...semiJoinsOf(filter).map((_, i) => ({ drive: i }))]
       for (const spec of [
         { page: 1, pageSize: 100, sortBy: 'firstAddedAt' as const, sortOrder: 'desc' as const },
         { page: 2, pageSize: 3, sortBy: 'name' as const, sortOrder: 'asc' as const },
