@@ -67,7 +67,7 @@ const note = (msg: string) => process.stderr.write(`[${((Date.now() - started) /
  * Every SQL statement the bench process runs (SQLite: each execution of a prepared statement, BEGIN and COMMIT
  * included). The bench's own progress polls during P2 (two reads every 200 ms) are counted too: about 0.1 a event.
  */
-const sqlStatements = { count: 0, bySource: null as Map<string, number> | null }
+const sqlStatements = { count: 0, bySource: null as Map<string, { n: number; ns: bigint }> | null }
 /** --sql-top=N: also tally each statement's text and print the N most run during the measured P2 burst. */
 const SQL_TOP = opt('sql-top', 0)
 {
@@ -79,11 +79,17 @@ const SQL_TOP = opt('sql-top', 0)
     proto[m] = function (this: unknown, ...a: unknown[]) {
       sqlStatements.count++
       const tally = sqlStatements.bySource
-      if (tally) {
-        const src = (this as { source: string }).source
-        tally.set(src, (tally.get(src) ?? 0) + 1)
+      if (!tally) return orig.apply(this, a)
+      const src = (this as { source: string }).source
+      const t = tally.get(src) ?? { n: 0, ns: 0n }
+      tally.set(src, t)
+      t.n++
+      const t0 = process.hrtime.bigint()
+      try {
+        return orig.apply(this, a)
+      } finally {
+        t.ns += process.hrtime.bigint() - t0
       }
-      return orig.apply(this, a)
     }
   }
   probe.close()
@@ -560,9 +566,12 @@ async function p2(sandbox: SandboxProcess, rows: Row[]): Promise<Record<string, 
     const cpu = process.cpuUsage(cpu0)
     const sql = sqlStatements.count - sql0
     if (sqlStatements.bySource) {
-      const top = [...sqlStatements.bySource].sort((a, b) => b[1] - a[1]).slice(0, SQL_TOP)
+      const top = [...sqlStatements.bySource].sort((a, b) => b[1].n - a[1].n).slice(0, SQL_TOP)
       sqlStatements.bySource = null
-      for (const [src, n] of top) note(`SQL ${(n / driven.sent).toFixed(2)}/event: ${src.replace(/\s+/g, ' ').slice(0, 220)}`)
+      for (const [src, { n, ns }] of top)
+        note(
+          `SQL ${(n / driven.sent).toFixed(2)}/event, ${(Number(ns) / 1000 / n).toFixed(0)} µs each: ${src.replace(/\s+/g, ' ').slice(0, 200)}`,
+        )
     }
     const busySeconds = (Date.now() - t0) / 1000
     const sandboxCpu = childCpuSeconds(sandbox.child.pid) - sandboxCpu0

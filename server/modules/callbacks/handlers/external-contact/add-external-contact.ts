@@ -8,7 +8,7 @@ import type { ContactWayRow } from '../../../contact-ways/contact-ways.table'
 import { cachedContactWayByState } from '../../../contact-ways/contact-way-cache'
 import { corpTagIdsOf, ingestContact, type IngestInput } from '../../../customers/customers.ingest'
 import { staffActor } from '../../../customers/customer-events'
-import { findKnownWecomTags } from '../../../tags/tags.repository'
+import { cachedKnownWecomTags } from '../../../tags/tags-cache'
 import type { OrgWecomClient } from '../../../wecom-config/wecom-client'
 import { writeTransaction } from '../../../../db/transaction'
 import type { CallbackHandler, HandlerContext } from '../handler'
@@ -76,7 +76,7 @@ async function markWayTags(
   const wanted = fromJson<string[]>(way.tag_ids, []).filter((t) => typeof t === 'string' && t !== '')
   if (wanted.length === 0) return undefined
   // Only tags mirrored locally: an id WeCom deleted since the way was saved would fail the whole mark_tag call.
-  const known = await findKnownWecomTags(deps.db, orgId, wanted)
+  const known = await cachedKnownWecomTags(deps.db, orgId, wanted)
   if (known.length < wanted.length)
     deps.log.warn(
       { orgId, wayId: way.id, unknown: wanted.filter((t) => !known.some((k) => k.tag_id === t)) },
