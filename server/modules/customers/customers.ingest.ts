@@ -125,7 +125,8 @@ export async function ingestContact(trx: Executor, input: IngestInput): Promise<
   const fields = customerFieldsFrom(input.contact)
   const followFields = follow ? followFieldsFrom(follow) : undefined
 
-  let current = await findCustomerWithFollow(trx, orgId, ext, userid)
+  // An add is usually a new customer: it tries the insert first and reads the row only when one exists already.
+  let current = add ? undefined : await findCustomerWithFollow(trx, orgId, ext, userid)
   let customerCreated = false
   if (!current) {
     const values = {
