@@ -2,7 +2,7 @@
 //
 //   npx tsx bench/callbacks.ts [--only=p1|p2] [--seconds=6] [--rounds=2] [--connections=64] [--per-run=25000]
 //                              [--p2-rate=200] [--p2-seconds=10] [--concurrency=64] [--faults=0.1]
-//                              (BENCH_DEBUG=1: P2 latency per second)
+//                              [--sql-top=N] (BENCH_DEBUG=1: P2 latency per second; --sql-top: the N statements run most per event)
 //
 // --faults=F injects faults on every WeCom endpoint during the measured P2 burst: F·⅔ of calls answer -1 or 45009, F·⅓
 // time out (the call is processed, the answer comes after the client gave up); the on-time rate leaves out welcomes whose
@@ -67,7 +67,9 @@ const note = (msg: string) => process.stderr.write(`[${((Date.now() - started) /
  * Every SQL statement the bench process runs (SQLite: each execution of a prepared statement, BEGIN and COMMIT
  * included). The bench's own progress polls during P2 (two reads every 200 ms) are counted too: about 0.1 a event.
  */
-const sqlStatements = { count: 0 }
+const sqlStatements = { count: 0, bySource: null as Map<string, { n: number; ns: bigint }> | null }
+/** --sql-top=N: also tally each statement's text and print the N most run during the measured P2 burst. */
+const SQL_TOP = opt('sql-top', 0)
 {
   const { default: BetterSqlite3 } = await import('better-sqlite3')
   const probe = new BetterSqlite3(':memory:')
@@ -76,7 +78,18 @@ const sqlStatements = { count: 0 }
     const orig = proto[m]
     proto[m] = function (this: unknown, ...a: unknown[]) {
       sqlStatements.count++
-      return orig.apply(this, a)
+      const tally = sqlStatements.bySource
+      if (!tally) return orig.apply(this, a)
+      const src = (this as { source: string }).source
+      const t = tally.get(src) ?? { n: 0, ns: 0n }
+      tally.set(src, t)
+      t.n++
+      const t0 = process.hrtime.bigint()
+      try {
+        return orig.apply(this, a)
+      } finally {
+        t.ns += process.hrtime.bigint() - t0
+      }
     }
   }
   probe.close()
@@ -523,6 +536,7 @@ async function p2(sandbox: SandboxProcess, rows: Row[]): Promise<Record<string, 
       })
     const cpu0 = process.cpuUsage()
     const sql0 = sqlStatements.count
+    if (SQL_TOP > 0) sqlStatements.bySource = new Map()
     const sandboxCpu0 = childCpuSeconds(sandbox.child.pid)
     const t0 = Date.now()
     const driven = await drive(P2_RATE, P2_SECONDS)
@@ -551,6 +565,14 @@ async function p2(sandbox: SandboxProcess, rows: Row[]): Promise<Record<string, 
     }
     const cpu = process.cpuUsage(cpu0)
     const sql = sqlStatements.count - sql0
+    if (sqlStatements.bySource) {
+      const top = [...sqlStatements.bySource].sort((a, b) => b[1].n - a[1].n).slice(0, SQL_TOP)
+      sqlStatements.bySource = null
+      for (const [src, { n, ns }] of top)
+        note(
+          `SQL ${(n / driven.sent).toFixed(2)}/event, ${(Number(ns) / 1000 / n).toFixed(0)} µs each: ${src.replace(/\s+/g, ' ').slice(0, 200)}`,
+        )
+    }
     const busySeconds = (Date.now() - t0) / 1000
     const sandboxCpu = childCpuSeconds(sandbox.child.pid) - sandboxCpu0
     await sandbox.api('DELETE', '/faults')

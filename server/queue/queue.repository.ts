@@ -274,6 +274,27 @@ export async function settleQueueJob(db: DB, job: Pick<QueueJob, 'id' | 'attempt
   return affected(res) > 0
 }
 
+/**
+ * Marks several finished jobs done in one statement, each only while this instance's claim still owns it (same rule as
+ * settleQueueJob). Returns how many rows it changed.
+ */
+export async function settleDoneJobs(
+  db: DB,
+  jobs: readonly Pick<QueueJob, 'id' | 'attempts'>[],
+  instanceId: string,
+  now: number,
+): Promise<number> {
+  if (jobs.length === 0) return 0
+  const res = await db
+    .updateTable('queue_jobs')
+    .set({ status: 'done', locked_by: null, locked_until: null, updated_at: now, finished_at: now })
+    .where('status', '=', 'running')
+    .where('locked_by', '=', instanceId)
+    .where((eb) => eb.or(jobs.map((j) => eb.and([eb('id', '=', j.id), eb('attempts', '=', j.attempts)]))))
+    .executeTakeFirst()
+  return affected(res)
+}
+
 /** Extends the locks this instance holds on running jobs. */
 export async function renewQueueLocks(db: DB, ids: readonly number[], instanceId: string, lockedUntil: number, now: number): Promise<void> {
   await db

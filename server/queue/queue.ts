@@ -19,6 +19,7 @@ import {
   insertQueueJobs,
   renewQueueLocks,
   requeueJobs,
+  settleDoneJobs,
   settleQueueJob,
   type NewQueueJob,
 } from './queue.repository'
@@ -95,6 +96,8 @@ const STACK_LINES = 6
 const WAKE_DELAYS_MS = [0, 20, 100]
 /** How long a freed slot waits for others before they are refilled together (well under a welcome's 20 s). */
 const REFILL_DELAY_MS = 5
+/** Jobs that finish within this window are marked done by one statement (the job keeps its slot until it is written). */
+const SETTLE_BATCH_MS = 10
 
 /**
  * Delay before the next attempt: base · 2^(attempts-1), capped at max, with "equal jitter"
@@ -149,6 +152,8 @@ export class Queue {
   private readonly wakeTimers = new Map<number, NodeJS.Timeout>()
   private readonly expiredCheckIntervalMs: number
   private lastExpiredCheck = Number.NEGATIVE_INFINITY
+  /** Finished jobs waiting for the next batched 'done' write, and that write's promise. */
+  private doneBatch: { jobs: QueueJob[]; written: Promise<void> } | null = null
 
   constructor(opts: QueueOptions) {
     this.db = opts.db
@@ -470,7 +475,29 @@ export class Queue {
       }
       return
     }
-    await this.settle(job, 'done', undefined)
+    await this.settleDone(job)
+  }
+
+  /** Marks the job done together with the others that finish within SETTLE_BATCH_MS: one UPDATE instead of one each. */
+  private settleDone(job: QueueJob): Promise<void> {
+    if (this.doneBatch) {
+      this.doneBatch.jobs.push(job)
+      return this.doneBatch.written
+    }
+    const jobs = [job]
+    // Not unref'd: a script awaiting runUntilIdle must not exit before its jobs are marked done.
+    const written = new Promise<void>((resolve, reject) => {
+      setTimeout(() => {
+        this.doneBatch = null
+        settleDoneJobs(this.db, jobs, this.instanceId, this.clock.now()).then((n) => {
+          if (n < jobs.length)
+            this.log.warn({ jobIds: jobs.map((j) => j.id), settled: n }, 'some queue jobs were taken over before they finished here')
+          resolve()
+        }, reject)
+      }, SETTLE_BATCH_MS)
+    })
+    this.doneBatch = { jobs, written }
+    return written
   }
 
   /**

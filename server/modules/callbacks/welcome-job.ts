@@ -2,7 +2,7 @@
 import type { Deps } from '../../deps'
 import { parseCallbackXml } from '../../platform/flat-xml'
 import { field } from '../../platform/xml'
-import { findContactWayByState } from '../contact-ways/contact-ways.repository'
+import { cachedContactWayByState } from '../contact-ways/contact-way-cache'
 import { findEventToProcess } from './callbacks.repository'
 import type { CallbackEventsTable } from './callbacks.table'
 import { sendWelcomeOnce } from './welcome-send'
@@ -38,7 +38,7 @@ export function hasWelcome(row: Pick<CallbackEventsTable, 'source' | 'msg_type' 
  */
 export async function processWelcomeJob(deps: Deps, orgId: number, p: WelcomeJobPayload): Promise<void> {
   if (p.userid && p.externalUserid && p.createTime !== undefined) {
-    const way = p.state ? await findContactWayByState(deps.db, orgId, p.state) : undefined
+    const way = p.state ? await cachedContactWayByState(deps.db, orgId, p.state) : undefined
     const client = await deps.wecom.for(orgId, 'contact')
     await sendWelcomeOnce(deps, client, {
       orgId,
@@ -59,7 +59,7 @@ export async function processWelcomeJob(deps: Deps, orgId: number, p: WelcomeJob
   // The event's own job reports an add without these; there is nobody to welcome.
   if (!userid || !externalUserid) return
   const state = field(doc, 'State')
-  const way = state ? await findContactWayByState(deps.db, event.org_id, state) : undefined
+  const way = state ? await cachedContactWayByState(deps.db, event.org_id, state) : undefined
   const client = await deps.wecom.for(event.org_id, 'contact')
   await sendWelcomeOnce(deps, client, { orgId: event.org_id, event, userid, externalUserid, way, welcomeCode: field(doc, 'WelcomeCode') })
 }

@@ -1,4 +1,5 @@
 // 「联系我」 contact ways: WeCom first, then the local row; channel stats over the follow relations they brought in.
+import { forgetCachedContactWays } from './contact-way-cache'
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError, PreconditionError } from '../../lib/errors'
 import type { Insertable, Updateable } from 'kysely'
 import { z } from 'zod'
@@ -235,6 +236,7 @@ export async function createContactWay(deps: Deps, orgId: number, userId: number
   let id: number
   try {
     id = await insertContactWay(deps.db, values)
+    forgetCachedContactWays(deps.db, orgId)
   } catch (err) {
     // The way exists at WeCom but not here: take it back, or it would be an orphan nobody can edit or delete.
     await client.contactWay
@@ -337,6 +339,7 @@ export async function updateContactWay(deps: Deps, orgId: number, input: Contact
   if (patch.tagIds !== undefined) set.tag_ids = toJson(patch.tagIds)
   try {
     await setContactWay(deps.db, orgId, id, set)
+    forgetCachedContactWays(deps.db, orgId)
   } catch (err) {
     if (patch.state !== undefined && (await findContactWayByState(deps.db, orgId, patch.state))?.id !== id) throw stateTaken(patch.state)
     throw err
@@ -369,6 +372,7 @@ export async function removeContactWay(deps: Deps, orgId: number, id: number): P
     }
   }
   await deleteContactWay(deps.db, orgId, id)
+  forgetCachedContactWays(deps.db, orgId)
   return { ok: true, alreadyGoneAtWecom: alreadyGone }
 }
 

@@ -99,6 +99,11 @@ export interface IngestInput {
   actor?: EventActor
   /** The cause's key (e.g. `cb:<callback event id>`): its events are written at most once. */
   dedupeKey?: string
+  /**
+   * WeCom tags this event has just marked on the relation (a contact way's, absent from the detail): linked with the
+   * detail's and recorded as one automatic tag_added under their own key, in this same transaction.
+   */
+  markedTags?: { tagIds: string[]; refs: number[]; dedupeKey: string }
 }
 
 export interface IngestResult {
@@ -120,7 +125,8 @@ export async function ingestContact(trx: Executor, input: IngestInput): Promise<
   const fields = customerFieldsFrom(input.contact)
   const followFields = follow ? followFieldsFrom(follow) : undefined
 
-  let current = await findCustomerWithFollow(trx, orgId, ext, userid)
+  // An add is usually a new customer: it tries the insert first and reads the row only when one exists already.
+  let current = add ? undefined : await findCustomerWithFollow(trx, orgId, ext, userid)
   let customerCreated = false
   if (!current) {
     const values = {
@@ -240,13 +246,26 @@ export async function ingestContact(trx: Executor, input: IngestInput): Promise<
   }
 
   const followTagIds = corpTagIdsOf(follow)
+  const marked = follow ? input.markedTags : undefined
+  const linkIds = marked?.tagIds.length ? [...new Set([...followTagIds, ...marked.tagIds])] : followTagIds
   // A relation written just now has no tag links to take away.
-  if (follow && followInserted) await linkFollowTags(trx, orgId, customerId, userid, followTagIds, now)
+  if (follow && followInserted) await linkFollowTags(trx, orgId, customerId, userid, linkIds, now)
   else if (follow) {
     const before = await findLinkRefs(trx, orgId, customerId, userid)
-    await replaceFollowTags(trx, orgId, customerId, userid, followTagIds, now)
-    events.push(...tagEdits(ev, before, await findLinkRefs(trx, orgId, customerId, userid)))
+    await replaceFollowTags(trx, orgId, customerId, userid, linkIds, now)
+    const after = await findLinkRefs(trx, orgId, customerId, userid)
+    // The marked tags are recorded below as the automatic event, not as this actor's edit.
+    const markedRefs = new Set(marked?.refs ?? [])
+    events.push(
+      ...tagEdits(
+        ev,
+        before,
+        after.filter((r) => !markedRefs.has(r) || before.includes(r)),
+      ),
+    )
   }
+  if (marked && marked.refs.length > 0)
+    events.push(eventRow({ ...ev, actor: SYSTEM, dedupeKey: marked.dedupeKey }, 'tag_added', { tags: marked.refs, auto: true }))
   await insertCustomerEvents(trx, events)
   return { customerId, customerCreated, followActivated, followTagIds }
 }

@@ -332,13 +332,17 @@ export async function ensureCrmTag(db: Executor, orgId: number, groupName: strin
 }
 
 /** Which of these WeCom tag ids the org mirrors locally. */
-export async function findKnownWecomTagIds(db: Executor, orgId: number, tagIds: readonly string[]): Promise<string[]> {
+export async function findKnownWecomTags(
+  db: Executor,
+  orgId: number,
+  tagIds: readonly string[],
+): Promise<{ id: number; tag_id: string }[]> {
   if (tagIds.length === 0) return []
   const rows = await db
     .selectFrom('tags')
-    .select('tag_id')
+    .select(['id', 'tag_id'])
     .where('org_id', '=', orgId)
     .where('tag_id', 'in', [...tagIds])
     .execute()
-  return rows.map((r) => r.tag_id!)
+  return rows.map((r) => ({ id: r.id, tag_id: r.tag_id! }))
 }

@@ -1,4 +1,5 @@
 // Tags: mirrors WeCom corp tags (sync; create/rename/delete go to WeCom first) and manages CRM-only tags locally.
+import { forgetCachedTags } from './tags-cache'
 import { randomBytes } from 'node:crypto'
 import { ConflictError, InvalidInputError, NotFoundError, RateLimitedError } from '../../lib/errors'
 import type { Deps } from '../../deps'
@@ -78,7 +79,8 @@ function serialised<T>(deps: Deps, orgId: number, fn: () => Promise<T>): Promise
       log: deps.log,
       busy: () => new RateLimitedError('标签正在被其他操作修改，请稍后重试', 5),
     },
-    fn,
+    // Every change to the mirror runs here: the cached lookups of the org's tags go with it, whatever the outcome.
+    () => fn().finally(() => forgetCachedTags(deps.db, orgId)),
   )
 }
 
@@ -170,6 +172,8 @@ export async function mirrorCorpTags(deps: Deps, orgId: number, remote: CorpTagG
     }
     await upsertWecomTags(trx, orgId, fresh, now)
   })
+  // Also here: tests and other appliers call this without the lease.
+  forgetCachedTags(deps.db, orgId)
   return { groups: remote.length, tags: remoteTags.size }
 }
 

@@ -99,6 +99,8 @@ export async function saveConfig(deps: Deps, orgId: number, input: WecomConfigSa
     // Tokens of an old secret or corp are useless and must not be handed out again.
     if (secretChanged) await deleteWecomTokens(trx, orgId)
   })
+  // This process's clients are rebuilt from the new row at once; other instances within their config TTL.
+  deps.wecom.forget(orgId)
   return getConfigView(deps, orgId)
 }
 

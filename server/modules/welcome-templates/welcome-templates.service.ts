@@ -17,6 +17,10 @@ import {
   setUse,
   updateTemplate,
 } from './welcome-templates.repository'
+import { OrgReadCache } from '../../lib/org-read-cache'
+
+/** The template rows a scan reads, per way: the same few rows for every event of a burst; dropped on every change here. */
+const templatesForWay = new OrgReadCache<Awaited<ReturnType<typeof findTemplatesForWay>>>()
 
 export async function listWelcomeTemplates(deps: Deps, orgId: number) {
   const uses = await listUses(deps.db, orgId)
@@ -31,25 +35,35 @@ export async function listWelcomeTemplates(deps: Deps, orgId: number) {
 }
 
 export async function createWelcomeTemplate(deps: Deps, orgId: number, input: WelcomeTemplateSaveInput): Promise<{ id: number }> {
-  return { id: await insertTemplate(deps.db, { org_id: orgId, name: input.name, message: toJson(input.message), now: deps.clock.now() }) }
+  const id = await insertTemplate(deps.db, { org_id: orgId, name: input.name, message: toJson(input.message), now: deps.clock.now() })
+  templatesForWay.forgetOrg(deps.db, orgId)
+  return { id }
 }
 
 export async function updateWelcomeTemplate(deps: Deps, orgId: number, input: WelcomeTemplateSaveInput & { id: number }): Promise<void> {
   const n = await updateTemplate(deps.db, orgId, input.id, { name: input.name, message: toJson(input.message), now: deps.clock.now() })
+  templatesForWay.forgetOrg(deps.db, orgId)
   if (n === 0) notFound('欢迎语模板', input.id)
 }
 
 export async function removeWelcomeTemplate(deps: Deps, orgId: number, id: number): Promise<void> {
-  if ((await deleteTemplate(deps.db, orgId, id)) === 0) notFound('欢迎语模板', id)
+  const n = await deleteTemplate(deps.db, orgId, id)
+  templatesForWay.forgetOrg(deps.db, orgId)
+  if (n === 0) notFound('欢迎语模板', id)
 }
 
 /** Sets (or clears) the template of one contact way, or the org default when contactWayId is null. */
 export async function assignWelcomeTemplate(deps: Deps, orgId: number, input: WelcomeTemplateAssignInput): Promise<void> {
   const way = input.contactWayId ?? DEFAULT_WAY
   if (input.contactWayId !== null && !(await contactWayExists(deps.db, orgId, input.contactWayId))) notFound('联系我', input.contactWayId)
-  if (input.templateId === null) return clearUse(deps.db, orgId, way)
+  if (input.templateId === null) {
+    await clearUse(deps.db, orgId, way)
+    templatesForWay.forgetOrg(deps.db, orgId)
+    return
+  }
   if (!(await findTemplate(deps.db, orgId, input.templateId))) notFound('欢迎语模板', input.templateId)
   await setUse(deps.db, orgId, way, input.templateId, deps.clock.now())
+  templatesForWay.forgetOrg(deps.db, orgId)
 }
 
 /**
@@ -62,7 +76,7 @@ export async function resolveWelcome(
   wayId: number | null,
   inline: WelcomeMessage | null,
 ): Promise<WelcomeMessage | null> {
-  const rows = await findTemplatesForWay(deps.db, orgId, wayId)
+  const rows = await templatesForWay.get(deps.db, orgId, String(wayId ?? 0), () => findTemplatesForWay(deps.db, orgId, wayId))
   const pick = (id: number) => {
     const r = rows.find((x) => x.contact_way_id === id)
     return r ? fromJson<WelcomeMessage | null>(r.message, null) : null
