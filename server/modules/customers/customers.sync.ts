@@ -4,6 +4,7 @@ import { hostname } from 'node:os'
 import type { Deps } from '../../deps'
 import { releaseLease, renewLease, tryAcquireLease } from '../../db/lease'
 import { writeTransaction } from '../../db/transaction'
+import { dialectOf } from '../../db/dialect'
 import { ConflictError } from '../../lib/errors'
 import { PlatformError } from '../../platform/errors'
 import { TransportFailure } from '../../platform/http'
@@ -15,7 +16,7 @@ import { syncStaff } from '../wecom-config/wecom-config.service'
 import { markFollowsLost } from './customers.repository'
 import { queueSyncLostNotices } from '../lost-customers/lost-customers.service'
 import { importExternalWays } from './customers.sync-ways'
-import { writeSyncPage, type AttributedWay, type PageContext } from './customers.sync-page'
+import { writeSyncPage, type AttributedWay, type PageContext, type PageResult } from './customers.sync-page'
 import {
   advanceSyncChunk,
   deleteSyncScratch,
@@ -39,6 +40,8 @@ import type { CustomerSyncRunRow } from './customers.table'
 /** batch/get_by_user takes at most 100 members per call and 100 rows per page. */
 export const USERS_PER_CALL = 100
 const PAGE_LIMIT = 100
+/** Pages one group commit takes at most: one per worker in flight is the most that can be waiting anyway. */
+const MAX_PAGES_PER_COMMIT = 8
 /** The job_runs name of per-org runs (the 任务 page lists them with their org). */
 export const ORG_SYNC_JOB = 'customer-sync'
 /** A pass older than this is not resumed: its member list and seen log are too stale to finish it honestly. */
@@ -213,9 +216,14 @@ async function passUnderLease(
     }
     runId = run.id
     const passStart = Number(run.started_at)
-    const staff = await syncStaff(deps, orgId, userids)
-    await syncCorpTags(deps, orgId)
-    await importExternalWays(deps, orgId)
+    // Staff names are not needed to write pages, so their user/get calls run beside the page walk; a failure there
+    // stops the pass like a failed page. The tag mirror and the imported ways are needed first, but not each other.
+    const staffDone = syncStaff(deps, orgId, userids).catch((err: unknown) => {
+      if (!abort.signal.aborted) abort.abort(err)
+      throw err
+    })
+    staffDone.catch(() => {})
+    await Promise.all([syncCorpTags(deps, orgId), importExternalWays(deps, orgId)])
 
     // Attribution table: state → ways with the time from which they could have brought a customer.
     const ways = await findWaysForAttribution(db, orgId)
@@ -284,6 +292,55 @@ async function passUnderLease(
         }
       }
     }
+    // Group commit: pages that arrive while a write transaction runs are written together in the next one, each with
+    // its own checkpoint, so a crash still keeps a page's rows and its cursor both or neither. SQLite has one writer
+    // and pays per commit (the WAL), so it gets one writer; MySQL keeps one per worker (its commits run in parallel).
+    const queue: {
+      chunk: number
+      page: BatchGetByUserResponse
+      next: string | null
+      done: (r: PageResult) => void
+      fail: (e: unknown) => void
+    }[] = []
+    let writersBusy = 0
+    const maxWriters = dialectOf(db) === 'sqlite' ? 1 : concurrency
+    const drain = async () => {
+      writersBusy++
+      try {
+        while (queue.length > 0) {
+          const batch = queue.splice(0, MAX_PAGES_PER_COMMIT)
+          try {
+            const now = deps.clock.now()
+            const results = await writeTransaction(db, async (trx) => {
+              const out: PageResult[] = []
+              for (const { chunk, page, next } of batch) {
+                const written = await writeSyncPage(trx, { ...ctxBase, now }, page.external_contact_list)
+                await insertSeenFollows(trx, run.id, written.followIds)
+                await advanceSyncChunk(trx, run.id, chunk, {
+                  cursor: next,
+                  relations: page.external_contact_list.length,
+                  created: written.created,
+                  updated: written.updated,
+                  unchanged: written.unchanged,
+                })
+                out.push(written)
+              }
+              return out
+            })
+            batch.forEach((b, i) => b.done(results[i]))
+          } catch (err) {
+            for (const b of batch) b.fail(err)
+          }
+        }
+      } finally {
+        writersBusy--
+      }
+    }
+    const writePage = (chunk: number, page: BatchGetByUserResponse, next: string | null) =>
+      new Promise<PageResult>((done, fail) => {
+        queue.push({ chunk, page, next, done, fail })
+        if (writersBusy < maxWriters) void drain()
+      })
     let progressWrittenAt = 0
     const walkChunk = async (chunk: number, startCursor: string | null) => {
       const userid_list = userids.slice(chunk * perCall, (chunk + 1) * perCall)
@@ -299,19 +356,7 @@ async function passUnderLease(
           pending = fetchPage(userid_list, next)
           pending.catch(() => {})
         }
-        const now = deps.clock.now()
-        const r = await writeTransaction(db, async (trx) => {
-          const written = await writeSyncPage(trx, { ...ctxBase, now }, page.external_contact_list)
-          await insertSeenFollows(trx, run.id, written.followIds)
-          await advanceSyncChunk(trx, run.id, chunk, {
-            cursor: next,
-            relations: page.external_contact_list.length,
-            created: written.created,
-            updated: written.updated,
-            unchanged: written.unchanged,
-          })
-          return written
-        })
+        const r = await writePage(chunk, page, next)
         customersCreated += r.customersCreated
         relationsDone += page.external_contact_list.length
         pagesThisAttempt++
@@ -347,6 +392,7 @@ async function passUnderLease(
       }),
     )
     if (failure !== null) throw failure
+    const staff = await staffDone
 
     // The pass is complete: every relation WeCom listed is in the seen log, across resumed attempts.
     const seen = await findSeenFollowIds(db, run.id)
