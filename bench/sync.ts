@@ -1,7 +1,7 @@
 // Benchmark P3: a full customer sync of 100 000 customers / 200 staff / 150 000 relations against the sandbox in its own
 // process with +30 ms per call; a no-change re-sync; kill -9 at 50 % and the resumed pass. Prints a table.
 //
-//   npx tsx bench/sync.ts [--customers=100000] [--staff=200] [--latency=30] [--concurrency=4] [--mysql]
+//   npx tsx bench/sync.ts [--customers=100000] [--staff=200] [--latency=30] [--concurrency=4] [--mysql] [--profile=DIR]
 //
 // The sync runs in a child process (this file with --worker) so that the kill is a real kill -9 and its peak RSS is
 // its own. SQLite by default (a file), MariaDB with --mysql (TEST_MYSQL_URL, a throwaway database).
@@ -105,6 +105,8 @@ const LATENCY = opt('latency', 30)
 const CONCURRENCY = opt('concurrency', 4)
 const MYSQL = args.includes('--mysql')
 const SELF = fileURLToPath(import.meta.url)
+/** --profile=DIR writes a V8 CPU profile of each sync process there (where its time goes). */
+const PROFILE = sopt('profile') ? ['--cpu-prof', `--cpu-prof-dir=${sopt('profile')}`] : []
 
 interface WorkerResult {
   relations: number
@@ -123,7 +125,17 @@ interface WorkerResult {
 function runWorker(db: string, sandbox: string, orgId: number, killAt?: number): Promise<{ result?: WorkerResult; killedAt?: number }> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', SELF, '--worker', `--db=${db}`, `--sandbox=${sandbox}`, `--org=${orgId}`, `--concurrency=${CONCURRENCY}`],
+    [
+      ...PROFILE,
+      '--import',
+      'tsx',
+      SELF,
+      '--worker',
+      `--db=${db}`,
+      `--sandbox=${sandbox}`,
+      `--org=${orgId}`,
+      `--concurrency=${CONCURRENCY}`,
+    ],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },

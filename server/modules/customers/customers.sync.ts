@@ -4,6 +4,7 @@ import { hostname } from 'node:os'
 import type { Deps } from '../../deps'
 import { releaseLease, renewLease, tryAcquireLease } from '../../db/lease'
 import { writeTransaction } from '../../db/transaction'
+import { dialectOf } from '../../db/dialect'
 import { ConflictError } from '../../lib/errors'
 import { PlatformError } from '../../platform/errors'
 import { TransportFailure } from '../../platform/http'
@@ -15,7 +16,7 @@ import { syncStaff } from '../wecom-config/wecom-config.service'
 import { markFollowsLost } from './customers.repository'
 import { queueSyncLostNotices } from '../lost-customers/lost-customers.service'
 import { importExternalWays } from './customers.sync-ways'
-import { writeSyncPage, type AttributedWay, type PageContext } from './customers.sync-page'
+import { writeSyncPage, type AttributedWay, type PageContext, type PageResult } from './customers.sync-page'
 import {
   advanceSyncChunk,
   deleteSyncScratch,
@@ -39,6 +40,10 @@ import type { CustomerSyncRunRow } from './customers.table'
 /** batch/get_by_user takes at most 100 members per call and 100 rows per page. */
 export const USERS_PER_CALL = 100
 const PAGE_LIMIT = 100
+/** Pages a chunk may queue for the SQLite writer ahead of their commit; a crash refetches at most this + 1 per chunk. */
+export const SQLITE_WRITE_AHEAD = 3
+/** Pages one SQLite commit takes at most (every chunk's queued pages). */
+const MAX_PAGES_PER_COMMIT = 16
 /** The job_runs name of per-org runs (the 任务 page lists them with their org). */
 export const ORG_SYNC_JOB = 'customer-sync'
 /** A pass older than this is not resumed: its member list and seen log are too stale to finish it honestly. */
@@ -213,9 +218,14 @@ async function passUnderLease(
     }
     runId = run.id
     const passStart = Number(run.started_at)
-    const staff = await syncStaff(deps, orgId, userids)
-    await syncCorpTags(deps, orgId)
-    await importExternalWays(deps, orgId)
+    // Staff names are not needed to write pages, so their user/get calls run beside the page walk; a failure there
+    // stops the pass like a failed page. The tag mirror and the imported ways are needed first, but not each other.
+    const staffDone = syncStaff(deps, orgId, userids).catch((err: unknown) => {
+      if (!abort.signal.aborted) abort.abort(err)
+      throw err
+    })
+    staffDone.catch(() => {})
+    await Promise.all([syncCorpTags(deps, orgId), importExternalWays(deps, orgId)])
 
     // Attribution table: state → ways with the time from which they could have brought a customer.
     const ways = await findWaysForAttribution(db, orgId)
@@ -284,48 +294,120 @@ async function passUnderLease(
         }
       }
     }
+    // Group commit: pages that arrive while a write transaction runs are written together in the next one, each with
+    // its own checkpoint, so a crash still keeps a page's rows and its cursor both or neither. SQLite pays mostly per
+    // commit (the WAL write of every touched page) and has one writer anyway: one writer, and each chunk may queue a
+    // few pages ahead, written in order. MySQL keeps one writer per worker (its commits run in parallel) and one page
+    // per chunk at a time, so a chunk's checkpoints cannot commit out of order.
+    const single = dialectOf(db) === 'sqlite'
+    const maxWriters = single ? 1 : concurrency
+    const writeAhead = single ? SQLITE_WRITE_AHEAD : 1
+    interface QueuedPage {
+      chunk: number
+      page: BatchGetByUserResponse
+      next: string | null
+      done: (r: PageResult) => void
+      fail: (e: unknown) => void
+    }
+    const queue: QueuedPage[] = []
+    let writersBusy = 0
     let progressWrittenAt = 0
+    /** Bookkeeping of a committed page, in commit order; a simulated crash here stops every later write. */
+    const committed = (item: QueuedPage, r: PageResult) => {
+      customersCreated += r.customersCreated
+      relationsDone += item.page.external_contact_list.length
+      pagesThisAttempt++
+      const total = Math.max(estimate, relationsDone)
+      opts.onProgress?.(relationsDone, total)
+      if (jobRunId !== null && performance.now() - progressWrittenAt >= 500) {
+        progressWrittenAt = performance.now()
+        void setJobRunProgress(db, jobRunId, relationsDone, total).catch(() => {})
+      }
+      if (opts.crashAfterPage?.(pagesThisAttempt)) {
+        crashed = true
+        throw new SimulatedCrash()
+      }
+    }
+    const drain = async () => {
+      writersBusy++
+      try {
+        while (queue.length > 0) {
+          // better-sqlite3 runs a whole transaction without letting the event loop in, so the pages fetched meanwhile
+          // are still unread responses: let them in first, or every commit would take just the page that started it.
+          if (single) await new Promise<void>((r) => setImmediate(r))
+          const batch = queue.splice(0, single ? MAX_PAGES_PER_COMMIT : 1)
+          // A killed process writes nothing more.
+          if (crashed) {
+            for (const b of batch) b.fail(new SimulatedCrash())
+            continue
+          }
+          let results: PageResult[]
+          try {
+            const now = deps.clock.now()
+            results = await writeTransaction(db, async (trx) => {
+              const out: PageResult[] = []
+              for (const { chunk, page, next } of batch) {
+                const written = await writeSyncPage(trx, { ...ctxBase, now }, page.external_contact_list)
+                await insertSeenFollows(trx, run.id, written.followIds)
+                await advanceSyncChunk(trx, run.id, chunk, {
+                  cursor: next,
+                  relations: page.external_contact_list.length,
+                  created: written.created,
+                  updated: written.updated,
+                  unchanged: written.unchanged,
+                })
+                out.push(written)
+              }
+              return out
+            })
+          } catch (err) {
+            for (const b of batch) b.fail(err)
+            continue
+          }
+          batch.forEach((b, i) => {
+            try {
+              if (crashed) throw new SimulatedCrash()
+              committed(b, results[i])
+              b.done(results[i])
+            } catch (err) {
+              b.fail(err)
+            }
+          })
+        }
+      } finally {
+        writersBusy--
+      }
+    }
+    const writePage = (chunk: number, page: BatchGetByUserResponse, next: string | null) => {
+      const written = new Promise<PageResult>((done, fail) => {
+        queue.push({ chunk, page, next, done, fail })
+        if (writersBusy < maxWriters) void drain()
+      })
+      // Awaited later by the chunk; a failure meanwhile must not count as unhandled.
+      written.catch(() => {})
+      return written
+    }
     const walkChunk = async (chunk: number, startCursor: string | null) => {
       const userid_list = userids.slice(chunk * perCall, (chunk + 1) * perCall)
       let pending: Promise<BatchGetByUserResponse> = fetchPage(userid_list, startCursor)
+      const unwritten: Promise<PageResult>[] = []
       for (;;) {
         if (abort.signal.aborted) throw abort.signal.reason
         const page = await pending
         await ensureTags(page)
         const next = page.next_cursor || null
-        // The next page is fetched while this one is written: the round trip and the write overlap. A crash loses at
-        // most that one fetched page, which the resumed chunk asks for again.
+        // The next page is fetched while this one waits for the writer: round trips and writes overlap. A crash loses
+        // only the pages fetched but not committed (at most writeAhead + 1 per chunk), which the resumed chunk asks for again.
         if (next) {
           pending = fetchPage(userid_list, next)
           pending.catch(() => {})
         }
-        const now = deps.clock.now()
-        const r = await writeTransaction(db, async (trx) => {
-          const written = await writeSyncPage(trx, { ...ctxBase, now }, page.external_contact_list)
-          await insertSeenFollows(trx, run.id, written.followIds)
-          await advanceSyncChunk(trx, run.id, chunk, {
-            cursor: next,
-            relations: page.external_contact_list.length,
-            created: written.created,
-            updated: written.updated,
-            unchanged: written.unchanged,
-          })
-          return written
-        })
-        customersCreated += r.customersCreated
-        relationsDone += page.external_contact_list.length
-        pagesThisAttempt++
-        const total = Math.max(estimate, relationsDone)
-        opts.onProgress?.(relationsDone, total)
-        if (jobRunId !== null && performance.now() - progressWrittenAt >= 500) {
-          progressWrittenAt = performance.now()
-          await setJobRunProgress(db, jobRunId, relationsDone, total).catch(() => {})
+        unwritten.push(writePage(chunk, page, next))
+        if (!next) {
+          await Promise.all(unwritten)
+          return
         }
-        if (opts.crashAfterPage?.(pagesThisAttempt)) {
-          crashed = true
-          throw new SimulatedCrash()
-        }
-        if (!next) return
+        while (unwritten.length >= writeAhead) await unwritten.shift()
       }
     }
 
@@ -347,6 +429,7 @@ async function passUnderLease(
       }),
     )
     if (failure !== null) throw failure
+    const staff = await staffDone
 
     // The pass is complete: every relation WeCom listed is in the seen log, across resumed attempts.
     const seen = await findSeenFollowIds(db, run.id)
