@@ -30,14 +30,6 @@ export function employeeFormRules(): FormRules {
   return { name: [zodRule(s.name)], mobile: [zodRule(s.mobile)], seat: [zodRule(s.seat)] }
 }
 
-/** The file's bytes as base64, so the server can tell UTF-8 from GB18030 itself. */
-export async function fileToBase64(file: File): Promise<string> {
-  const bytes = new Uint8Array(await file.arrayBuffer())
-  let bin = ''
-  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000))
-  return btoa(bin)
-}
-
 export function downloadText(filename: string, content: string, type = 'text/csv;charset=utf-8'): void {
   downloadBlob(filename, new Blob([content], { type }))
 }
